@@ -1,0 +1,52 @@
+// Replacing the report file atomically: a private temp file beside the target, fsync, rename,
+// fsync of the directory. Readers and crashes see the old report or the whole new one, never a
+// partial file. Not thread-safe: one owner per instance.
+#pragma once
+
+#include "salesproc/errors.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace salesproc {
+
+class atomic_output {
+public:
+    // Checks the target up front by creating the temp file now, so an unwritable --out fails
+    // before any work is done. "-" means stdout. A target that exists and is not a regular file
+    // (a device such as /dev/full, a FIFO) is written in place, since it cannot be renamed over.
+    // Errors name the path: a directory, a missing or read-only directory, permission denied.
+    static result<atomic_output> prepare(const std::string& path);
+
+    atomic_output(atomic_output&& other) noexcept;
+    atomic_output& operator=(atomic_output&&) = delete;
+    // Removes the temp file unless commit() succeeded.
+    ~atomic_output();
+
+    // Writes `content` and publishes it. On failure the previous file is untouched and the temp
+    // file is removed. Errors name the path and the reason (e.g. no space left on device).
+    result<void> commit(std::string_view content);
+
+    // Removes the temp file now (also done by the destructor).
+    void discard() noexcept;
+
+    [[nodiscard]] const std::string& path() const noexcept { return path_; }
+    [[nodiscard]] const std::string& temp_path() const noexcept { return temp_path_; }
+
+private:
+    enum class mode { rename, in_place, stdout_stream };
+    atomic_output(std::string path, mode m, int fd, std::string temp, unsigned file_mode = 0) noexcept
+        : path_(std::move(path)), mode_(m), fd_(fd), temp_path_(std::move(temp)), file_mode_(file_mode) {}
+
+    std::string path_;
+    mode mode_;
+    int fd_ = -1;
+    std::string temp_path_;
+    unsigned file_mode_ = 0;  // 0666 less the umask, applied at commit
+    bool committed_ = false;
+};
+
+// True when `e` is a write to a closed pipe (--out - piped into `head`): not worth a message.
+bool is_broken_pipe(const error& e) noexcept;
+
+}  // namespace salesproc

@@ -1,0 +1,103 @@
+// Reading the CSV input in large aligned blocks and cutting it into chunks of whole records.
+// The cut is quote-aware (see csv.hpp), so a chunk boundary never splits a row, a quoted newline
+// or a CR LF pair. One chunker is driven by one thread (the pipeline's strand) at a time.
+#pragma once
+
+#include "salesproc/errors.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace salesproc {
+
+// The CSV input: a named file, a FIFO, or stdin ("-").
+class byte_source {
+public:
+    // Errors name the path: missing, unreadable, a directory.
+    static result<byte_source> open(const std::string& path);
+
+    byte_source(byte_source&& other) noexcept;
+    byte_source& operator=(byte_source&&) = delete;
+    ~byte_source();
+
+    // Reads until `n` bytes or end of input; 0 means end of input. Errors name the path.
+    result<std::size_t> read(char* dst, std::size_t n);
+
+    [[nodiscard]] const std::string& name() const noexcept { return name_; }
+    // Size of a regular file at open time; nullopt for pipes and stdin.
+    [[nodiscard]] std::optional<std::uint64_t> size() const noexcept { return size_; }
+
+private:
+    byte_source(int fd, bool owned, std::string name, std::optional<std::uint64_t> size) noexcept
+        : fd_(fd), owned_(owned), name_(std::move(name)), size_(size) {}
+
+    int fd_ = -1;
+    bool owned_ = false;
+    std::string name_;
+    std::optional<std::uint64_t> size_;
+};
+
+// A 64-byte-aligned, reusable buffer holding one chunk: records() is whole records only.
+class chunk_buffer {
+public:
+    chunk_buffer() = default;
+    [[nodiscard]] std::string_view records() const noexcept {
+        return {data_.get() + begin_, end_ - begin_};
+    }
+
+private:
+    friend class chunker;
+    struct free_deleter {
+        void operator()(char* p) const noexcept;
+    };
+    void reserve(std::size_t capacity);
+
+    std::unique_ptr<char, free_deleter> data_;
+    std::size_t capacity_ = 0;
+    std::size_t begin_ = 0;
+    std::size_t end_ = 0;
+};
+
+struct chunker_options {
+    std::size_t chunk_size = std::size_t{4} << 20;
+    // A row longer than this is counted as malformed and skipped, so memory stays bounded.
+    std::size_t max_row_size = std::size_t{64} << 20;
+};
+
+class chunker {
+public:
+    chunker(byte_source& source, chunker_options options);
+
+    // The header record, without a UTF-8 BOM and its line terminator; leading blank lines are
+    // skipped. Errors: empty input, a header over max_row_size, read failures.
+    result<std::string> read_header();
+
+    // Fills `buf` with the next run of whole records. false once the input is exhausted.
+    // Errors: read failures, and a regular file that shrank while being read.
+    result<bool> next(chunk_buffer& buf);
+
+    [[nodiscard]] std::uint64_t bytes_read() const noexcept { return bytes_read_; }
+    // Rows skipped for exceeding max_row_size; each counts as one malformed row.
+    [[nodiscard]] std::uint64_t oversized_rows() const noexcept { return oversized_rows_; }
+
+private:
+    // Appends up to `n` bytes of input at buf[write]; returns the count (0 at end of input).
+    result<std::size_t> fill(chunk_buffer& buf, std::size_t write, std::size_t n);
+    // Discards input up to the end of the current (oversized) record.
+    result<void> skip_record(chunk_buffer& buf, bool in_quotes);
+
+    byte_source& source_;
+    chunker_options options_;
+    std::string carry_;  // the start of a record cut off by the previous block
+    std::string skip_tail_;  // input that followed a skipped oversized row
+    std::uint64_t bytes_read_ = 0;
+    std::uint64_t oversized_rows_ = 0;
+    bool eof_ = false;
+    bool started_ = false;
+};
+
+}  // namespace salesproc

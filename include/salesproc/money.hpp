@@ -1,0 +1,72 @@
+// Exact decimal money: plain-notation parsing into 128-bit fixed point, checked arithmetic and
+// exact formatting. No binary floating point anywhere. All functions are pure and thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace salesproc {
+
+__extension__ typedef __int128 int128;
+__extension__ typedef unsigned __int128 uint128;
+
+// The parts of a number in plain decimal notation: [+-]?digits(.digits)?
+struct decimal_text {
+    bool negative = false;
+    std::string_view int_digits;
+    std::string_view frac_digits;
+
+    // True when every digit is zero ("-0.00" is zero).
+    [[nodiscard]] bool is_zero() const noexcept;
+};
+
+// nullopt when `s` is not plain decimal notation (exponent, currency sign, separators, empty,
+// "5." or ".5").
+std::optional<decimal_text> parse_decimal_text(std::string_view s) noexcept;
+
+// A value units / 10^scale.
+struct fixed_point {
+    int128 units = 0;
+    unsigned scale = 0;
+};
+
+inline constexpr unsigned max_scale = 18;
+
+// Scales `d` to `scale` fraction digits, truncating any further digits.
+// nullopt when the result does not fit in 128 bits.
+std::optional<int128> to_units(const decimal_text& d, unsigned scale) noexcept;
+
+// Parses plain notation exactly at its own scale; nullopt on bad notation, overflow or more than
+// max_scale fraction digits.
+std::optional<fixed_point> parse_fixed(std::string_view s) noexcept;
+
+// Exact decimal text of units / 10^scale with trailing fraction zeros removed but at least one
+// fraction digit kept, the way JSON consumers expect a money number: 0.0, 249.9, 2499.83.
+std::string format_units(int128 units, unsigned scale);
+
+// Decimal text of an integer of any 128-bit value.
+std::string to_string(int128 v);
+std::string to_string(uint128 v);
+
+// Parses an integer in plain digits with an optional sign. `value` saturates, so values too
+// large for any integer type still compare as out of range.
+struct integer_text {
+    bool negative = false;
+    std::uint64_t magnitude = 0;  // saturated at UINT64_MAX
+};
+std::optional<integer_text> parse_integer_text(std::string_view s) noexcept;
+
+// Checked arithmetic; false on overflow, leaving `out` unspecified.
+inline bool checked_mul(int128 a, int128 b, int128& out) noexcept {
+    return !__builtin_mul_overflow(a, b, &out);
+}
+inline bool checked_add(int128 a, int128 b, int128& out) noexcept {
+    return !__builtin_add_overflow(a, b, &out);
+}
+
+// Compares two fixed-point values exactly; <0, 0 or >0.
+int compare(const fixed_point& a, const fixed_point& b) noexcept;
+
+}  // namespace salesproc

@@ -1,0 +1,50 @@
+// The CSV half: a chunker coroutine on a strand cuts the input into chunks, a thread pool
+// validates them concurrently, and a reducer merges the per-chunk totals in chunk order, so the
+// result is identical for any thread count or chunk size. At most `in_flight` chunks exist at
+// once (backpressure), so memory does not grow with the input.
+#pragma once
+
+#include "salesproc/aggregate.hpp"
+#include "salesproc/errors.hpp"
+#include "salesproc/rules.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace salesproc {
+
+struct csv_job {
+    std::string path;  // "-" reads stdin
+    rules rule_set;
+    std::size_t chunk_size = std::size_t{4} << 20;
+    std::size_t max_row_size = std::size_t{64} << 20;
+    unsigned in_flight = 4;  // chunks being validated or waiting to be reduced
+};
+
+struct csv_outcome {
+    sales_aggregate totals;
+    std::uint64_t bytes = 0;
+    std::uint64_t chunks = 0;
+    std::uint64_t oversized_rows = 0;
+};
+
+// Called on the strand after each reduced chunk: bytes read and rows counted so far.
+using csv_progress = std::function<void(std::uint64_t bytes, std::uint64_t rows)>;
+
+// Runs on the calling coroutine's executor, which must be a strand (or single-threaded), and
+// posts validation to `workers`. Stops early with errc::interrupted once `stop` is set.
+// Errors name the input: unreadable, missing column, empty, exact-total overflow.
+boost::asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job,
+                                                        boost::asio::any_io_executor workers,
+                                                        const std::atomic<bool>& stop,
+                                                        csv_progress progress = {});
+
+// Blocking convenience for tests and tools: own pool of `threads`, then process_csv.
+result<csv_outcome> process_csv_blocking(const csv_job& job, unsigned threads);
+
+}  // namespace salesproc

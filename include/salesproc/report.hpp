@@ -1,0 +1,39 @@
+// Rendering sales_results.json. Money and counts are written as exact JSON numbers straight from
+// their 128-bit values: a double would lose cents above 2^53. Pure; thread-safe.
+#pragma once
+
+#include "salesproc/aggregate.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace salesproc {
+
+struct report_input {
+    const sales_aggregate* totals = nullptr;  // CSV and API sales together
+    unsigned scale = 2;                       // fraction digits of every amount
+    std::string csv_path;
+    std::uint64_t csv_rows = 0;
+    std::uint64_t csv_bytes = 0;
+    std::uint64_t csv_chunks = 0;
+    std::uint64_t api_records = 0;
+    std::optional<nlohmann::ordered_json> api;  // the "api" section, when URLs were given
+    std::chrono::system_clock::time_point generated_at;
+    std::chrono::milliseconds duration{0};
+};
+
+// The report document. Exact numbers are stored as nlohmann binary values holding their decimal
+// text; serialize_report() writes them as bare JSON numbers.
+nlohmann::ordered_json build_report(const report_input& in);
+
+// Pretty-printed JSON text (2-space indent, trailing newline).
+std::string serialize_report(const nlohmann::ordered_json& doc);
+
+// An exact JSON number from its decimal text, for build_report and the API section.
+nlohmann::ordered_json exact_number(const std::string& decimal_text);
+
+}  // namespace salesproc

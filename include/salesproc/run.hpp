@@ -1,0 +1,46 @@
+// One salesproc run from parsed options to an exit code: rules, CSV pipeline, report.
+// Not reentrant: it installs SIGINT/SIGTERM handling for its duration.
+#pragma once
+
+#include "salesproc/log.hpp"
+#include "salesproc/money.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace salesproc {
+
+// Exit codes, as documented in --help.
+enum exit_code : int {
+    exit_ok = 0,            // report written (rejected rows are normal)
+    exit_failure = 1,       // fatal: nothing written, previous report untouched
+    exit_usage = 2,         // bad flag or value
+    exit_api_failed = 3,    // report written, some API sources failed
+    exit_sigint = 130,
+    exit_sigterm = 143,
+};
+
+struct run_options {
+    std::string csv_path;
+    std::string out_path;
+    std::optional<std::string> config_path;
+    std::optional<std::string> product_prefix;
+    std::optional<fixed_point> min_price;
+    std::optional<std::uint64_t> max_quantity;
+    std::optional<unsigned> max_decimals;
+    unsigned threads = 1;
+    std::size_t chunk_size = std::size_t{4} << 20;
+    std::size_t max_row_size = std::size_t{64} << 20;
+    verbosity level = verbosity::normal;
+    log_format format = log_format::text;
+};
+
+// Runs to completion and returns the process exit code. Fatal errors are printed to stderr as
+// one line, "salesproc: error: <context>: <reason>".
+int run(const run_options& options);
+
+// Prints that line.
+void print_error(std::string_view message);
+
+}  // namespace salesproc

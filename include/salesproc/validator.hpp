@@ -1,0 +1,38 @@
+// Validating whole records against the rules into a sales_aggregate: the per-chunk hot path.
+// Stateless apart from per-thread scratch; safe to call from many threads on different chunks.
+#pragma once
+
+#include "salesproc/aggregate.hpp"
+#include "salesproc/errors.hpp"
+#include "salesproc/rules.hpp"
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace salesproc {
+
+// Where the columns the rules need sit in the header.
+struct header_layout {
+    std::size_t columns = 0;
+    std::size_t product = 0;
+    std::size_t price = 0;
+    std::size_t quantity = 0;
+};
+
+// Finds columns by name (trimmed, unquoted, any order; extra columns are ignored). A column from
+// rules.required_fields, or one of product/price/quantity, that is absent is an error naming it
+// and `source_name`.
+result<header_layout> parse_header(std::string_view header, const rules& r,
+                                   const std::string& source_name);
+
+// Validates every record in `records` (whole records; the last may lack its '\n'), adding to
+// `out`. Returns false when an exact total overflowed; out.overflowed_product() names it.
+bool validate_records(std::string_view records, const header_layout& layout, const rules& r,
+                      sales_aggregate& out);
+
+// Validates one record that is already split into fields (the API half's sales), adding to `out`.
+bool validate_fields(std::string_view product, std::string_view price, std::string_view quantity,
+                     const rules& r, sales_aggregate& out);
+
+}  // namespace salesproc

@@ -1,0 +1,138 @@
+#include "salesproc/atomic_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+namespace salesproc {
+namespace {
+
+std::string parent_dir(const std::string& path) {
+    const auto slash = path.rfind('/');
+    if (slash == std::string::npos) return ".";
+    if (slash == 0) return "/";
+    return path.substr(0, slash);
+}
+
+std::string base_name(const std::string& path) {
+    const auto slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+result<void> write_all(int fd, std::string_view data, const std::string& path) {
+    while (!data.empty()) {
+        const ssize_t n = ::write(fd, data.data(), data.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return errno_error(path, errno);
+        }
+        data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return {};
+}
+
+mode_t current_umask() {
+    // umask can only be read by setting it; prepare() runs before any worker thread exists.
+    const mode_t m = ::umask(022);
+    ::umask(m);
+    return m;
+}
+
+}  // namespace
+
+result<atomic_output> atomic_output::prepare(const std::string& path) {
+    if (path == "-") return atomic_output(path, mode::stdout_stream, STDOUT_FILENO, {});
+    if (path.empty()) return make_error(errc::invalid_argument, "--out", "empty path");
+
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return make_error(errc::is_directory, path, "is a directory, expected a report file path");
+        if (!S_ISREG(st.st_mode)) {
+            const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+            if (fd < 0) return errno_error(path, errno);
+            return atomic_output(path, mode::in_place, fd, {});
+        }
+    }
+    // mkostemp creates the file 0600 with O_EXCL: never world-readable while incomplete, and a
+    // symlink planted at the temp path makes creation fail instead of being followed.
+    std::string temp = parent_dir(path) + "/." + base_name(path) + ".tmp-XXXXXX";
+    std::vector<char> name(temp.begin(), temp.end());
+    name.push_back('\0');
+    const int fd = ::mkostemp(name.data(), O_CLOEXEC);
+    if (fd < 0) {
+        const int e = errno;
+        return make_error(e == EISDIR ? errc::is_directory : errc::io_error, path,
+                          std::string("cannot create the report in '") + parent_dir(path) +
+                              "': " + std::strerror(e));
+    }
+    return atomic_output(path, mode::rename, fd, std::string(name.data()), 0666U & ~current_umask());
+}
+
+atomic_output::atomic_output(atomic_output&& other) noexcept
+    : path_(std::move(other.path_)),
+      mode_(other.mode_),
+      fd_(std::exchange(other.fd_, -1)),
+      temp_path_(std::exchange(other.temp_path_, {})),
+      file_mode_(other.file_mode_),
+      committed_(other.committed_) {}
+
+atomic_output::~atomic_output() { discard(); }
+
+void atomic_output::discard() noexcept {
+    if (mode_ != mode::stdout_stream && fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    if (!committed_ && !temp_path_.empty()) ::unlink(temp_path_.c_str());
+    temp_path_.clear();
+}
+
+result<void> atomic_output::commit(std::string_view content) {
+    if (fd_ < 0) return make_error(errc::io_error, path_, "report output already closed");
+    if (mode_ == mode::stdout_stream) {
+        auto r = write_all(fd_, content, "<stdout>");
+        fd_ = -1;
+        if (r) committed_ = true;
+        return r;
+    }
+    if (mode_ == mode::in_place) {
+        auto r = write_all(fd_, content, path_);
+        const int rc = ::close(std::exchange(fd_, -1));
+        if (!r) return r;
+        if (rc != 0) return errno_error(path_, errno);
+        committed_ = true;
+        return {};
+    }
+    auto fail = [&](int e) {
+        discard();
+        return errno_error(path_, e);
+    };
+    if (auto r = write_all(fd_, content, path_); !r) {
+        discard();
+        return r;
+    }
+    if (::fsync(fd_) != 0) return fail(errno);
+    if (::fchmod(fd_, static_cast<mode_t>(file_mode_)) != 0) return fail(errno);
+    if (::close(std::exchange(fd_, -1)) != 0) return fail(errno);
+    if (::rename(temp_path_.c_str(), path_.c_str()) != 0) return fail(errno);
+    committed_ = true;
+    temp_path_.clear();
+    // Make the rename itself durable.
+    const int dir = ::open(parent_dir(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir >= 0) {
+        ::fsync(dir);
+        ::close(dir);
+    }
+    return {};
+}
+
+bool is_broken_pipe(const error& e) noexcept {
+    return e.code == make_error_code(errc::io_error) && e.reason == std::strerror(EPIPE);
+}
+
+}  // namespace salesproc

@@ -1,0 +1,83 @@
+#include "salesproc/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace salesproc {
+namespace {
+
+error config_error(const std::string& path, const std::string& key, const std::string& why) {
+    return make_error(errc::bad_config, key.empty() ? path : path + ": " + key, why);
+}
+
+}  // namespace
+
+result<void> validate_rules(const rules& r, const std::string& context) {
+    if (r.max_decimals > max_scale)
+        return make_error(errc::bad_config, context + ": max_decimals",
+                          "must be at most " + std::to_string(max_scale));
+    if (r.min_price.units < 0)
+        return make_error(errc::bad_config, context + ": min_price", "must not be negative");
+    if (r.max_quantity < 1)
+        return make_error(errc::bad_config, context + ": max_quantity", "must be at least 1");
+    return {};
+}
+
+result<rules> load_rules(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return errno_error(path, errno);
+    std::stringstream text;
+    text << in.rdbuf();
+
+    YAML::Node root;
+    try {
+        root = YAML::Load(text.str());
+    } catch (const YAML::Exception& e) {
+        return config_error(path, "", "invalid YAML at line " + std::to_string(e.mark.line + 1) +
+                                          ": " + e.msg);
+    }
+    rules r;
+    if (root.IsNull()) return r;
+    if (!root.IsMap()) return config_error(path, "", "expected a mapping of rule names to values");
+
+    for (const auto& kv : root) {
+        const auto key = kv.first.as<std::string>();
+        const YAML::Node& v = kv.second;
+        if (key == "required_fields") {
+            if (!v.IsSequence()) return config_error(path, key, "expected a list of column names");
+            r.required_fields.clear();
+            for (const auto& item : v) {
+                if (!item.IsScalar() || item.Scalar().empty())
+                    return config_error(path, key, "expected non-empty column names");
+                r.required_fields.push_back(item.Scalar());
+            }
+            continue;
+        }
+        if (!v.IsScalar()) return config_error(path, key, "expected a single value");
+        const std::string& s = v.Scalar();
+        if (key == "product_prefix") {
+            r.product_prefix = s;
+        } else if (key == "min_price") {
+            const auto fp = parse_fixed(s);
+            if (!fp) return config_error(path, key, "'" + s + "' is not a plain decimal number");
+            r.min_price = *fp;
+        } else if (key == "max_quantity" || key == "max_decimals") {
+            const auto n = parse_integer_text(s);
+            if (!n || n->negative || n->magnitude == UINT64_MAX)
+                return config_error(path, key, "'" + s + "' is not a non-negative integer");
+            if (key == "max_quantity") r.max_quantity = n->magnitude;
+            else if (n->magnitude > max_scale)
+                return config_error(path, key, "must be at most " + std::to_string(max_scale));
+            else r.max_decimals = static_cast<unsigned>(n->magnitude);
+        } else {
+            return config_error(path, key, "unknown key (expected min_price, max_quantity, "
+                                           "required_fields, product_prefix, max_decimals)");
+        }
+    }
+    if (auto ok = validate_rules(r, path); !ok) return ok.error();
+    return r;
+}
+
+}  // namespace salesproc

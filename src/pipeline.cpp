@@ -1,0 +1,147 @@
+#include "salesproc/pipeline.hpp"
+
+#include "salesproc/chunker.hpp"
+#include "salesproc/validator.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <exception>
+#include <map>
+#include <optional>
+#include <vector>
+
+namespace salesproc {
+namespace asio = boost::asio;
+
+namespace {
+
+// One in-flight chunk: its bytes, and the totals a worker computed for it.
+struct slot {
+    chunk_buffer buffer;
+    sales_aggregate totals;
+    std::uint64_t sequence = 0;
+    bool overflow = false;
+    std::exception_ptr failure;
+};
+
+error overflow_error(const std::string& path, const std::string& product) {
+    return make_error(errc::money_overflow, path,
+                      "exact total for '" + product + "' exceeds the 128-bit fixed-point range");
+}
+
+}  // namespace
+
+asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_io_executor workers,
+                                                 const std::atomic<bool>& stop,
+                                                 csv_progress progress) {
+    auto source = byte_source::open(job.path);
+    if (!source) co_return source.error();
+    chunker cutter(*source, chunker_options{job.chunk_size, job.max_row_size});
+    auto header = cutter.read_header();
+    if (!header) co_return header.error();
+    auto layout = parse_header(*header, job.rule_set, source->name());
+    if (!layout) co_return layout.error();
+
+    const std::size_t slot_count = std::max(1U, job.in_flight);
+    using done_channel =
+        asio::experimental::concurrent_channel<void(boost::system::error_code, std::size_t)>;
+    done_channel done(co_await asio::this_coro::executor, slot_count);
+    std::vector<slot> slots(slot_count);
+    std::vector<std::size_t> free_slots;
+    for (std::size_t i = slot_count; i-- > 0;) free_slots.push_back(i);
+    std::map<std::uint64_t, std::size_t> finished;  // out-of-order results wait here
+    std::uint64_t next_sequence = 0;
+    std::uint64_t next_to_reduce = 0;
+
+    csv_outcome out;
+    std::optional<error> failure;
+    std::exception_ptr bug;
+
+    // Merge finished chunks strictly in input order; this is what makes the report independent
+    // of scheduling.
+    auto reduce_ready = [&] {
+        for (auto it = finished.begin(); it != finished.end() && it->first == next_to_reduce;
+             it = finished.erase(it), ++next_to_reduce) {
+            slot& s = slots[it->second];
+            if (s.failure && !bug) bug = s.failure;
+            if (!failure && !bug) {
+                if (s.overflow) failure = overflow_error(job.path, s.totals.overflowed_product());
+                else if (!out.totals.merge(s.totals))
+                    failure = overflow_error(job.path, out.totals.overflowed_product());
+            }
+            free_slots.push_back(it->second);
+        }
+        if (progress) progress(cutter.bytes_read(), out.totals.rows());
+    };
+    auto wait_one = [&]() -> asio::awaitable<void> {
+        auto [ec, index] = co_await done.async_receive(asio::as_tuple(asio::use_awaitable));
+        if (ec) throw boost::system::system_error(ec, "chunk completion channel");
+        finished.emplace(slots[index].sequence, index);
+        reduce_ready();
+    };
+
+    while (!failure && !bug) {
+        if (stop.load(std::memory_order_relaxed)) {
+            failure = make_error(errc::interrupted, source->name(), "interrupted");
+            break;
+        }
+        if (free_slots.empty()) {
+            co_await wait_one();
+            continue;
+        }
+        const std::size_t index = free_slots.back();
+        slot& s = slots[index];
+        auto more = cutter.next(s.buffer);
+        if (!more) {
+            failure = more.error();
+            break;
+        }
+        if (!*more) break;
+        free_slots.pop_back();
+        s.sequence = next_sequence++;
+        asio::post(workers, [&s, &done, &layout, &job, &stop, index] {
+            try {
+                s.totals.clear();
+                s.overflow = false;
+                s.failure = nullptr;
+                if (!stop.load(std::memory_order_relaxed))
+                    s.overflow = !validate_records(s.buffer.records(), *layout, job.rule_set, s.totals);
+            } catch (...) {
+                s.failure = std::current_exception();
+            }
+            // Capacity equals the slot count, so this never fails.
+            done.try_send(boost::system::error_code{}, index);
+        });
+    }
+    // Every posted job references this frame: wait for all of them before leaving.
+    while (free_slots.size() != slot_count) co_await wait_one();
+    if (bug) std::rethrow_exception(bug);
+    if (failure) co_return *failure;
+
+    for (std::uint64_t i = 0; i < cutter.oversized_rows(); ++i)
+        out.totals.add_reject(reject_reason::malformed_row);
+    out.bytes = cutter.bytes_read();
+    out.chunks = next_sequence;
+    out.oversized_rows = cutter.oversized_rows();
+    co_return out;
+}
+
+result<csv_outcome> process_csv_blocking(const csv_job& job, unsigned threads) {
+    asio::thread_pool pool(std::max(1U, threads));
+    std::atomic<bool> stop{false};
+    auto fut = asio::co_spawn(asio::make_strand(pool), process_csv(job, pool.get_executor(), stop),
+                              asio::use_future);
+    auto r = fut.get();
+    pool.join();
+    return r;
+}
+
+}  // namespace salesproc

@@ -1,0 +1,112 @@
+#include "salesproc/report.hpp"
+
+#include <ctime>
+
+namespace salesproc {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+std::string iso8601(std::chrono::system_clock::time_point tp) {
+    const std::time_t t = std::chrono::system_clock::to_time_t(tp);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+void write_value(const json& v, std::string& out, int indent) {
+    const auto pad = [&](int n) { out.append(static_cast<std::size_t>(n) * 2, ' '); };
+    switch (v.type()) {
+        case json::value_t::binary: {
+            const auto& bytes = v.get_binary();
+            out.append(bytes.begin(), bytes.end());
+            return;
+        }
+        case json::value_t::object: {
+            if (v.empty()) {
+                out += "{}";
+                return;
+            }
+            out += "{\n";
+            bool first = true;
+            for (const auto& [key, item] : v.items()) {
+                if (!first) out += ",\n";
+                first = false;
+                pad(indent + 1);
+                out += json(key).dump(-1, ' ', false, json::error_handler_t::replace);
+                out += ": ";
+                write_value(item, out, indent + 1);
+            }
+            out += '\n';
+            pad(indent);
+            out += '}';
+            return;
+        }
+        case json::value_t::array: {
+            if (v.empty()) {
+                out += "[]";
+                return;
+            }
+            out += "[\n";
+            for (std::size_t i = 0; i < v.size(); ++i) {
+                if (i) out += ",\n";
+                pad(indent + 1);
+                write_value(v[i], out, indent + 1);
+            }
+            out += '\n';
+            pad(indent);
+            out += ']';
+            return;
+        }
+        default: out += v.dump(-1, ' ', false, json::error_handler_t::replace);
+    }
+}
+
+}  // namespace
+
+json exact_number(const std::string& decimal_text) {
+    return json::binary(std::vector<std::uint8_t>(decimal_text.begin(), decimal_text.end()));
+}
+
+json build_report(const report_input& in) {
+    const sales_aggregate& t = *in.totals;
+    json doc;
+    doc["api_records"] = in.api_records;
+    doc["total_sales"] = exact_number(format_units(t.total(), in.scale));
+    json products = json::array();
+    for (const auto& p : t.products()) products.push_back(p.product);
+    doc["unique_products"] = products;
+    doc["valid_sales"] = t.valid();
+    doc["invalid_sales"] = t.invalid();
+    json rejected = json::object();
+    for (auto r : all_reject_reasons) rejected[std::string(to_string(r))] = t.rejected(r);
+    doc["rejected"] = rejected;
+    json by_product = json::array();
+    for (const auto& p : t.products()) {
+        json row;
+        row["product"] = p.product;
+        row["quantity"] = exact_number(to_string(p.quantity));
+        row["total"] = exact_number(format_units(p.amount, in.scale));
+        by_product.push_back(std::move(row));
+    }
+    doc["sales_by_product"] = by_product;
+    doc["csv"] = json{{"path", in.csv_path},
+                      {"rows", in.csv_rows},
+                      {"bytes", in.csv_bytes},
+                      {"chunks", in.csv_chunks}};
+    if (in.api) doc["api"] = *in.api;
+    doc["generated_at"] = iso8601(in.generated_at);
+    doc["duration_ms"] = in.duration.count();
+    return doc;
+}
+
+std::string serialize_report(const json& doc) {
+    std::string out;
+    write_value(doc, out, 0);
+    out += '\n';
+    return out;
+}
+
+}  // namespace salesproc

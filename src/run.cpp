@@ -1,0 +1,158 @@
+#include "salesproc/run.hpp"
+
+#include "salesproc/atomic_file.hpp"
+#include "salesproc/config.hpp"
+#include "salesproc/pipeline.hpp"
+#include "salesproc/report.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+
+namespace salesproc {
+namespace asio = boost::asio;
+
+void print_error(std::string_view message) {
+    std::string line = "salesproc: error: ";
+    line.append(message);
+    // One line, whatever the message carries.
+    for (char& c : line)
+        if (c == '\n' || c == '\r') c = ' ';
+    line += '\n';
+    std::fwrite(line.data(), 1, line.size(), stderr);
+    std::fflush(stderr);
+}
+
+namespace {
+
+result<rules> resolve_rules(const run_options& o) {
+    rules r;
+    std::string context = "defaults";
+    if (o.config_path) {
+        auto loaded = load_rules(*o.config_path);
+        if (!loaded) return loaded.error();
+        r = std::move(*loaded);
+        context = *o.config_path;
+    }
+    if (o.product_prefix) r.product_prefix = *o.product_prefix;
+    if (o.min_price) r.min_price = *o.min_price;
+    if (o.max_quantity) r.max_quantity = *o.max_quantity;
+    if (o.max_decimals) r.max_decimals = *o.max_decimals;
+    if (auto ok = validate_rules(r, context); !ok) return ok.error();
+    return r;
+}
+
+}  // namespace
+
+int run(const run_options& o) {
+    const auto started = std::chrono::steady_clock::now();
+    logger log(o.level, o.format);
+
+    auto rule_set = resolve_rules(o);
+    if (!rule_set) {
+        print_error(rule_set.error().message());
+        return exit_failure;
+    }
+    auto output = atomic_output::prepare(o.out_path);
+    if (!output) {
+        print_error(output.error().message());
+        return exit_failure;
+    }
+
+    csv_job job;
+    job.path = o.csv_path;
+    job.rule_set = *rule_set;
+    job.chunk_size = o.chunk_size;
+    job.max_row_size = o.max_row_size;
+    // Enough chunks to keep every worker busy while the strand reads ahead, and no more, so
+    // memory stays flat in the file size.
+    job.in_flight = o.threads + 2;
+
+    asio::io_context io;
+    asio::thread_pool workers(o.threads);
+    std::atomic<bool> stop{false};
+    int stop_signal = 0;
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        stop_signal = sig;
+        stop.store(true);
+    });
+
+    log.info("input opened", {{"path", o.csv_path},
+                              {"threads", o.threads},
+                              {"chunk_size", o.chunk_size}});
+    std::error_code size_ec;
+    const std::uint64_t total_bytes =
+        o.csv_path == "-" ? 0 : std::filesystem::file_size(o.csv_path, size_ec);
+    // A progress line is only worth it for inputs that take a noticeable time.
+    const bool show_progress = log.progress_enabled() && total_bytes > (std::uint64_t{8} << 20);
+    csv_progress progress;
+    if (show_progress)
+        progress = [&](std::uint64_t bytes, std::uint64_t rows) { log.progress(bytes, total_bytes, rows); };
+
+    std::optional<result<csv_outcome>> csv_result;
+    std::exception_ptr bug;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            // The chunker runs on a strand of the worker pool; this (I/O) thread only waits.
+            csv_result = co_await asio::co_spawn(
+                asio::make_strand(workers),
+                process_csv(job, workers.get_executor(), stop, progress), asio::use_awaitable);
+        },
+        [&](std::exception_ptr e) {
+            bug = e;
+            signals.cancel();
+        });
+    io.run();
+    workers.join();
+    log.finish_progress();
+
+    if (bug) std::rethrow_exception(bug);
+    if (stop_signal != 0) {
+        output->discard();
+        log.warn("interrupted", {{"signal", stop_signal == SIGINT ? "SIGINT" : "SIGTERM"}});
+        return stop_signal == SIGINT ? exit_sigint : exit_sigterm;
+    }
+    if (!*csv_result) {
+        print_error(csv_result->error().message());
+        return exit_failure;
+    }
+    const csv_outcome& csv = **csv_result;
+    if (csv.oversized_rows)
+        log.warn("rows over --max-row-size counted as malformed_row",
+                 {{"rows", csv.oversized_rows}, {"max_row_size", o.max_row_size}});
+    log.info("csv done", {{"chunks", csv.chunks},
+                          {"rows", csv.totals.rows()},
+                          {"valid", csv.totals.valid()},
+                          {"invalid", csv.totals.invalid()}});
+
+    report_input in;
+    in.totals = &csv.totals;
+    in.scale = job.rule_set.max_decimals;
+    in.csv_path = o.csv_path;
+    in.csv_rows = csv.totals.rows();
+    in.csv_bytes = csv.bytes;
+    in.csv_chunks = csv.chunks;
+    in.generated_at = std::chrono::system_clock::now();
+    in.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    if (auto written = output->commit(serialize_report(build_report(in))); !written) {
+        if (is_broken_pipe(written.error())) return exit_failure;
+        print_error(written.error().message());
+        return exit_failure;
+    }
+    log.info("report written", {{"path", o.out_path}});
+    return exit_ok;
+}
+
+}  // namespace salesproc

@@ -1,0 +1,84 @@
+#include "salesproc/validator.hpp"
+
+#include "salesproc/csv.hpp"
+
+#include <algorithm>
+#include <vector>
+
+namespace salesproc {
+
+result<header_layout> parse_header(std::string_view header, const rules& r,
+                                   const std::string& source_name) {
+    std::vector<std::string> names;
+    csv::tokenizer tok(header);
+    csv::record rec;
+    std::vector<std::string_view> raw(1);
+    // The header may hold any number of columns: split it with a span as large as needed.
+    {
+        csv::tokenizer counter(header);
+        counter.next(rec, {});
+        raw.resize(rec.field_count);
+    }
+    tok.next(rec, raw);
+    std::string scratch;
+    names.reserve(raw.size());
+    for (auto f : raw) names.emplace_back(csv::field_value(f, scratch));
+
+    auto find = [&](std::string_view name) -> std::optional<std::size_t> {
+        const auto it = std::find(names.begin(), names.end(), name);
+        if (it == names.end()) return std::nullopt;
+        return static_cast<std::size_t>(it - names.begin());
+    };
+    std::vector<std::string> required = r.required_fields;
+    for (const char* must : {"product", "price", "quantity"})
+        if (std::find(required.begin(), required.end(), must) == required.end())
+            required.emplace_back(must);
+    for (const auto& name : required) {
+        if (!find(name)) {
+            std::string seen;
+            for (std::size_t i = 0; i < names.size() && i < 10; ++i)
+                seen += (i ? ", " : "") + names[i];
+            if (names.size() > 10) seen += ", ...";
+            return make_error(errc::missing_column, source_name + ": column '" + name + "'",
+                              "required column is missing from the header (found: " + seen +
+                                  ")");
+        }
+    }
+    return header_layout{names.size(), *find("product"), *find("price"), *find("quantity")};
+}
+
+bool validate_fields(std::string_view product, std::string_view price, std::string_view quantity,
+                     const rules& r, sales_aggregate& out) {
+    const sale_check c = check_sale(product, price, quantity, r);
+    switch (c.outcome) {
+        case sale_check::kind::valid: return out.add_sale(product, c.amount, c.quantity);
+        case sale_check::kind::rejected: out.add_reject(c.reason); return true;
+        case sale_check::kind::overflow: out.note_overflow(product); return false;
+    }
+    return true;
+}
+
+bool validate_records(std::string_view records, const header_layout& layout, const rules& r,
+                      sales_aggregate& out) {
+    // Per-thread scratch: reused across chunks, so the hot loop allocates nothing per row.
+    thread_local std::vector<std::string_view> fields;
+    thread_local std::string product_scratch, price_scratch, quantity_scratch;
+    fields.resize(layout.columns);
+
+    csv::tokenizer tok(records);
+    csv::record rec;
+    while (tok.next(rec, fields)) {
+        if (rec.blank) continue;
+        if (rec.field_count != layout.columns || rec.unterminated_quote) {
+            out.add_reject(reject_reason::malformed_row);
+            continue;
+        }
+        const auto product = csv::field_value(fields[layout.product], product_scratch);
+        const auto price = csv::field_value(fields[layout.price], price_scratch);
+        const auto quantity = csv::field_value(fields[layout.quantity], quantity_scratch);
+        if (!validate_fields(product, price, quantity, r, out)) return false;
+    }
+    return true;
+}
+
+}  // namespace salesproc
