@@ -1,5 +1,7 @@
 #include "salesproc/rules.hpp"
 
+#include <optional>
+
 namespace salesproc {
 
 std::string_view to_string(reject_reason r) noexcept {
@@ -30,12 +32,26 @@ sale_check check_sale(std::string_view product, std::string_view price, std::str
     const auto p = parse_decimal_text(price);
     if (!p) return reject(reject_reason::bad_price);
     if (p->negative || p->is_zero()) return reject(reject_reason::price_below_min);
-    // Truncating the price to min_price's scale keeps the comparison exact: min has no digits
-    // beyond that scale, so trunc(p) < min exactly when p < min.
-    const auto at_min_scale = to_units(*p, r.min_price.scale);
-    if (at_min_scale && compare(fixed_point{*at_min_scale, r.min_price.scale}, r.min_price) < 0)
-        return reject(reject_reason::price_below_min);
-    if (p->frac_digits.size() > r.max_decimals) return reject(reject_reason::too_many_decimals);
+    std::optional<int128> units;
+    if (p->frac_digits.size() <= r.max_decimals && r.min_price.scale <= r.max_decimals) {
+        // Common case: the price is exact at the amount scale, so one conversion serves both
+        // the minimum check and the amount. An overflowing price is certainly above the minimum.
+        units = to_units(*p, r.max_decimals);
+        int128 min_units = 0;
+        if (units && checked_mul(r.min_price.units,
+                                 static_cast<int128>(pow10_u64(r.max_decimals - r.min_price.scale)),
+                                 min_units) &&
+            *units < min_units)
+            return reject(reject_reason::price_below_min);
+    } else {
+        // Truncating the price to min_price's scale keeps the comparison exact: min has no
+        // digits beyond that scale, so trunc(p) < min exactly when p < min.
+        const auto at_min_scale = to_units(*p, r.min_price.scale);
+        if (at_min_scale && compare(fixed_point{*at_min_scale, r.min_price.scale}, r.min_price) < 0)
+            return reject(reject_reason::price_below_min);
+        if (p->frac_digits.size() > r.max_decimals) return reject(reject_reason::too_many_decimals);
+        units = to_units(*p, r.max_decimals);
+    }
 
     const auto q = parse_integer_text(quantity);
     if (!q) return reject(reject_reason::bad_quantity);
@@ -44,7 +60,6 @@ sale_check check_sale(std::string_view product, std::string_view price, std::str
 
     sale_check c;
     c.quantity = q->magnitude;
-    const auto units = to_units(*p, r.max_decimals);
     if (!units || !checked_mul(*units, static_cast<int128>(q->magnitude), c.amount))
         c.outcome = sale_check::kind::overflow;
     return c;

@@ -73,10 +73,16 @@ bool validate_records(std::string_view records, const header_layout& layout, con
             out.add_reject(reject_reason::malformed_row);
             continue;
         }
-        const auto product = csv::field_value(fields[layout.product], product_scratch);
-        const auto price = csv::field_value(fields[layout.price], price_scratch);
-        const auto quantity = csv::field_value(fields[layout.quantity], quantity_scratch);
-        if (!validate_fields(product, price, quantity, r, out)) return false;
+        bool ok = false;
+        if (!rec.has_quotes) {
+            ok = validate_fields(csv::trim(fields[layout.product]), csv::trim(fields[layout.price]),
+                                 csv::trim(fields[layout.quantity]), r, out);
+        } else {
+            ok = validate_fields(csv::field_value(fields[layout.product], product_scratch),
+                                 csv::field_value(fields[layout.price], price_scratch),
+                                 csv::field_value(fields[layout.quantity], quantity_scratch), r, out);
+        }
+        if (!ok) return false;
     }
     return true;
 }

@@ -11,8 +11,16 @@
 
 namespace salesproc::csv {
 
+constexpr bool is_space(char c) noexcept {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
 // Strips surrounding ASCII whitespace (space, \t, \r, \n, \v, \f).
-std::string_view trim(std::string_view s) noexcept;
+inline std::string_view trim(std::string_view s) noexcept {
+    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+    return s;
+}
 
 // A field's value: trimmed, unquoted ("" inside quotes becomes "), trimmed again. Writes into
 // `scratch` only when the field holds a quote; the result may point into `raw` or `scratch`.
@@ -21,6 +29,7 @@ std::string_view field_value(std::string_view raw, std::string& scratch);
 struct record {
     std::size_t field_count = 0;       // may exceed the span given to next()
     bool unterminated_quote = false;   // the buffer ended inside quotes
+    bool has_quotes = false;           // false: every field is plain text, trim() is enough
     bool blank = false;                // only whitespace: not a row at all
     std::string_view text;             // the whole record, without its '\n'
 };

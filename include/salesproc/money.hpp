@@ -34,6 +34,13 @@ struct fixed_point {
 
 inline constexpr unsigned max_scale = 18;
 
+// 10^n for n <= 19.
+constexpr std::uint64_t pow10_u64(unsigned n) noexcept {
+    std::uint64_t r = 1;
+    for (unsigned i = 0; i < n; ++i) r *= 10;
+    return r;
+}
+
 // Scales `d` to `scale` fraction digits, truncating any further digits.
 // nullopt when the result does not fit in 128 bits.
 std::optional<int128> to_units(const decimal_text& d, unsigned scale) noexcept;
