@@ -81,10 +81,7 @@ bool sales_aggregate::add_sale(std::string_view product, int128 amount, std::uin
 }
 
 bool sales_aggregate::merge(const sales_aggregate& later) {
-    if (!checked_add(total_, later.total_, total_)) {
-        overflowed_ = "total_sales";
-        return false;
-    }
+    // Products first, so that an overflow names the product when one product causes it.
     for (const auto& p : later.products_) {
         product_total& mine = slot(p.product);
         if (!checked_add(mine.amount, p.amount, mine.amount)) {
@@ -92,6 +89,10 @@ bool sales_aggregate::merge(const sales_aggregate& later) {
             return false;
         }
         mine.quantity += p.quantity;
+    }
+    if (!checked_add(total_, later.total_, total_)) {
+        overflowed_.clear();  // the grand total overflowed, not one product
+        return false;
     }
     for (std::size_t i = 0; i < rejected_.size(); ++i) rejected_[i] += later.rejected_[i];
     rows_ += later.rows_;

@@ -113,6 +113,7 @@ result<std::string> chunker::read_header() {
         if (pos != std::string_view::npos) {
             std::string header = carry_.substr(0, scanned + pos - 1);
             carry_.erase(0, scanned + pos);
+            carry_is_partial_ = false;
             scanned = 0;
             in_quotes = false;
             if (csv::trim(header).empty()) continue;  // leading blank line
@@ -129,6 +130,7 @@ result<std::string> chunker::read_header() {
                                   "empty input, expected a header row");
             std::string header = std::move(carry_);
             carry_.clear();
+            carry_is_partial_ = true;
             return header;
         }
         auto got = fill(block, 0, block.capacity_);
@@ -155,6 +157,7 @@ result<void> chunker::skip_record(chunk_buffer& buf, bool in_quotes) {
         const std::size_t pos = csv::find_first_record_end(block, in_quotes);
         if (pos != std::string_view::npos) {
             carry_.assign(block.substr(pos));
+            carry_is_partial_ = false;
             return {};
         }
     }
@@ -174,7 +177,22 @@ result<bool> chunker::next(chunk_buffer& buf) {
         buf.reserve(wanted);
         std::memcpy(buf.data_.get() + start, carry_.data(), carried);
         carry_.clear();
-        std::size_t quotes = csv::count_quotes(std::string_view(buf.data_.get() + start, carried));
+        // Bytes carried from a cut hold no terminator; other carried input is scanned whole.
+        const bool known_partial = carry_is_partial_;
+        carry_is_partial_ = true;  // anything carried out of this call comes from a cut
+        const std::string_view carried_view(buf.data_.get() + start, carried);
+        std::size_t quotes = 0;
+        if (known_partial) {
+            quotes = csv::count_quotes(carried_view);
+        } else if (carried != 0 && !eof_) {
+            const std::size_t cut = csv::find_last_record_end(carried_view, 0, 0, quotes);
+            if (cut != std::string_view::npos) {
+                carry_.assign(carried_view.substr(cut));
+                buf.begin_ = start;
+                buf.end_ = start + cut;
+                return true;
+            }
+        }
 
         bool skipped = false;
         while (!skipped) {

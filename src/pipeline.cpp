@@ -34,14 +34,16 @@ struct slot {
 
 error overflow_error(const std::string& path, const std::string& product) {
     return make_error(errc::money_overflow, path,
-                      "exact total for '" + product + "' exceeds the 128-bit fixed-point range");
+                      (product.empty() ? std::string("total_sales")
+                                       : "the total of product '" + product + "'") +
+                          " exceeds the exact 128-bit fixed-point range");
 }
 
 }  // namespace
 
 asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_io_executor workers,
                                                  const std::atomic<bool>& stop,
-                                                 csv_progress progress) {
+                                                 csv_events events) {
     auto source = byte_source::open(job.path);
     if (!source) co_return source.error();
     chunker cutter(*source, chunker_options{job.chunk_size, job.max_row_size});
@@ -49,6 +51,7 @@ asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_i
     if (!header) co_return header.error();
     auto layout = parse_header(*header, job.rule_set, source->name());
     if (!layout) co_return layout.error();
+    if (events.opened) events.opened(source->name(), source->size(), layout->columns);
 
     const std::size_t slot_count = std::max(1U, job.in_flight);
     using done_channel =
@@ -79,7 +82,7 @@ asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_i
             }
             free_slots.push_back(it->second);
         }
-        if (progress) progress(cutter.bytes_read(), out.totals.rows());
+        if (events.progress) events.progress(cutter.bytes_read(), out.totals.rows());
     };
     auto wait_one = [&]() -> asio::awaitable<void> {
         auto [ec, index] = co_await done.async_receive(asio::as_tuple(asio::use_awaitable));

@@ -8,6 +8,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -15,7 +16,6 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
-#include <filesystem>
 
 namespace salesproc {
 namespace asio = boost::asio;
@@ -79,25 +79,40 @@ int run(const run_options& o) {
     asio::io_context io;
     asio::thread_pool workers(o.threads);
     std::atomic<bool> stop{false};
+    bool finished = false;
     int stop_signal = 0;
     asio::signal_set signals(io, SIGINT, SIGTERM);
+    asio::steady_timer grace(io);
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
         if (ec) return;
         stop_signal = sig;
         stop.store(true);
+        // Work notices `stop` between chunks; a read blocked on a FIFO or a terminal never
+        // returns, so after a short grace period the run ends here: no report, no temp file.
+        grace.expires_after(std::chrono::milliseconds(300));
+        grace.async_wait([&, sig](const boost::system::error_code& wait_ec) {
+            if (wait_ec || finished) return;
+            output->discard();
+            log.finish_progress();
+            log.warn("interrupted", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+            std::_Exit(sig == SIGINT ? exit_sigint : exit_sigterm);
+        });
     });
 
-    log.info("input opened", {{"path", o.csv_path},
-                              {"threads", o.threads},
-                              {"chunk_size", o.chunk_size}});
-    std::error_code size_ec;
-    const std::uint64_t total_bytes =
-        o.csv_path == "-" ? 0 : std::filesystem::file_size(o.csv_path, size_ec);
-    // A progress line is only worth it for inputs that take a noticeable time.
-    const bool show_progress = log.progress_enabled() && total_bytes > (std::uint64_t{8} << 20);
-    csv_progress progress;
-    if (show_progress)
-        progress = [&](std::uint64_t bytes, std::uint64_t rows) { log.progress(bytes, total_bytes, rows); };
+    csv_events events;
+    events.opened = [&](const std::string& name, std::optional<std::uint64_t> size,
+                        std::size_t columns) {
+        log.info("input opened", {{"path", name},
+                                  {"bytes", size ? nlohmann::ordered_json(*size) : nullptr},
+                                  {"columns", columns},
+                                  {"threads", o.threads},
+                                  {"chunk_size", o.chunk_size}});
+        // A progress line is only worth it for inputs that take a noticeable time.
+        if (log.progress_enabled() && size && *size > (std::uint64_t{8} << 20))
+            events.progress = [&log, total = *size](std::uint64_t bytes, std::uint64_t rows) {
+                log.progress(bytes, total, rows);
+            };
+    };
 
     std::optional<result<csv_outcome>> csv_result;
     std::exception_ptr bug;
@@ -107,10 +122,12 @@ int run(const run_options& o) {
             // The chunker runs on a strand of the worker pool; this (I/O) thread only waits.
             csv_result = co_await asio::co_spawn(
                 asio::make_strand(workers),
-                process_csv(job, workers.get_executor(), stop, progress), asio::use_awaitable);
+                process_csv(job, workers.get_executor(), stop, events), asio::use_awaitable);
         },
         [&](std::exception_ptr e) {
             bug = e;
+            finished = true;
+            grace.cancel();
             signals.cancel();
         });
     io.run();

@@ -32,8 +32,8 @@ public:
     }
 
     // Appends `later` (a slice that comes after this one): sums add up and unseen products are
-    // appended in `later`'s first-seen order. Returns false on overflow; the product whose total
-    // overflowed is then named by overflowed_product().
+    // appended in `later`'s first-seen order. Returns false on overflow; overflowed_product() then
+    // names the product whose total overflowed, or is empty when only the grand total did.
     bool merge(const sales_aggregate& later);
 
     [[nodiscard]] std::uint64_t rows() const noexcept { return rows_; }

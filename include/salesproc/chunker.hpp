@@ -92,8 +92,11 @@ private:
 
     byte_source& source_;
     chunker_options options_;
-    std::string carry_;  // the start of a record cut off by the previous block
-    std::string skip_tail_;  // input that followed a skipped oversized row
+    std::string carry_;  // input not yet handed out; starts at a record boundary
+    // True when carry_ is known to hold no record terminator (it is the tail after a cut), so
+    // only newly read bytes need scanning. Input left over from the header or from skipping an
+    // oversized row may hold whole records.
+    bool carry_is_partial_ = false;
     std::uint64_t bytes_read_ = 0;
     std::uint64_t oversized_rows_ = 0;
     bool eof_ = false;

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace salesproc {
@@ -33,8 +34,15 @@ struct csv_outcome {
     std::uint64_t oversized_rows = 0;
 };
 
-// Called on the strand after each reduced chunk: bytes read and rows counted so far.
-using csv_progress = std::function<void(std::uint64_t bytes, std::uint64_t rows)>;
+// Notifications from the strand; each may be empty.
+struct csv_events {
+    // The input is open and its header understood. `size` is known for regular files only.
+    std::function<void(const std::string& name, std::optional<std::uint64_t> size,
+                       std::size_t columns)>
+        opened;
+    // After each reduced chunk: bytes read and rows counted so far.
+    std::function<void(std::uint64_t bytes, std::uint64_t rows)> progress;
+};
 
 // Runs on the calling coroutine's executor, which must be a strand (or single-threaded), and
 // posts validation to `workers`. Stops early with errc::interrupted once `stop` is set.
@@ -42,7 +50,7 @@ using csv_progress = std::function<void(std::uint64_t bytes, std::uint64_t rows)
 boost::asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job,
                                                         boost::asio::any_io_executor workers,
                                                         const std::atomic<bool>& stop,
-                                                        csv_progress progress = {});
+                                                        csv_events events = {});
 
 // Blocking convenience for tests and tools: own pool of `threads`, then process_csv.
 result<csv_outcome> process_csv_blocking(const csv_job& job, unsigned threads);

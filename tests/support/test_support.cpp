@@ -1,0 +1,98 @@
+#include "support/test_support.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace salesproc::test {
+
+temp_dir::temp_dir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "salesproc-test-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+}
+
+temp_dir::~temp_dir() {
+    std::error_code ec;
+    // Tests may leave read-only directories behind; make them removable first.
+    for (auto it = std::filesystem::recursive_directory_iterator(path_, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
+        std::filesystem::permissions(it->path(), std::filesystem::perms::owner_all,
+                                     std::filesystem::perm_options::add, ec);
+    std::filesystem::remove_all(path_, ec);
+}
+
+void write_file(const std::string& path, const std::string& content) {
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f << content;
+    if (!f) throw std::runtime_error("cannot write " + path);
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) throw std::runtime_error("cannot read " + path);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
+process_result run_process(const std::vector<std::string>& argv, const std::string& input,
+                           const std::string& cwd) {
+    temp_dir io;
+    const std::string in_path = io.file("stdin"), out_path = io.file("stdout"),
+                      err_path = io.file("stderr");
+    write_file(in_path, input);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, in_path.c_str(), O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    pid_t pid = 0;
+    const int rc = ::posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) throw std::runtime_error("posix_spawn failed for " + argv[0]);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0) {
+    }
+    process_result r;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.out = read_file(out_path);
+    r.err = read_file(err_path);
+    return r;
+}
+
+std::string generate_sales_csv(std::size_t rows, unsigned seed) {
+    std::mt19937_64 rng(seed);
+    const char* names[] = {"Halal Laptop", "Halal Mouse", "\"Halal Rug, Large\"",
+                           "\"Halal \"\"Premium\"\" Dates\"", "\"Halal Multi\nLine\"", "Halal Desk",
+                           "Monitor", "halal lowercase", "", "  Halal Padded  "};
+    const char* prices[] = {"999.99", "24.99", "10", "10.00", "9.99", "-5.00", "1e3", "10.005",
+                            "\"1234.50\"", "abc", "0", "+15.5"};
+    const char* quantities[] = {"1", "2", "10", "100", "101", "0", "2.0", "x", "-3",
+                                "99999999999999999999999"};
+    std::string out = "id,product,price,quantity,note\r\n";
+    for (std::size_t i = 0; i < rows; ++i) {
+        const auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+        if (pick(50) == 0) out += "\n";                          // blank line
+        if (pick(200) == 0) out += "bad,row\n";                   // malformed
+        out += std::to_string(i) + "," + names[pick(std::size(names))] + "," +
+               prices[pick(std::size(prices))] + "," + quantities[pick(std::size(quantities))] +
+               (pick(3) == 0 ? ",\"a, \"\"note\"\"\"" : ",plain") + (pick(4) == 0 ? "\r\n" : "\n");
+    }
+    return out;
+}
+
+}  // namespace salesproc::test

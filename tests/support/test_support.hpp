@@ -1,0 +1,42 @@
+// Helpers shared by the tests: a temp directory, whole-file I/O, running a program.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace salesproc::test {
+
+// A fresh directory removed with its contents at destruction.
+class temp_dir {
+public:
+    temp_dir();
+    ~temp_dir();
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+
+    [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+    [[nodiscard]] std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+private:
+    std::filesystem::path path_;
+};
+
+void write_file(const std::string& path, const std::string& content);
+std::string read_file(const std::string& path);
+
+struct process_result {
+    int exit_code = -1;  // 128+N when killed by signal N
+    std::string out;
+    std::string err;
+};
+
+// Runs `argv` (argv[0] is a path) with `input` on stdin, in `cwd` if given; waits for exit.
+process_result run_process(const std::vector<std::string>& argv, const std::string& input = {},
+                           const std::string& cwd = {});
+
+// A deterministic sales CSV of `rows` rows with quoted names, doubled quotes, CRLF, blank lines
+// and every reject reason, for determinism and seam tests.
+std::string generate_sales_csv(std::size_t rows, unsigned seed);
+
+}  // namespace salesproc::test

@@ -1,0 +1,85 @@
+#include "salesproc/atomic_file.hpp"
+
+#include "support/test_support.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace salesproc {
+namespace {
+
+using test::read_file;
+using test::temp_dir;
+using test::write_file;
+
+std::size_t entries(const temp_dir& dir) {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) ++n;
+    return n;
+}
+
+TEST(AtomicOutput, ReplacesWholeFileAndLeavesNoTemp) {
+    temp_dir dir;
+    const auto path = dir.file("r.json");
+    write_file(path, "old");
+    auto out = atomic_output::prepare(path);
+    ASSERT_TRUE(out) << out.error().message();
+    EXPECT_EQ(read_file(path), "old");  // untouched until commit
+    ASSERT_TRUE(out->commit("new report"));
+    EXPECT_EQ(read_file(path), "new report");
+    EXPECT_EQ(entries(dir), 1U);
+}
+
+TEST(AtomicOutput, DiscardLeavesPreviousFileByteForByte) {
+    temp_dir dir;
+    const auto path = dir.file("r.json");
+    write_file(path, "previous");
+    {
+        auto out = atomic_output::prepare(path);
+        ASSERT_TRUE(out);
+        EXPECT_TRUE(std::filesystem::exists(out->temp_path()));
+    }  // destroyed without commit, as on any failure
+    EXPECT_EQ(read_file(path), "previous");
+    EXPECT_EQ(entries(dir), 1U);
+}
+
+TEST(AtomicOutput, TempFileIsPrivateAndReportHonoursUmask) {
+    temp_dir dir;
+    const auto path = dir.file("r.json");
+    const mode_t old = ::umask(027);
+    auto out = atomic_output::prepare(path);
+    ::umask(old);
+    ASSERT_TRUE(out);
+    struct stat st {};
+    ASSERT_EQ(::stat(out->temp_path().c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600U);
+    ASSERT_TRUE(out->commit("x"));
+    ASSERT_EQ(::stat(path.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0640U);
+}
+
+TEST(AtomicOutput, ErrorsNameThePath) {
+    temp_dir dir;
+    const auto in_dir = atomic_output::prepare(dir.path().string());
+    ASSERT_FALSE(in_dir);
+    EXPECT_EQ(in_dir.error().code, make_error_code(errc::is_directory));
+    const auto missing = atomic_output::prepare(dir.file("no/such/dir/r.json"));
+    ASSERT_FALSE(missing);
+    EXPECT_NE(missing.error().message().find("r.json"), std::string::npos);
+    EXPECT_NE(missing.error().message().find("No such file"), std::string::npos);
+}
+
+TEST(AtomicOutput, DeviceTargetIsWrittenInPlaceAndFullDiskIsAnError) {
+    auto out = atomic_output::prepare("/dev/full");
+    ASSERT_TRUE(out) << out.error().message();
+    const auto r = out->commit("report");
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message().find("/dev/full: No space left on device"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace salesproc
