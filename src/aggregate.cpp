@@ -32,7 +32,8 @@ std::size_t sales_aggregate::string_hash::operator()(std::string_view s) const n
     const char* p = s.data();
     const std::size_t n = s.size();
     if (n >= 8) {
-        for (std::size_t i = 0; i + 8 <= n; i += 8) h = mix(h, load(p + i, 8));
+        for (std::size_t i = 0; i + 8 <= n; i += 8)
+            h = mix(h, load(p + i, 8));
         // The tail as one overlapping word: a byte-wise copy would stall store forwarding.
         if (n % 8 != 0) h = mix(h, load(p + n - 8, 8));
     } else if (n >= 4) {
@@ -94,7 +95,8 @@ bool sales_aggregate::merge(const sales_aggregate& later) {
         overflowed_.clear();  // the grand total overflowed, not one product
         return false;
     }
-    for (std::size_t i = 0; i < rejected_.size(); ++i) rejected_[i] += later.rejected_[i];
+    for (std::size_t i = 0; i < rejected_.size(); ++i)
+        rejected_[i] += later.rejected_[i];
     rows_ += later.rows_;
     valid_ += later.valid_;
     return true;

@@ -53,7 +53,8 @@ result<atomic_output> atomic_output::prepare(const std::string& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0) {
         if (S_ISDIR(st.st_mode))
-            return make_error(errc::is_directory, path, "is a directory, expected a report file path");
+            return make_error(errc::is_directory, path,
+                              "is a directory, expected a report file path");
         if (!S_ISREG(st.st_mode)) {
             const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
             if (fd < 0) return errno_error(path, errno);
@@ -72,7 +73,8 @@ result<atomic_output> atomic_output::prepare(const std::string& path) {
                           std::string("cannot create the report in '") + parent_dir(path) +
                               "': " + std::strerror(e));
     }
-    return atomic_output(path, mode::rename, fd, std::string(name.data()), 0666U & ~current_umask());
+    return atomic_output(path, mode::rename, fd, std::string(name.data()),
+                         0666U & ~current_umask());
 }
 
 atomic_output::atomic_output(atomic_output&& other) noexcept
@@ -83,7 +85,9 @@ atomic_output::atomic_output(atomic_output&& other) noexcept
       file_mode_(other.file_mode_),
       committed_(other.committed_) {}
 
-atomic_output::~atomic_output() { discard(); }
+atomic_output::~atomic_output() {
+    discard();
+}
 
 void atomic_output::discard() noexcept {
     if (mode_ != mode::stdout_stream && fd_ >= 0) ::close(fd_);

@@ -70,7 +70,9 @@ result<std::size_t> byte_source::read(char* dst, std::size_t n) {
     return got;
 }
 
-void chunk_buffer::free_deleter::operator()(char* p) const noexcept { std::free(p); }
+void chunk_buffer::free_deleter::operator()(char* p) const noexcept {
+    std::free(p);
+}
 
 void chunk_buffer::reserve(std::size_t capacity) {
     if (capacity <= capacity_) return;
@@ -108,8 +110,8 @@ result<std::string> chunker::read_header() {
     std::size_t scanned = 0;
     bool in_quotes = false;
     for (;;) {
-        const std::size_t pos = csv::find_first_record_end(
-            std::string_view(carry_).substr(scanned), in_quotes);
+        const std::size_t pos =
+            csv::find_first_record_end(std::string_view(carry_).substr(scanned), in_quotes);
         if (pos != std::string_view::npos) {
             std::string header = carry_.substr(0, scanned + pos - 1);
             carry_.erase(0, scanned + pos);
@@ -177,22 +179,14 @@ result<bool> chunker::next(chunk_buffer& buf) {
         buf.reserve(wanted);
         std::memcpy(buf.data_.get() + start, carry_.data(), carried);
         carry_.clear();
-        // Bytes carried from a cut hold no terminator; other carried input is scanned whole.
-        const bool known_partial = carry_is_partial_;
+        // Bytes carried from a cut hold no terminator, so only new bytes need scanning; other
+        // carried input (left by the header or by a skipped row) is scanned from its start.
+        std::size_t scan_from = carry_is_partial_ ? carried : 0;
+        std::size_t quotes =
+            carry_is_partial_
+                ? csv::count_quotes(std::string_view(buf.data_.get() + start, carried))
+                : 0;
         carry_is_partial_ = true;  // anything carried out of this call comes from a cut
-        const std::string_view carried_view(buf.data_.get() + start, carried);
-        std::size_t quotes = 0;
-        if (known_partial) {
-            quotes = csv::count_quotes(carried_view);
-        } else if (carried != 0 && !eof_) {
-            const std::size_t cut = csv::find_last_record_end(carried_view, 0, 0, quotes);
-            if (cut != std::string_view::npos) {
-                carry_.assign(carried_view.substr(cut));
-                buf.begin_ = start;
-                buf.end_ = start + cut;
-                return true;
-            }
-        }
 
         bool skipped = false;
         while (!skipped) {
@@ -207,11 +201,13 @@ result<bool> chunker::next(chunk_buffer& buf) {
             }
             auto got = fill(buf, write, chunk);
             if (!got) return got.error();
-            const std::size_t from = write - start;
+            if (*got == 0) continue;  // end of input: the whole region is the last chunk
             write += *got;
             const std::string_view region(buf.data_.get() + start, write - start);
             std::size_t quotes_total = 0;
-            const std::size_t cut = csv::find_last_record_end(region, from, quotes, quotes_total);
+            const std::size_t cut =
+                csv::find_last_record_end(region, scan_from, quotes, quotes_total);
+            scan_from = region.size();
             if (cut != std::string_view::npos) {
                 carry_.assign(region.substr(cut));
                 buf.begin_ = start;

@@ -35,8 +35,8 @@ result<rules> load_rules(const std::string& path) {
     try {
         root = YAML::Load(text.str());
     } catch (const YAML::Exception& e) {
-        return config_error(path, "", "invalid YAML at line " + std::to_string(e.mark.line + 1) +
-                                          ": " + e.msg);
+        return config_error(
+            path, "", "invalid YAML at line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
     }
     rules r;
     if (root.IsNull()) return r;
@@ -67,13 +67,16 @@ result<rules> load_rules(const std::string& path) {
             const auto n = parse_integer_text(s);
             if (!n || n->negative || n->magnitude == UINT64_MAX)
                 return config_error(path, key, "'" + s + "' is not a non-negative integer");
-            if (key == "max_quantity") r.max_quantity = n->magnitude;
+            if (key == "max_quantity")
+                r.max_quantity = n->magnitude;
             else if (n->magnitude > max_scale)
                 return config_error(path, key, "must be at most " + std::to_string(max_scale));
-            else r.max_decimals = static_cast<unsigned>(n->magnitude);
+            else
+                r.max_decimals = static_cast<unsigned>(n->magnitude);
         } else {
-            return config_error(path, key, "unknown key (expected min_price, max_quantity, "
-                                           "required_fields, product_prefix, max_decimals)");
+            return config_error(path, key,
+                                "unknown key (expected min_price, max_quantity, "
+                                "required_fields, product_prefix, max_decimals)");
         }
     }
     if (auto ok = validate_rules(r, path); !ok) return ok.error();

@@ -94,7 +94,8 @@ done:
     return true;
 }
 
-bool tokenizer::next_quoted(const char* start, record& rec, std::span<std::string_view> fields) noexcept {
+bool tokenizer::next_quoted(const char* start, record& rec,
+                            std::span<std::string_view> fields) noexcept {
     const char* field_start = start;
     const char* p = start;
     std::size_t n = 0;
@@ -133,19 +134,22 @@ std::size_t count_quotes(std::string_view s) noexcept {
         const std::size_t blocks = std::min<std::size_t>(n / 16, 255);
         __m128i acc = _mm_setzero_si128();
         for (std::size_t i = 0; i < blocks; ++i, p += 16)
-            acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), quote));
+            acc = _mm_sub_epi8(
+                acc, _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), quote));
         const __m128i sums = _mm_sad_epu8(acc, _mm_setzero_si128());
         total += static_cast<std::size_t>(_mm_cvtsi128_si32(sums)) +
                  static_cast<std::size_t>(_mm_extract_epi16(sums, 4));
         n -= blocks * 16;
     }
 #endif
-    for (; n != 0; --n, ++p) total += *p == '"';
+    for (; n != 0; --n, ++p)
+        total += *p == '"';
     return total;
 }
 
 std::size_t find_last_record_end(std::string_view buf, std::size_t from,
-                                 std::size_t quotes_before_from, std::size_t& quotes_total) noexcept {
+                                 std::size_t quotes_before_from,
+                                 std::size_t& quotes_total) noexcept {
     const std::string_view tail = buf.substr(from);
     quotes_total = quotes_before_from + count_quotes(tail);
     std::size_t quotes_after = 0;
@@ -163,8 +167,10 @@ std::size_t find_last_record_end(std::string_view buf, std::size_t from,
 std::size_t find_first_record_end(std::string_view s, bool& in_quotes) noexcept {
     for (std::size_t i = 0; i < s.size(); ++i) {
         const char c = s[i];
-        if (c == '"') in_quotes = !in_quotes;
-        else if (c == '\n' && !in_quotes) return i + 1;
+        if (c == '"')
+            in_quotes = !in_quotes;
+        else if (c == '\n' && !in_quotes)
+            return i + 1;
     }
     return std::string_view::npos;
 }

@@ -10,7 +10,8 @@ namespace {
 
 std::string utc_now_iso8601() {
     const auto now = std::chrono::system_clock::now();
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
     const std::time_t t = std::chrono::system_clock::to_time_t(now);
     std::tm tm{};
     gmtime_r(&t, &tm);
@@ -60,14 +61,16 @@ void logger::write(std::string_view level, std::string_view event,
         j["level"] = level;
         j["event"] = event;
         if (fields.is_object())
-            for (const auto& [k, v] : fields.items()) j[k] = v;
+            for (const auto& [k, v] : fields.items())
+                j[k] = v;
         line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     } else {
         line = "salesproc: ";
         if (level != "info") line.append(level).append(": ");
         line.append(event);
         if (fields.is_object())
-            for (const auto& [k, v] : fields.items()) line.append(" ").append(k).append("=").append(text_value(v));
+            for (const auto& [k, v] : fields.items())
+                line.append(" ").append(k).append("=").append(text_value(v));
     }
     line += '\n';
     std::lock_guard lock(mutex_);
@@ -87,7 +90,8 @@ void logger::progress(std::uint64_t bytes, std::uint64_t total_bytes, std::uint6
     last_progress_ = now;
     const double secs = std::chrono::duration<double>(now - started_).count();
     const double mib = static_cast<double>(bytes) / (1024.0 * 1024.0);
-    const double pct = total_bytes ? 100.0 * static_cast<double>(bytes) / static_cast<double>(total_bytes) : 0.0;
+    const double pct =
+        total_bytes ? 100.0 * static_cast<double>(bytes) / static_cast<double>(total_bytes) : 0.0;
     std::fprintf(sink_, "\r\033[Ksalesproc: %.1f MiB (%.0f%%), %.0f rows/s", mib, pct,
                  secs > 0 ? static_cast<double>(rows) / secs : 0.0);
     std::fflush(sink_);

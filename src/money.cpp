@@ -6,14 +6,17 @@
 namespace salesproc {
 namespace {
 
-constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+constexpr bool is_digit(char c) noexcept {
+    return c >= '0' && c <= '9';
+}
 
 constexpr int128 int128_max = static_cast<int128>(~uint128{0} >> 1);
 
 // pow10 for 0..38; the table keeps to_units branch-light on the hot path.
 constexpr uint128 pow10(unsigned n) noexcept {
     uint128 r = 1;
-    for (unsigned i = 0; i < n; ++i) r *= 10;
+    for (unsigned i = 0; i < n; ++i)
+        r *= 10;
     return r;
 }
 
@@ -34,13 +37,15 @@ std::optional<decimal_text> parse_decimal_text(std::string_view s) noexcept {
         ++i;
     }
     const std::size_t int_begin = i;
-    while (i < s.size() && is_digit(s[i])) ++i;
+    while (i < s.size() && is_digit(s[i]))
+        ++i;
     if (i == int_begin) return std::nullopt;
     d.int_digits = s.substr(int_begin, i - int_begin);
     if (i == s.size()) return d;
     if (s[i] != '.') return std::nullopt;
     const std::size_t frac_begin = ++i;
-    while (i < s.size() && is_digit(s[i])) ++i;
+    while (i < s.size() && is_digit(s[i]))
+        ++i;
     if (i == frac_begin || i != s.size()) return std::nullopt;
     d.frac_digits = s.substr(frac_begin, i - frac_begin);
     return d;
@@ -48,17 +53,20 @@ std::optional<decimal_text> parse_decimal_text(std::string_view s) noexcept {
 
 std::optional<int128> to_units(const decimal_text& d, unsigned scale) noexcept {
     std::string_view ints = d.int_digits;
-    while (ints.size() > 1 && ints.front() == '0') ints.remove_prefix(1);
+    while (ints.size() > 1 && ints.front() == '0')
+        ints.remove_prefix(1);
     const std::size_t frac_used = std::min<std::size_t>(d.frac_digits.size(), scale);
     const std::size_t total_digits = ints.size() + scale;
 
     if (total_digits <= 19) {
         // Common case (prices like 1234.56): exact in 64 bits, no overflow possible.
         std::uint64_t v = 0;
-        for (char c : ints) v = v * 10 + static_cast<std::uint64_t>(c - '0');
+        for (char c : ints)
+            v = v * 10 + static_cast<std::uint64_t>(c - '0');
         for (std::size_t k = 0; k < frac_used; ++k)
             v = v * 10 + static_cast<std::uint64_t>(d.frac_digits[k] - '0');
-        for (std::size_t k = frac_used; k < scale; ++k) v *= 10;
+        for (std::size_t k = frac_used; k < scale; ++k)
+            v *= 10;
         const auto r = static_cast<int128>(v);
         return d.negative ? -r : r;
     }
@@ -135,7 +143,8 @@ std::string format_units(int128 units, unsigned scale) {
         frac /= 10;
     }
     char* frac_end = end;
-    while (frac_end > p && frac_end[-1] == '0') --frac_end;
+    while (frac_end > p && frac_end[-1] == '0')
+        --frac_end;
     if (frac_end == p) *frac_end++ = '0';  // keep one digit: 0.0, 1000.0
     *--p = '.';
     p = format_digits(mag / div, units < 0, p);

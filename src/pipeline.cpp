@@ -33,17 +33,16 @@ struct slot {
 };
 
 error overflow_error(const std::string& path, const std::string& product) {
-    return make_error(errc::money_overflow, path,
-                      (product.empty() ? std::string("total_sales")
-                                       : "the total of product '" + product + "'") +
-                          " exceeds the exact 128-bit fixed-point range");
+    return make_error(
+        errc::money_overflow, path,
+        (product.empty() ? std::string("total_sales") : "the total of product '" + product + "'") +
+            " exceeds the exact 128-bit fixed-point range");
 }
 
 }  // namespace
 
 asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_io_executor workers,
-                                                 const std::atomic<bool>& stop,
-                                                 csv_events events) {
+                                                 const std::atomic<bool>& stop, csv_events events) {
     auto source = byte_source::open(job.path);
     if (!source) co_return source.error();
     chunker cutter(*source, chunker_options{job.chunk_size, job.max_row_size});
@@ -51,6 +50,7 @@ asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_i
     if (!header) co_return header.error();
     auto layout = parse_header(*header, job.rule_set, source->name());
     if (!layout) co_return layout.error();
+    layout->max_row_size = job.max_row_size;
     if (events.opened) events.opened(source->name(), source->size(), layout->columns);
 
     const std::size_t slot_count = std::max(1U, job.in_flight);
@@ -59,7 +59,8 @@ asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_i
     done_channel done(co_await asio::this_coro::executor, slot_count);
     std::vector<slot> slots(slot_count);
     std::vector<std::size_t> free_slots;
-    for (std::size_t i = slot_count; i-- > 0;) free_slots.push_back(i);
+    for (std::size_t i = slot_count; i-- > 0;)
+        free_slots.push_back(i);
     std::map<std::uint64_t, std::size_t> finished;  // out-of-order results wait here
     std::uint64_t next_sequence = 0;
     std::uint64_t next_to_reduce = 0;
@@ -76,7 +77,8 @@ asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_i
             slot& s = slots[it->second];
             if (s.failure && !bug) bug = s.failure;
             if (!failure && !bug) {
-                if (s.overflow) failure = overflow_error(job.path, s.totals.overflowed_product());
+                if (s.overflow)
+                    failure = overflow_error(job.path, s.totals.overflowed_product());
                 else if (!out.totals.merge(s.totals))
                     failure = overflow_error(job.path, out.totals.overflowed_product());
             }
@@ -116,7 +118,8 @@ asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_i
                 s.overflow = false;
                 s.failure = nullptr;
                 if (!stop.load(std::memory_order_relaxed))
-                    s.overflow = !validate_records(s.buffer.records(), *layout, job.rule_set, s.totals);
+                    s.overflow =
+                        !validate_records(s.buffer.records(), *layout, job.rule_set, s.totals);
             } catch (...) {
                 s.failure = std::current_exception();
             }
@@ -125,7 +128,8 @@ asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_i
         });
     }
     // Every posted job references this frame: wait for all of them before leaving.
-    while (free_slots.size() != slot_count) co_await wait_one();
+    while (free_slots.size() != slot_count)
+        co_await wait_one();
     if (bug) std::rethrow_exception(bug);
     if (failure) co_return *failure;
 

@@ -60,7 +60,8 @@ void write_value(const json& v, std::string& out, int indent) {
             out += ']';
             return;
         }
-        default: out += v.dump(-1, ' ', false, json::error_handler_t::replace);
+        default:
+            out += v.dump(-1, ' ', false, json::error_handler_t::replace);
     }
 }
 
@@ -76,12 +77,14 @@ json build_report(const report_input& in) {
     doc["api_records"] = in.api_records;
     doc["total_sales"] = exact_number(format_units(t.total(), in.scale));
     json products = json::array();
-    for (const auto& p : t.products()) products.push_back(p.product);
+    for (const auto& p : t.products())
+        products.push_back(p.product);
     doc["unique_products"] = products;
     doc["valid_sales"] = t.valid();
     doc["invalid_sales"] = t.invalid();
     json rejected = json::object();
-    for (auto r : all_reject_reasons) rejected[std::string(to_string(r))] = t.rejected(r);
+    for (auto r : all_reject_reasons)
+        rejected[std::string(to_string(r))] = t.rejected(r);
     doc["rejected"] = rejected;
     json by_product = json::array();
     for (const auto& p : t.products()) {

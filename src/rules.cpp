@@ -6,14 +6,22 @@ namespace salesproc {
 
 std::string_view to_string(reject_reason r) noexcept {
     switch (r) {
-        case reject_reason::malformed_row: return "malformed_row";
-        case reject_reason::missing_product: return "missing_product";
-        case reject_reason::bad_prefix: return "bad_prefix";
-        case reject_reason::bad_price: return "bad_price";
-        case reject_reason::price_below_min: return "price_below_min";
-        case reject_reason::too_many_decimals: return "too_many_decimals";
-        case reject_reason::bad_quantity: return "bad_quantity";
-        case reject_reason::quantity_out_of_range: return "quantity_out_of_range";
+        case reject_reason::malformed_row:
+            return "malformed_row";
+        case reject_reason::missing_product:
+            return "missing_product";
+        case reject_reason::bad_prefix:
+            return "bad_prefix";
+        case reject_reason::bad_price:
+            return "bad_price";
+        case reject_reason::price_below_min:
+            return "price_below_min";
+        case reject_reason::too_many_decimals:
+            return "too_many_decimals";
+        case reject_reason::bad_quantity:
+            return "bad_quantity";
+        case reject_reason::quantity_out_of_range:
+            return "quantity_out_of_range";
     }
     return "unknown";
 }
@@ -38,9 +46,10 @@ sale_check check_sale(std::string_view product, std::string_view price, std::str
         // the minimum check and the amount. An overflowing price is certainly above the minimum.
         units = to_units(*p, r.max_decimals);
         int128 min_units = 0;
-        if (units && checked_mul(r.min_price.units,
-                                 static_cast<int128>(pow10_u64(r.max_decimals - r.min_price.scale)),
-                                 min_units) &&
+        if (units &&
+            checked_mul(r.min_price.units,
+                        static_cast<int128>(pow10_u64(r.max_decimals - r.min_price.scale)),
+                        min_units) &&
             *units < min_units)
             return reject(reject_reason::price_below_min);
     } else {

@@ -121,8 +121,8 @@ int run(const run_options& o) {
         [&]() -> asio::awaitable<void> {
             // The chunker runs on a strand of the worker pool; this (I/O) thread only waits.
             csv_result = co_await asio::co_spawn(
-                asio::make_strand(workers),
-                process_csv(job, workers.get_executor(), stop, events), asio::use_awaitable);
+                asio::make_strand(workers), process_csv(job, workers.get_executor(), stop, events),
+                asio::use_awaitable);
         },
         [&](std::exception_ptr e) {
             bug = e;

@@ -56,10 +56,14 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view s) noex
     const auto parts = split_number(s);
     if (!parts) return std::nullopt;
     std::uint64_t factor = 0;
-    if (parts->second == "ms") factor = 1;
-    else if (parts->second == "s" || parts->second.empty()) factor = 1000;
-    else if (parts->second == "m") factor = 60'000;
-    else return std::nullopt;
+    if (parts->second == "ms")
+        factor = 1;
+    else if (parts->second == "s" || parts->second.empty())
+        factor = 1000;
+    else if (parts->second == "m")
+        factor = 60'000;
+    else
+        return std::nullopt;
     const auto v = times(parts->first, factor);
     if (!v || *v > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max() / 1000))
         return std::nullopt;

@@ -22,7 +22,8 @@ result<header_layout> parse_header(std::string_view header, const rules& r,
     tok.next(rec, raw);
     std::string scratch;
     names.reserve(raw.size());
-    for (auto f : raw) names.emplace_back(csv::field_value(f, scratch));
+    for (auto f : raw)
+        names.emplace_back(csv::field_value(f, scratch));
 
     auto find = [&](std::string_view name) -> std::optional<std::size_t> {
         const auto it = std::find(names.begin(), names.end(), name);
@@ -40,20 +41,25 @@ result<header_layout> parse_header(std::string_view header, const rules& r,
                 seen += (i ? ", " : "") + names[i];
             if (names.size() > 10) seen += ", ...";
             return make_error(errc::missing_column, source_name + ": column '" + name + "'",
-                              "required column is missing from the header (found: " + seen +
-                                  ")");
+                              "required column is missing from the header (found: " + seen + ")");
         }
     }
-    return header_layout{names.size(), *find("product"), *find("price"), *find("quantity")};
+    return header_layout{names.size(), *find("product"), *find("price"), *find("quantity"),
+                         SIZE_MAX};
 }
 
 bool validate_fields(std::string_view product, std::string_view price, std::string_view quantity,
                      const rules& r, sales_aggregate& out) {
     const sale_check c = check_sale(product, price, quantity, r);
     switch (c.outcome) {
-        case sale_check::kind::valid: return out.add_sale(product, c.amount, c.quantity);
-        case sale_check::kind::rejected: out.add_reject(c.reason); return true;
-        case sale_check::kind::overflow: out.note_overflow(product); return false;
+        case sale_check::kind::valid:
+            return out.add_sale(product, c.amount, c.quantity);
+        case sale_check::kind::rejected:
+            out.add_reject(c.reason);
+            return true;
+        case sale_check::kind::overflow:
+            out.note_overflow(product);
+            return false;
     }
     return true;
 }
@@ -69,7 +75,8 @@ bool validate_records(std::string_view records, const header_layout& layout, con
     csv::record rec;
     while (tok.next(rec, fields)) {
         if (rec.blank) continue;
-        if (rec.field_count != layout.columns || rec.unterminated_quote) {
+        if (rec.field_count != layout.columns || rec.unterminated_quote ||
+            rec.text.size() > layout.max_row_size) {
             out.add_reject(reject_reason::malformed_row);
             continue;
         }
@@ -80,7 +87,8 @@ bool validate_records(std::string_view records, const header_layout& layout, con
         } else {
             ok = validate_fields(csv::field_value(fields[layout.product], product_scratch),
                                  csv::field_value(fields[layout.price], price_scratch),
-                                 csv::field_value(fields[layout.quantity], quantity_scratch), r, out);
+                                 csv::field_value(fields[layout.quantity], quantity_scratch), r,
+                                 out);
         }
         if (!ok) return false;
     }

@@ -22,7 +22,7 @@ struct product_total {
 };
 
 class sales_aggregate {
-public:
+  public:
     // Records a valid sale. Returns false when a 128-bit total would overflow; the aggregate is
     // then unchanged.
     bool add_sale(std::string_view product, int128 amount, std::uint64_t quantity);
@@ -49,7 +49,7 @@ public:
     // Empties the aggregate but keeps its allocations for the next chunk.
     void clear() noexcept;
 
-private:
+  private:
     struct string_hash {
         using is_transparent = void;
         std::size_t operator()(std::string_view s) const noexcept;

@@ -11,7 +11,7 @@
 namespace salesproc {
 
 class atomic_output {
-public:
+  public:
     // Checks the target up front by creating the temp file now, so an unwritable --out fails
     // before any work is done. "-" means stdout. A target that exists and is not a regular file
     // (a device such as /dev/full, a FIFO) is written in place, since it cannot be renamed over.
@@ -33,10 +33,15 @@ public:
     [[nodiscard]] const std::string& path() const noexcept { return path_; }
     [[nodiscard]] const std::string& temp_path() const noexcept { return temp_path_; }
 
-private:
+  private:
     enum class mode { rename, in_place, stdout_stream };
-    atomic_output(std::string path, mode m, int fd, std::string temp, unsigned file_mode = 0) noexcept
-        : path_(std::move(path)), mode_(m), fd_(fd), temp_path_(std::move(temp)), file_mode_(file_mode) {}
+    atomic_output(std::string path, mode m, int fd, std::string temp,
+                  unsigned file_mode = 0) noexcept
+        : path_(std::move(path)),
+          mode_(m),
+          fd_(fd),
+          temp_path_(std::move(temp)),
+          file_mode_(file_mode) {}
 
     std::string path_;
     mode mode_;

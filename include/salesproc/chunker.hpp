@@ -16,7 +16,7 @@ namespace salesproc {
 
 // The CSV input: a named file, a FIFO, or stdin ("-").
 class byte_source {
-public:
+  public:
     // Errors name the path: missing, unreadable, a directory.
     static result<byte_source> open(const std::string& path);
 
@@ -31,7 +31,7 @@ public:
     // Size of a regular file at open time; nullopt for pipes and stdin.
     [[nodiscard]] std::optional<std::uint64_t> size() const noexcept { return size_; }
 
-private:
+  private:
     byte_source(int fd, bool owned, std::string name, std::optional<std::uint64_t> size) noexcept
         : fd_(fd), owned_(owned), name_(std::move(name)), size_(size) {}
 
@@ -43,13 +43,13 @@ private:
 
 // A 64-byte-aligned, reusable buffer holding one chunk: records() is whole records only.
 class chunk_buffer {
-public:
+  public:
     chunk_buffer() = default;
     [[nodiscard]] std::string_view records() const noexcept {
         return {data_.get() + begin_, end_ - begin_};
     }
 
-private:
+  private:
     friend class chunker;
     struct free_deleter {
         void operator()(char* p) const noexcept;
@@ -69,7 +69,7 @@ struct chunker_options {
 };
 
 class chunker {
-public:
+  public:
     chunker(byte_source& source, chunker_options options);
 
     // The header record, without a UTF-8 BOM and its line terminator; leading blank lines are
@@ -84,7 +84,7 @@ public:
     // Rows skipped for exceeding max_row_size; each counts as one malformed row.
     [[nodiscard]] std::uint64_t oversized_rows() const noexcept { return oversized_rows_; }
 
-private:
+  private:
     // Appends up to `n` bytes of input at buf[write]; returns the count (0 at end of input).
     result<std::size_t> fill(chunk_buffer& buf, std::size_t write, std::size_t n);
     // Discards input up to the end of the current (oversized) record.

@@ -17,8 +17,10 @@ constexpr bool is_space(char c) noexcept {
 
 // Strips surrounding ASCII whitespace (space, \t, \r, \n, \v, \f).
 inline std::string_view trim(std::string_view s) noexcept {
-    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+    while (!s.empty() && is_space(s.front()))
+        s.remove_prefix(1);
+    while (!s.empty() && is_space(s.back()))
+        s.remove_suffix(1);
     return s;
 }
 
@@ -27,16 +29,17 @@ inline std::string_view trim(std::string_view s) noexcept {
 std::string_view field_value(std::string_view raw, std::string& scratch);
 
 struct record {
-    std::size_t field_count = 0;       // may exceed the span given to next()
-    bool unterminated_quote = false;   // the buffer ended inside quotes
-    bool has_quotes = false;           // false: every field is plain text, trim() is enough
-    bool blank = false;                // only whitespace: not a row at all
-    std::string_view text;             // the whole record, without its '\n'
+    std::size_t field_count = 0;      // may exceed the span given to next()
+    bool unterminated_quote = false;  // the buffer ended inside quotes
+    bool has_quotes = false;          // false: every field is plain text, trim() is enough
+    bool blank = false;               // only whitespace: not a row at all
+    std::string_view text;            // the whole record, without its '\n'
 };
 
 class tokenizer {
-public:
-    explicit tokenizer(std::string_view data) noexcept : pos_(data.data()), end_(data.data() + data.size()) {}
+  public:
+    explicit tokenizer(std::string_view data) noexcept
+        : pos_(data.data()), end_(data.data() + data.size()) {}
 
     // Splits the next record; the first fields.size() raw fields land in `fields`.
     // Returns false when the buffer is exhausted.
@@ -44,7 +47,7 @@ public:
 
     [[nodiscard]] const char* position() const noexcept { return pos_; }
 
-private:
+  private:
     bool next_quoted(const char* start, record& rec, std::span<std::string_view> fields) noexcept;
 
     const char* pos_;
@@ -59,7 +62,8 @@ std::size_t count_quotes(std::string_view s) noexcept;
 // the quote count of buf[0, from). Returns npos when buf[from..] holds no terminator.
 // `quotes_total` receives the quote count of the whole buffer.
 std::size_t find_last_record_end(std::string_view buf, std::size_t from,
-                                 std::size_t quotes_before_from, std::size_t& quotes_total) noexcept;
+                                 std::size_t quotes_before_from,
+                                 std::size_t& quotes_total) noexcept;
 
 // For skipping an oversized record: the offset just past the first '\n' in `s` reached with
 // quote parity even, given that `in_quotes` holds on entry; npos if none. Updates `in_quotes`.

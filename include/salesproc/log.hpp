@@ -16,7 +16,7 @@ enum class verbosity { quiet, normal, verbose };
 enum class log_format { text, json };
 
 class logger {
-public:
+  public:
     logger(verbosity level, log_format format, std::FILE* sink = stderr);
 
     void info(std::string_view event, const nlohmann::ordered_json& fields = {});
@@ -30,8 +30,9 @@ public:
     void finish_progress();
     [[nodiscard]] bool progress_enabled() const noexcept { return progress_enabled_; }
 
-private:
-    void write(std::string_view level, std::string_view event, const nlohmann::ordered_json& fields);
+  private:
+    void write(std::string_view level, std::string_view event,
+               const nlohmann::ordered_json& fields);
 
     verbosity level_;
     log_format format_;

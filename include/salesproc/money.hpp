@@ -37,7 +37,8 @@ inline constexpr unsigned max_scale = 18;
 // 10^n for n <= 19.
 constexpr std::uint64_t pow10_u64(unsigned n) noexcept {
     std::uint64_t r = 1;
-    for (unsigned i = 0; i < n; ++i) r *= 10;
+    for (unsigned i = 0; i < n; ++i)
+        r *= 10;
     return r;
 }
 

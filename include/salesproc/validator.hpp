@@ -7,6 +7,7 @@
 #include "salesproc/rules.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,9 @@ struct header_layout {
     std::size_t product = 0;
     std::size_t price = 0;
     std::size_t quantity = 0;
+    // Rows longer than this are malformed_row whether or not they fit in a chunk, so the
+    // outcome never depends on the chunk size (the chunker skips those that do not fit).
+    std::size_t max_row_size = SIZE_MAX;
 };
 
 // Finds columns by name (trimmed, unquoted, any order; extra columns are ignored). A column from

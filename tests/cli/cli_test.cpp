@@ -7,12 +7,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <filesystem>
-#include <regex>
-#include <sstream>
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <csignal>
+#include <filesystem>
+#include <regex>
+#include <sstream>
 
 namespace salesproc {
 namespace {
@@ -60,7 +60,8 @@ TEST_P(DataFiles, ReportMatchesExpectedTotals) {
     EXPECT_EQ(r.err, "");
     const std::string text = read_file(out);
     const auto doc = json::parse(text);
-    EXPECT_NE(text.find(std::string("\"total_sales\": ") + c.total + ","), std::string::npos) << text;
+    EXPECT_NE(text.find(std::string("\"total_sales\": ") + c.total + ","), std::string::npos)
+        << text;
     EXPECT_EQ(doc["valid_sales"], c.valid);
     EXPECT_EQ(doc["unique_products"], c.products);
     EXPECT_EQ(doc["api_records"], 0);
@@ -79,13 +80,15 @@ INSTANTIATE_TEST_SUITE_P(
         fixture_case{"empty.csv", "0.0", 0, {}},
         fixture_case{"malformed.csv", "249.9", 1, {"Halal Mouse"}},
         fixture_case{"negative.csv", "249.9", 1, {"Halal Mouse"}},
-        fixture_case{"transactions.csv", "2499.83", 3, {"Halal Laptop", "Halal Mouse", "Halal Keyboard"}}),
+        fixture_case{
+            "transactions.csv", "2499.83", 3, {"Halal Laptop", "Halal Mouse", "Halal Keyboard"}}),
     case_name);
 
 TEST(Cli, SalesCsvFullContract) {
     temp_dir dir;
     const auto out = dir.file("sales_results.json");
-    const auto r = salesproc({"--csv", data + "/sales.csv", "--out", out, "--config", data + "/config.yaml"});
+    const auto r =
+        salesproc({"--csv", data + "/sales.csv", "--out", out, "--config", data + "/config.yaml"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto doc = json::parse(read_file(out));
     EXPECT_EQ(doc["invalid_sales"], 3);
@@ -195,7 +198,8 @@ TEST(Cli, FlagsOverrideConfig) {
     const auto doc = json::parse(read_file(out));
     EXPECT_EQ(doc["unique_products"], json::parse(R"(["Halal Laptop","Halal Keyboard"])"));
     EXPECT_EQ(doc["rejected"]["price_below_min"], 1);
-    const auto r2 = salesproc({"--csv", data + "/sales.csv", "--out", out, "-q", "--product-prefix", "Monitor"});
+    const auto r2 = salesproc(
+        {"--csv", data + "/sales.csv", "--out", out, "-q", "--product-prefix", "Monitor"});
     ASSERT_EQ(r2.exit_code, 0);
     EXPECT_EQ(json::parse(read_file(out))["rejected"]["bad_price"], 1);
 }
@@ -204,7 +208,8 @@ TEST(Cli, HandMadeEdgeCases) {
     temp_dir dir;
     const auto in = dir.file("edge.csv");
     write_file(in,
-               "\xEF\xBB\xBF" "quantity , \"product\",extra,price\r\n"
+               "\xEF\xBB\xBF"
+               "quantity , \"product\",extra,price\r\n"
                "2,\"Halal Rug, Large\",x,10.50\r\n"
                "\r\n"
                "1,\"Halal \"\"Premium\"\" Dates\",y,\"20\"\r\n"
@@ -216,8 +221,10 @@ TEST(Cli, HandMadeEdgeCases) {
     const auto r = salesproc({"--csv", in, "--out", out, "-q"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto doc = json::parse(read_file(out));
-    EXPECT_EQ(doc["unique_products"],
-              json::parse(R"(["Halal Rug, Large","Halal \"Premium\" Dates","Halal Padded","Halal Multi\nLine"])"));
+    EXPECT_EQ(
+        doc["unique_products"],
+        json::parse(
+            R"(["Halal Rug, Large","Halal \"Premium\" Dates","Halal Padded","Halal Multi\nLine"])"));
     EXPECT_EQ(doc["rejected"]["malformed_row"], 2);  // short row, and unterminated quote at EOF
     EXPECT_EQ(doc["csv"]["rows"], 6);
     EXPECT_NE(read_file(out).find("\"total_sales\": 82.0,"), std::string::npos);
@@ -233,13 +240,15 @@ TEST(Cli, GarbageNeverCrashes) {
     nasty += "Halal End,10,1\n\"unterminated";
     write_file(dir.file("nasty.csv"), nasty);
     const auto out = dir.file("r.json");
-    const auto r = salesproc({"--csv", dir.file("nasty.csv"), "--out", out, "-q", "--chunk-size", "64KiB"});
+    const auto r =
+        salesproc({"--csv", dir.file("nasty.csv"), "--out", out, "-q", "--chunk-size", "64KiB"});
     // The 8 MiB price is valid notation and overflows exact arithmetic: a clear fatal error.
     EXPECT_EQ(r.exit_code, 1) << r.err;
     expect_one_error_line(r, "128-bit");
     nasty.replace(nasty.find("Halal Big,"), 10, "Halal Big,x");
     write_file(dir.file("nasty.csv"), nasty);
-    const auto r2 = salesproc({"--csv", dir.file("nasty.csv"), "--out", out, "-q", "--chunk-size", "64KiB"});
+    const auto r2 =
+        salesproc({"--csv", dir.file("nasty.csv"), "--out", out, "-q", "--chunk-size", "64KiB"});
     ASSERT_EQ(r2.exit_code, 0) << r2.err;
     const auto doc = json::parse(read_file(out));
     EXPECT_EQ(doc["valid_sales"], 2);
@@ -274,8 +283,8 @@ TEST(Cli, DeterministicAcrossThreadsAndChunkSizes) {
 
 TEST(Cli, JsonLogFormatIsOneObjectPerLine) {
     temp_dir dir;
-    const auto r = salesproc({"--csv", data + "/sales.csv", "--out", dir.file("r.json"),
-                              "--log-format", "json"});
+    const auto r = salesproc(
+        {"--csv", data + "/sales.csv", "--out", dir.file("r.json"), "--log-format", "json"});
     ASSERT_EQ(r.exit_code, 0);
     std::istringstream lines(r.err);
     std::string line;
@@ -298,7 +307,8 @@ TEST(Cli, SigtermExits143AndWritesNothing) {
     const pid_t pid = ::fork();
     if (pid == 0) {
         // The FIFO never delivers EOF: the run is mid-input when the signal lands.
-        ::execl(bin.c_str(), bin.c_str(), "--csv", fifo.c_str(), "--out", out.c_str(), "-q", nullptr);
+        ::execl(bin.c_str(), bin.c_str(), "--csv", fifo.c_str(), "--out", out.c_str(), "-q",
+                nullptr);
         _exit(127);
     }
     const int writer = ::open(fifo.c_str(), O_WRONLY);

@@ -54,11 +54,14 @@ process_result run_process(const std::vector<std::string>& argv, const std::stri
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 0, in_path.c_str(), O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
     if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
     std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    for (const auto& a : argv)
+        args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     pid_t pid = 0;
     const int rc = ::posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
@@ -76,18 +79,25 @@ process_result run_process(const std::vector<std::string>& argv, const std::stri
 
 std::string generate_sales_csv(std::size_t rows, unsigned seed) {
     std::mt19937_64 rng(seed);
-    const char* names[] = {"Halal Laptop", "Halal Mouse", "\"Halal Rug, Large\"",
-                           "\"Halal \"\"Premium\"\" Dates\"", "\"Halal Multi\nLine\"", "Halal Desk",
-                           "Monitor", "halal lowercase", "", "  Halal Padded  "};
-    const char* prices[] = {"999.99", "24.99", "10", "10.00", "9.99", "-5.00", "1e3", "10.005",
-                            "\"1234.50\"", "abc", "0", "+15.5"};
-    const char* quantities[] = {"1", "2", "10", "100", "101", "0", "2.0", "x", "-3",
-                                "99999999999999999999999"};
+    const char* names[] = {"Halal Laptop",
+                           "Halal Mouse",
+                           "\"Halal Rug, Large\"",
+                           "\"Halal \"\"Premium\"\" Dates\"",
+                           "\"Halal Multi\nLine\"",
+                           "Halal Desk",
+                           "Monitor",
+                           "halal lowercase",
+                           "",
+                           "  Halal Padded  "};
+    const char* prices[] = {"999.99", "24.99",  "10",          "10.00", "9.99", "-5.00",
+                            "1e3",    "10.005", "\"1234.50\"", "abc",   "0",    "+15.5"};
+    const char* quantities[] = {"1", "2",   "10", "100", "101",
+                                "0", "2.0", "x",  "-3",  "99999999999999999999999"};
     std::string out = "id,product,price,quantity,note\r\n";
     for (std::size_t i = 0; i < rows; ++i) {
         const auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
-        if (pick(50) == 0) out += "\n";                          // blank line
-        if (pick(200) == 0) out += "bad,row\n";                   // malformed
+        if (pick(50) == 0) out += "\n";          // blank line
+        if (pick(200) == 0) out += "bad,row\n";  // malformed
         out += std::to_string(i) + "," + names[pick(std::size(names))] + "," +
                prices[pick(std::size(prices))] + "," + quantities[pick(std::size(quantities))] +
                (pick(3) == 0 ? ",\"a, \"\"note\"\"\"" : ",plain") + (pick(4) == 0 ? "\r\n" : "\n");

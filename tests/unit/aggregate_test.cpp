@@ -62,17 +62,21 @@ TEST(Aggregate, InOrderMergeOfConcurrentSlicesEqualsSequential) {
         }
     };
     sales_aggregate sequential;
-    for (int s = 0; s < slices; ++s) fill(sequential, s);
+    for (int s = 0; s < slices; ++s)
+        fill(sequential, s);
 
     std::vector<sales_aggregate> parts(slices);
     std::vector<std::thread> threads;
     for (int t = 0; t < 8; ++t)
         threads.emplace_back([&, t] {
-            for (int s = t; s < slices; s += 8) fill(parts[static_cast<std::size_t>(s)], s);
+            for (int s = t; s < slices; s += 8)
+                fill(parts[static_cast<std::size_t>(s)], s);
         });
-    for (auto& th : threads) th.join();
+    for (auto& th : threads)
+        th.join();
     sales_aggregate merged;
-    for (const auto& p : parts) ASSERT_TRUE(merged.merge(p));
+    for (const auto& p : parts)
+        ASSERT_TRUE(merged.merge(p));
 
     ASSERT_EQ(merged.products().size(), sequential.products().size());
     for (std::size_t i = 0; i < merged.products().size(); ++i) {
@@ -80,7 +84,8 @@ TEST(Aggregate, InOrderMergeOfConcurrentSlicesEqualsSequential) {
         EXPECT_EQ(merged.products()[i].amount, sequential.products()[i].amount);
     }
     EXPECT_EQ(merged.total(), sequential.total());
-    EXPECT_EQ(merged.rejected(reject_reason::bad_price), sequential.rejected(reject_reason::bad_price));
+    EXPECT_EQ(merged.rejected(reject_reason::bad_price),
+              sequential.rejected(reject_reason::bad_price));
 }
 
 }  // namespace

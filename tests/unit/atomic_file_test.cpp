@@ -18,7 +18,8 @@ using test::write_file;
 
 std::size_t entries(const temp_dir& dir) {
     std::size_t n = 0;
-    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) ++n;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path()))
+        ++n;
     return n;
 }
 

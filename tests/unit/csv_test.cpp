@@ -49,7 +49,8 @@ TEST(Tokenizer, HandlesCrlfAndMissingFinalNewline) {
 TEST(Tokenizer, QuotedCommasDoubledQuotesAndNewlines) {
     const auto r = parse_all("\"Halal Rug, Large\",\"say \"\"hi\"\"\",\"two\nlines\"\r\nx,y,z\n");
     ASSERT_EQ(r.size(), 2U);
-    EXPECT_EQ(r[0].fields, (std::vector<std::string>{"Halal Rug, Large", "say \"hi\"", "two\nlines"}));
+    EXPECT_EQ(r[0].fields,
+              (std::vector<std::string>{"Halal Rug, Large", "say \"hi\"", "two\nlines"}));
     EXPECT_EQ(r[1].fields, (std::vector<std::string>{"x", "y", "z"}));
 }
 
@@ -99,7 +100,8 @@ TEST(CountQuotes, MatchesScalarCountOnAllLengths) {
     for (int i = 0; i < 5000; ++i) {
         s.push_back(i % 7 == 0 ? '"' : 'x');
         std::size_t expect = 0;
-        for (char c : s) expect += c == '"';
+        for (char c : s)
+            expect += c == '"';
         if (i % 97 == 0 || i > 4980) {
             EXPECT_EQ(count_quotes(s), expect) << i;
         }

@@ -37,7 +37,8 @@ TEST(ToUnits, UsesAll128BitsAndDetectsOverflow) {
     const auto big = to_units(*parse_decimal_text("1000000000000000000000000000000000000"), 1);
     ASSERT_TRUE(big);
     EXPECT_EQ(to_string(*big), "10000000000000000000000000000000000000");
-    EXPECT_TRUE(to_units(*parse_decimal_text("1000000000000000000000000000000000000"), 2));  // 10^38
+    EXPECT_TRUE(
+        to_units(*parse_decimal_text("1000000000000000000000000000000000000"), 2));  // 10^38
     EXPECT_FALSE(to_units(*parse_decimal_text("10000000000000000000000000000000000000"), 2));
     EXPECT_FALSE(to_units(*parse_decimal_text(std::string(60, '9')), 0));
 }
@@ -83,7 +84,8 @@ TEST(IntegerText, SaturatesInsteadOfWrapping) {
     EXPECT_EQ(parse_integer_text("42")->magnitude, 42U);
     EXPECT_TRUE(parse_integer_text("-3")->negative);
     EXPECT_EQ(parse_integer_text("99999999999999999999999")->magnitude, UINT64_MAX);
-    for (const char* bad : {"", "-", "2.0", "1e2", "x", " 1"}) EXPECT_FALSE(parse_integer_text(bad)) << bad;
+    for (const char* bad : {"", "-", "2.0", "1e2", "x", " 1"})
+        EXPECT_FALSE(parse_integer_text(bad)) << bad;
 }
 
 }  // namespace

@@ -2,11 +2,11 @@
 
 #include "support/test_support.hpp"
 
+#include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_future.hpp>
-#include <gtest/gtest.h>
 
 namespace salesproc {
 namespace {
@@ -29,7 +29,8 @@ void expect_same(const sales_aggregate& a, const sales_aggregate& b, const std::
     EXPECT_EQ(a.rows(), b.rows()) << what;
     EXPECT_EQ(a.valid(), b.valid()) << what;
     EXPECT_TRUE(a.total() == b.total()) << what;
-    for (auto r : all_reject_reasons) EXPECT_EQ(a.rejected(r), b.rejected(r)) << what << " " << to_string(r);
+    for (auto r : all_reject_reasons)
+        EXPECT_EQ(a.rejected(r), b.rejected(r)) << what << " " << to_string(r);
     ASSERT_EQ(a.products().size(), b.products().size()) << what;
     for (std::size_t i = 0; i < a.products().size(); ++i) {
         EXPECT_EQ(a.products()[i].product, b.products()[i].product) << what;
@@ -47,12 +48,31 @@ TEST(Pipeline, ResultIsIdenticalForAnyThreadsAndChunkSize) {
     EXPECT_GT(reference.totals.valid(), 1000U);
     EXPECT_GT(reference.totals.rejected(reject_reason::malformed_row), 0U);
     for (unsigned threads : {1U, 2U, 3U, 4U})
-        for (std::size_t chunk : {std::size_t{1}, std::size_t{37}, std::size_t{4096}, std::size_t{1} << 16}) {
+        for (std::size_t chunk :
+             {std::size_t{1}, std::size_t{37}, std::size_t{4096}, std::size_t{1} << 16}) {
             const auto r = run_csv(path, threads, chunk);
             expect_same(r.totals, reference.totals,
                         "threads=" + std::to_string(threads) + " chunk=" + std::to_string(chunk));
             EXPECT_EQ(r.bytes, reference.bytes);
         }
+}
+
+TEST(Pipeline, LongRowsAreMalformedForEveryChunkSize) {
+    temp_dir dir;
+    const std::string big(5000, 'x');
+    write_file(dir.file("in.csv"), "product,price,quantity\nHalal A,10,1\n\"" + big + "\n" + big +
+                                       "\",10,1\nHalal B,10,1\n");
+    for (std::size_t chunk : {std::size_t{7}, std::size_t{1000}, std::size_t{1} << 20}) {
+        csv_job job;
+        job.path = dir.file("in.csv");
+        job.chunk_size = chunk;
+        job.max_row_size = 1000;
+        const auto r = process_csv_blocking(job, 2);
+        ASSERT_TRUE(r) << r.error().message();
+        EXPECT_EQ(r->totals.valid(), 2U) << chunk;
+        EXPECT_EQ(r->totals.rejected(reject_reason::malformed_row), 1U) << chunk;
+        EXPECT_EQ(r->totals.rows(), 3U) << chunk;
+    }
 }
 
 TEST(Pipeline, MissingColumnNamesColumnAndFile) {
@@ -69,7 +89,8 @@ TEST(Pipeline, MissingColumnNamesColumnAndFile) {
 TEST(Pipeline, OverflowIsAnErrorNotAWrongTotal) {
     temp_dir dir;
     std::string body = "product,price,quantity\n";
-    for (int i = 0; i < 200; ++i) body += "Halal Gold,1000000000000000000000000000000000,100\n";
+    for (int i = 0; i < 200; ++i)
+        body += "Halal Gold,1000000000000000000000000000000000,100\n";
     write_file(dir.file("in.csv"), body);
     csv_job job;
     job.path = dir.file("in.csv");
@@ -89,9 +110,9 @@ TEST(Pipeline, StopFlagInterrupts) {
     job.chunk_size = 64;
     boost::asio::thread_pool pool(2);
     std::atomic<bool> stop{true};
-    auto fut = boost::asio::co_spawn(boost::asio::make_strand(pool),
-                                     process_csv(job, pool.get_executor(), stop),
-                                     boost::asio::use_future);
+    auto fut =
+        boost::asio::co_spawn(boost::asio::make_strand(pool),
+                              process_csv(job, pool.get_executor(), stop), boost::asio::use_future);
     const auto r = fut.get();
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, make_error_code(errc::interrupted));

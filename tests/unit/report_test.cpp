@@ -16,11 +16,12 @@ TEST(Report, KeyOrderExactNumbersAndEveryReason) {
     const auto text = serialize_report(build_report(in));
     const auto doc = nlohmann::ordered_json::parse(text);
     std::vector<std::string> keys;
-    for (const auto& [k, v] : doc.items()) keys.push_back(k);
-    EXPECT_EQ(keys, (std::vector<std::string>{"api_records", "total_sales", "unique_products",
-                                               "valid_sales", "invalid_sales", "rejected",
-                                               "sales_by_product", "csv", "generated_at",
-                                               "duration_ms"}));
+    for (const auto& [k, v] : doc.items())
+        keys.push_back(k);
+    EXPECT_EQ(keys,
+              (std::vector<std::string>{"api_records", "total_sales", "unique_products",
+                                        "valid_sales", "invalid_sales", "rejected",
+                                        "sales_by_product", "csv", "generated_at", "duration_ms"}));
     EXPECT_NE(text.find("\"total_sales\": 1999.98,"), std::string::npos) << text;
     EXPECT_EQ(doc["unique_products"][0], "Halal \"Q\" Dates");
     EXPECT_EQ(doc["rejected"].size(), reject_reason_count);

@@ -35,7 +35,8 @@ TEST(Rules, EachRuleInOrder) {
     expect_reject(check("Halal X", "-999.99", "x"), reject_reason::price_below_min);
     expect_reject(check("Halal X", "0", "1"), reject_reason::price_below_min);
     expect_reject(check("Halal X", "9.99", "1"), reject_reason::price_below_min);
-    expect_reject(check("Halal X", "9.999", "1"), reject_reason::price_below_min);  // before decimals
+    expect_reject(check("Halal X", "9.999", "1"),
+                  reject_reason::price_below_min);  // before decimals
     expect_reject(check("Halal X", "10.005", "x"), reject_reason::too_many_decimals);
     expect_reject(check("Halal X", "10.50", "2.0"), reject_reason::bad_quantity);
     expect_reject(check("Halal X", "10.50", "invalid"), reject_reason::bad_quantity);
@@ -80,7 +81,8 @@ TEST(Rules, HugeAmountIsOverflowNotWrap) {
 
 TEST(Rules, ReasonNames) {
     std::string all;
-    for (auto r : all_reject_reasons) all += std::string(to_string(r)) + " ";
+    for (auto r : all_reject_reasons)
+        all += std::string(to_string(r)) + " ";
     EXPECT_EQ(all,
               "malformed_row missing_product bad_prefix bad_price price_below_min "
               "too_many_decimals bad_quantity quantity_out_of_range ");
