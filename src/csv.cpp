@@ -22,7 +22,13 @@ bool is_blank(std::string_view s) noexcept {
 
 std::string_view field_value(std::string_view raw, std::string& scratch) {
     std::string_view v = trim(raw);
-    if (v.find('"') == std::string_view::npos) return v;
+    const auto first_quote = v.find('"');
+    if (first_quote == std::string_view::npos) return v;
+    // Common quoted shape, "text" with no doubled quote inside: the inner view, no copy.
+    if (first_quote == 0 && v.size() >= 2 && v.back() == '"') {
+        const std::string_view inner = v.substr(1, v.size() - 2);
+        if (inner.find('"') == std::string_view::npos) return trim(inner);
+    }
     scratch.clear();
     bool quoted = false;
     for (std::size_t i = 0; i < v.size(); ++i) {

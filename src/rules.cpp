@@ -26,49 +26,109 @@ std::string_view to_string(reject_reason r) noexcept {
     return "unknown";
 }
 
+namespace {
+
+constexpr std::uint64_t pow10_table[19] = {1ULL,
+                                           10ULL,
+                                           100ULL,
+                                           1000ULL,
+                                           10000ULL,
+                                           100000ULL,
+                                           1000000ULL,
+                                           10000000ULL,
+                                           100000000ULL,
+                                           1000000000ULL,
+                                           10000000000ULL,
+                                           100000000000ULL,
+                                           1000000000000ULL,
+                                           10000000000000ULL,
+                                           100000000000000ULL,
+                                           1000000000000000ULL,
+                                           10000000000000000ULL,
+                                           100000000000000000ULL,
+                                           1000000000000000000ULL};
+
+// Results are filled in place (the caller's return slot) rather than built and copied: copying a
+// struct just written with byte-sized stores stalls store forwarding on the hot path.
+sale_check& reject(sale_check& c, reject_reason why) {
+    c.outcome = sale_check::kind::rejected;
+    c.reason = why;
+    return c;
+}
+
+// The hot path for the common shape of price, an unsigned "digits[.digits]" with at most 18
+// digits and at most max_decimals fraction digits, in one pass and without 128-bit overflow
+// checks (units < 10^18 and quantity < 2^64, so the amount fits in 127 bits). Returns false to
+// hand anything else to the general path, which decides identically.
+bool check_plain_price(std::string_view price, std::string_view quantity, const rules& r,
+                       sale_check& c) {
+    if (price.empty() || price.size() > 19 || r.min_price.scale > r.max_decimals ||
+        r.min_price.units < 0 || r.min_price.units > static_cast<int128>(pow10_table[18]))
+        return false;
+    std::uint64_t value = 0;
+    unsigned int_digits = 0;
+    unsigned frac_digits = 0;
+    bool dot = false;
+    for (const char ch : price) {
+        if (ch >= '0' && ch <= '9') {
+            value = value * 10 + static_cast<std::uint64_t>(ch - '0');
+            (dot ? frac_digits : int_digits) += 1;
+        } else if (ch == '.' && !dot) {
+            dot = true;
+        } else {
+            return false;
+        }
+    }
+    if (int_digits == 0 || (dot && frac_digits == 0)) {
+        reject(c, reject_reason::bad_price);
+        return true;
+    }
+    if (frac_digits > r.max_decimals || int_digits + r.max_decimals > 18) return false;
+    const std::uint64_t units = value * pow10_table[r.max_decimals - frac_digits];
+    const int128 min_units =
+        r.min_price.units * static_cast<int128>(pow10_table[r.max_decimals - r.min_price.scale]);
+    if (units == 0 || static_cast<int128>(units) < min_units) {
+        reject(c, reject_reason::price_below_min);
+        return true;
+    }
+    const auto q = parse_integer_text(quantity);
+    if (!q) {
+        reject(c, reject_reason::bad_quantity);
+    } else if (q->negative || q->magnitude < 1 || q->magnitude > r.max_quantity) {
+        reject(c, reject_reason::quantity_out_of_range);
+    } else {
+        c.quantity = q->magnitude;
+        c.amount = static_cast<int128>(static_cast<uint128>(units) * q->magnitude);
+    }
+    return true;
+}
+
+}  // namespace
+
 sale_check check_sale(std::string_view product, std::string_view price, std::string_view quantity,
                       const rules& r) noexcept {
-    auto reject = [](reject_reason why) {
-        sale_check c;
-        c.outcome = sale_check::kind::rejected;
-        c.reason = why;
-        return c;
-    };
-    if (product.empty()) return reject(reject_reason::missing_product);
-    if (!product.starts_with(r.product_prefix)) return reject(reject_reason::bad_prefix);
+    sale_check c;
+    if (product.empty()) return reject(c, reject_reason::missing_product);
+    if (!product.starts_with(r.product_prefix)) return reject(c, reject_reason::bad_prefix);
+    if (check_plain_price(price, quantity, r, c)) return c;
 
     const auto p = parse_decimal_text(price);
-    if (!p) return reject(reject_reason::bad_price);
-    if (p->negative || p->is_zero()) return reject(reject_reason::price_below_min);
-    std::optional<int128> units;
-    if (p->frac_digits.size() <= r.max_decimals && r.min_price.scale <= r.max_decimals) {
-        // Common case: the price is exact at the amount scale, so one conversion serves both
-        // the minimum check and the amount. An overflowing price is certainly above the minimum.
-        units = to_units(*p, r.max_decimals);
-        int128 min_units = 0;
-        if (units &&
-            checked_mul(r.min_price.units,
-                        static_cast<int128>(pow10_u64(r.max_decimals - r.min_price.scale)),
-                        min_units) &&
-            *units < min_units)
-            return reject(reject_reason::price_below_min);
-    } else {
-        // Truncating the price to min_price's scale keeps the comparison exact: min has no
-        // digits beyond that scale, so trunc(p) < min exactly when p < min.
-        const auto at_min_scale = to_units(*p, r.min_price.scale);
-        if (at_min_scale && compare(fixed_point{*at_min_scale, r.min_price.scale}, r.min_price) < 0)
-            return reject(reject_reason::price_below_min);
-        if (p->frac_digits.size() > r.max_decimals) return reject(reject_reason::too_many_decimals);
-        units = to_units(*p, r.max_decimals);
-    }
+    if (!p) return reject(c, reject_reason::bad_price);
+    if (p->negative || p->is_zero()) return reject(c, reject_reason::price_below_min);
+    // Truncating the price to min_price's scale keeps the comparison exact: min has no digits
+    // beyond that scale, so trunc(p) < min exactly when p < min. An overflowing price is
+    // certainly above the minimum.
+    const auto at_min_scale = to_units(*p, r.min_price.scale);
+    if (at_min_scale && compare(fixed_point{*at_min_scale, r.min_price.scale}, r.min_price) < 0)
+        return reject(c, reject_reason::price_below_min);
+    if (p->frac_digits.size() > r.max_decimals) return reject(c, reject_reason::too_many_decimals);
 
     const auto q = parse_integer_text(quantity);
-    if (!q) return reject(reject_reason::bad_quantity);
+    if (!q) return reject(c, reject_reason::bad_quantity);
     if (q->negative || q->magnitude < 1 || q->magnitude > r.max_quantity)
-        return reject(reject_reason::quantity_out_of_range);
-
-    sale_check c;
+        return reject(c, reject_reason::quantity_out_of_range);
     c.quantity = q->magnitude;
+    const auto units = to_units(*p, r.max_decimals);
     if (!units || !checked_mul(*units, static_cast<int128>(q->magnitude), c.amount))
         c.outcome = sale_check::kind::overflow;
     return c;
