@@ -151,23 +151,6 @@ std::string format_units(int128 units, unsigned scale) {
     return std::string(p, frac_end);
 }
 
-std::optional<integer_text> parse_integer_text(std::string_view s) noexcept {
-    integer_text r;
-    std::size_t i = 0;
-    if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
-        r.negative = s[i] == '-';
-        ++i;
-    }
-    if (i == s.size()) return std::nullopt;
-    constexpr auto max = std::numeric_limits<std::uint64_t>::max();
-    for (; i < s.size(); ++i) {
-        if (!is_digit(s[i])) return std::nullopt;
-        const auto digit = static_cast<std::uint64_t>(s[i] - '0');
-        r.magnitude = r.magnitude > (max - digit) / 10 ? max : r.magnitude * 10 + digit;
-    }
-    return r;
-}
-
 int compare(const fixed_point& a, const fixed_point& b) noexcept {
     // Rescale the coarser value; if that overflows, its magnitude dominates.
     auto rescale = [](int128 units, unsigned by, int128& out) {

@@ -109,7 +109,9 @@ sale_check check_sale(std::string_view product, std::string_view price, std::str
                       const rules& r) noexcept {
     sale_check c;
     if (product.empty()) return reject(c, reject_reason::missing_product);
-    if (!product.starts_with(r.product_prefix)) return reject(c, reject_reason::bad_prefix);
+    const std::string& prefix = r.product_prefix;
+    if (product.size() < prefix.size() || !same_bytes(product.data(), prefix.data(), prefix.size()))
+        return reject(c, reject_reason::bad_prefix);
     if (check_plain_price(price, quantity, r, c)) return c;
 
     const auto p = parse_decimal_text(price);

@@ -56,7 +56,9 @@ class sales_aggregate {
     };
     struct string_eq {
         using is_transparent = void;
-        bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
+        bool operator()(std::string_view a, std::string_view b) const noexcept {
+            return a.size() == b.size() && same_bytes(a.data(), b.data(), a.size());
+        }
     };
 
     product_total& slot(std::string_view product);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -64,7 +65,41 @@ struct integer_text {
     bool negative = false;
     std::uint64_t magnitude = 0;  // saturated at UINT64_MAX
 };
-std::optional<integer_text> parse_integer_text(std::string_view s) noexcept;
+inline std::optional<integer_text> parse_integer_text(std::string_view s) noexcept {
+    integer_text r;
+    std::size_t i = 0;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
+        r.negative = s[i] == '-';
+        ++i;
+    }
+    if (i == s.size()) return std::nullopt;
+    constexpr auto max = std::numeric_limits<std::uint64_t>::max();
+    for (; i < s.size(); ++i) {
+        if (!(s[i] >= '0' && s[i] <= '9')) return std::nullopt;
+        const auto digit = static_cast<std::uint64_t>(s[i] - '0');
+        r.magnitude = r.magnitude > (max - digit) / 10 ? max : r.magnitude * 10 + digit;
+    }
+    return r;
+}
+
+
+// Equality of two short byte strings without a memcmp call: product names and the prefix are a
+// few words long, where the call and its setup cost more than the comparison.
+inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
+    auto word = [](const char* p) {
+        std::uint64_t w = 0;
+        __builtin_memcpy(&w, p, 8);
+        return w;
+    };
+    if (n >= 8) {
+        for (std::size_t i = 0; i + 8 <= n; i += 8)
+            if (word(a + i) != word(b + i)) return false;
+        return word(a + n - 8) == word(b + n - 8);  // overlapping tail
+    }
+    for (std::size_t i = 0; i < n; ++i)
+        if (a[i] != b[i]) return false;
+    return true;
+}
 
 // Checked arithmetic; false on overflow, leaving `out` unspecified.
 inline bool checked_mul(int128 a, int128 b, int128& out) noexcept {
