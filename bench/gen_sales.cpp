@@ -96,25 +96,31 @@ int main(int argc, char** argv) {
         bool ok = products[p].halal;
         int n = 0;
         if (kind < 5) {  // missing product
-            n = std::snprintf(line, sizeof line, ",%" PRIu64 ".%02" PRIu64 ",%" PRIu64 "\n", cents / 100, cents % 100, qty);
+            n = std::snprintf(line, sizeof line, ",%" PRIu64 ".%02" PRIu64 ",%" PRIu64 "\n",
+                              cents / 100, cents % 100, qty);
             ok = false;
         } else if (kind < 7) {  // bad price
             n = std::snprintf(line, sizeof line, "%s,invalid,%" PRIu64 "\n", name, qty);
             ok = false;
         } else if (kind < 9) {  // below min
-            n = std::snprintf(line, sizeof line, "%s,%" PRIu64 ".%02" PRIu64 ",%" PRIu64 "\n", name, cents % 10, cents % 100, qty);
+            n = std::snprintf(line, sizeof line, "%s,%" PRIu64 ".%02" PRIu64 ",%" PRIu64 "\n", name,
+                              cents % 10, cents % 100, qty);
             ok = false;
         } else if (kind < 10) {  // too many decimals
-            n = std::snprintf(line, sizeof line, "%s,%" PRIu64 ".%02" PRIu64 "5,%" PRIu64 "\n", name, cents / 100, cents % 100, qty);
+            n = std::snprintf(line, sizeof line, "%s,%" PRIu64 ".%02" PRIu64 "5,%" PRIu64 "\n",
+                              name, cents / 100, cents % 100, qty);
             ok = false;
         } else if (kind < 12) {  // quantity out of range
-            n = std::snprintf(line, sizeof line, "%s,%" PRIu64 ".%02" PRIu64 ",%" PRIu64 "\n", name, cents / 100, cents % 100, 101 + qty);
+            n = std::snprintf(line, sizeof line, "%s,%" PRIu64 ".%02" PRIu64 ",%" PRIu64 "\n", name,
+                              cents / 100, cents % 100, 101 + qty);
             ok = false;
         } else if (kind < 13) {  // bad quantity
-            n = std::snprintf(line, sizeof line, "%s,%" PRIu64 ".%02" PRIu64 ",2.5\n", name, cents / 100, cents % 100);
+            n = std::snprintf(line, sizeof line, "%s,%" PRIu64 ".%02" PRIu64 ",2.5\n", name,
+                              cents / 100, cents % 100);
             ok = false;
         } else {
-            n = std::snprintf(line, sizeof line, "%s,%" PRIu64 ".%02" PRIu64 ",%" PRIu64 "\n", name, cents / 100, cents % 100, qty);
+            n = std::snprintf(line, sizeof line, "%s,%" PRIu64 ".%02" PRIu64 ",%" PRIu64 "\n", name,
+                              cents / 100, cents % 100, qty);
         }
         std::fwrite(line, 1, static_cast<std::size_t>(n), out);
         if (ok) {
@@ -146,7 +152,9 @@ int main(int argc, char** argv) {
     };
     std::FILE* exp = std::fopen((out_path + ".expected.json").c_str(), "wb");
     if (!exp) return 1;
-    std::fprintf(exp, "{\"rows\": %" PRIu64 ", \"valid_sales\": %" PRIu64 ", \"total_sales\": \"%s\", \"unique_products\": [",
+    std::fprintf(exp,
+                 "{\"rows\": %" PRIu64 ", \"valid_sales\": %" PRIu64
+                 ", \"total_sales\": \"%s\", \"unique_products\": [",
                  rows, valid, cents_text(total_cents).c_str());
     for (std::size_t k = 0; k < seen; ++k)
         std::fprintf(exp, "%s\"%s\"", k ? ", " : "", json_escape(products[order[k]].name).c_str());

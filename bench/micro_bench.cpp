@@ -10,7 +10,8 @@
 namespace {
 
 std::string make_chunk(std::size_t rows) {
-    const char* names[] = {"Halal Laptop", "Halal Mouse", "\"Halal Rug, Large\"", "Monitor", "Halal Desk"};
+    const char* names[] = {"Halal Laptop", "Halal Mouse", "\"Halal Rug, Large\"", "Monitor",
+                           "Halal Desk"};
     std::string s;
     for (std::size_t i = 0; i < rows; ++i)
         s += std::string(names[i % 5]) + "," + std::to_string(10 + i % 2000) + "." +
@@ -34,13 +35,15 @@ BENCHMARK(validate_chunk);
 
 void check_sale(benchmark::State& state) {
     const salesproc::rules r;
-    for (auto _ : state) benchmark::DoNotOptimize(salesproc::check_sale("Halal Laptop", "1234.56", "42", r));
+    for (auto _ : state)
+        benchmark::DoNotOptimize(salesproc::check_sale("Halal Laptop", "1234.56", "42", r));
 }
 BENCHMARK(check_sale);
 
 void count_quotes(benchmark::State& state) {
     const std::string chunk = make_chunk(100000);
-    for (auto _ : state) benchmark::DoNotOptimize(salesproc::csv::count_quotes(chunk));
+    for (auto _ : state)
+        benchmark::DoNotOptimize(salesproc::csv::count_quotes(chunk));
     state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(chunk.size()));
 }
 BENCHMARK(count_quotes);

@@ -82,7 +82,6 @@ inline std::optional<integer_text> parse_integer_text(std::string_view s) noexce
     return r;
 }
 
-
 // Equality of two short byte strings without a memcmp call: product names and the prefix are a
 // few words long, where the call and its setup cost more than the comparison.
 inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
