@@ -1,11 +1,14 @@
 // salesproc entry point: parse the command line, run, map the outcome to an exit code.
+#include "salesproc/csv.hpp"
 #include "salesproc/run.hpp"
 #include "salesproc/units.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <csignal>
+#include <cstdlib>
 #include <exception>
+#include <fstream>
 #include <string>
 #include <thread>
 
@@ -29,6 +32,28 @@ CLI::Validator size_validator() {
                                             : "'" + s + "' is not a size (e.g. 65536, 64KiB, 4MiB)";
         },
         "SIZE");
+}
+
+CLI::Validator duration_validator() {
+    return CLI::Validator(
+        [](std::string& s) {
+            return salesproc::parse_duration(s)
+                       ? std::string()
+                       : "'" + s + "' is not a duration (e.g. 250ms, 10s, 2m)";
+        },
+        "DUR");
+}
+
+// Reads --urls-file: one URL per line; blank lines and '#' comments are skipped.
+std::vector<std::string> read_url_lines(const std::string& path) {
+    std::ifstream in(path);
+    std::vector<std::string> out;
+    std::string line;
+    while (std::getline(in, line)) {
+        const auto t = salesproc::csv::trim(line);
+        if (!t.empty() && t.front() != '#') out.emplace_back(t);
+    }
+    return out;
 }
 
 CLI::Validator decimal_validator() {
@@ -59,7 +84,8 @@ int main(int argc, char** argv) {
 
     CLI::App app{
         "salesproc: validate a sales CSV against Halal-only business rules and total it exactly,\n"
-        "streaming the file in chunks validated concurrently; writes one JSON report atomically.",
+        "streaming the file in chunks validated concurrently, while fetching JSON API sources\n"
+        "concurrently with retries; writes one merged JSON report atomically.",
         "salesproc"};
     app.set_version_flag("--version", "salesproc " SALESPROC_VERSION);
     app.footer(exit_codes_help);
@@ -99,6 +125,55 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"text", "json"}))
         ->capture_default_str();
 
+    std::vector<std::string> api_urls, header_args, header_env_args;
+    std::string urls_file, backoff_base = "500ms", backoff_max = "30s", timeout = "10s", deadline;
+    std::string max_body = "64MiB";
+    auto* api = "API sources (fetched concurrently with the CSV)";
+    app.add_option("--api-url", api_urls, "JSON API URL, http:// or https://; repeatable")
+        ->group(api);
+    app.add_option("--urls-file", urls_file, "One URL per line; blank lines and # comments ignored")
+        ->check(CLI::ExistingFile)
+        ->group(api);
+    app.add_option("--concurrency", o.fetch.concurrency, "Requests in flight across all hosts")
+        ->check(CLI::Range(1U, 10000U))
+        ->capture_default_str()
+        ->group(api);
+    app.add_option("--retries", o.fetch.retry.max_retries, "Retries after the first attempt")
+        ->check(CLI::Range(0U, 100U))
+        ->capture_default_str()
+        ->group(api);
+    app.add_option("--backoff-base", backoff_base, "First backoff ceiling (full jitter)")
+        ->check(duration_validator())
+        ->capture_default_str()
+        ->group(api);
+    app.add_option("--backoff-max", backoff_max,
+                   "Largest backoff, and largest Retry-After honoured")
+        ->check(duration_validator())
+        ->capture_default_str()
+        ->group(api);
+    app.add_option("--timeout", timeout, "Per attempt: connect, TLS, request and response")
+        ->check(duration_validator())
+        ->capture_default_str()
+        ->group(api);
+    app.add_option("--deadline", deadline, "Whole API phase; cancels attempts in flight")
+        ->check(duration_validator())
+        ->group(api);
+    app.add_option("--cacert", o.fetch.cacert,
+                   "Extra trust anchors (PEM), added to the system store")
+        ->check(CLI::ExistingFile)
+        ->group(api);
+    app.add_option("--header", header_args, "'Name: value' sent to each URL's own host; repeatable")
+        ->group(api);
+    app.add_option("--header-env", header_env_args,
+                   "'Name=ENVVAR': header value from the environment, kept out of argv")
+        ->group(api);
+    app.add_option("--max-body", max_body, "Largest response body")
+        ->check(size_validator())
+        ->capture_default_str()
+        ->group(api);
+    app.add_flag("--insecure", o.fetch.insecure, "Do not verify TLS certificates (warns every run)")
+        ->group(api);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -106,6 +181,43 @@ int main(int argc, char** argv) {
         salesproc::print_error(e.what());
         return salesproc::exit_usage;
     }
+
+    auto usage = [](const std::string& message) {
+        salesproc::print_error(message);
+        return salesproc::exit_usage;
+    };
+    if (!urls_file.empty())
+        for (auto& u : read_url_lines(urls_file))
+            api_urls.push_back(std::move(u));
+    for (const auto& text : api_urls) {
+        auto url = salesproc::parse_http_url(text);
+        if (!url) return usage(url.error().message());
+        o.urls.push_back(std::move(*url));
+    }
+    // Header values may be secrets: messages name the header, never its value.
+    for (const auto& h : header_args) {
+        const auto colon = h.find(':');
+        const auto name = salesproc::csv::trim(std::string_view(h).substr(0, colon));
+        if (colon == std::string::npos || name.empty())
+            return usage("--header: expected 'Name: value', got a value without a name or ':'");
+        o.fetch.headers.emplace_back(name,
+                                     salesproc::csv::trim(std::string_view(h).substr(colon + 1)));
+    }
+    for (const auto& h : header_env_args) {
+        const auto eq = h.find('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == h.size())
+            return usage("--header-env '" + h + "': expected 'Name=ENVVAR'");
+        const std::string var = h.substr(eq + 1);
+        const char* value = std::getenv(var.c_str());
+        if (value == nullptr)
+            return usage("--header-env '" + h + "': environment variable " + var + " is not set");
+        o.fetch.headers.emplace_back(h.substr(0, eq), value);
+    }
+    o.fetch.retry.backoff_base = *salesproc::parse_duration(backoff_base);
+    o.fetch.retry.backoff_max = *salesproc::parse_duration(backoff_max);
+    o.fetch.timeout = *salesproc::parse_duration(timeout);
+    if (!deadline.empty()) o.fetch.deadline = salesproc::parse_duration(deadline);
+    o.fetch.max_body = *salesproc::parse_size(max_body);
 
     if (!min_price.empty()) o.min_price = salesproc::parse_fixed(min_price);
     o.chunk_size = *salesproc::parse_size(chunk_size);

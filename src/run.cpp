@@ -6,6 +6,7 @@
 #include "salesproc/report.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -32,6 +33,23 @@ void print_error(std::string_view message) {
 }
 
 namespace {
+
+nlohmann::ordered_json api_section(const fetch_summary& f) {
+    nlohmann::ordered_json failures = nlohmann::ordered_json::array();
+    std::uint64_t ok = 0, records = 0;
+    for (const auto& u : f.urls) {
+        if (u.ok) {
+            ++ok;
+            records += u.records;
+        } else {
+            failures.push_back({{"url", u.url}, {"attempts", u.attempts}, {"error", u.error}});
+        }
+    }
+    return {{"requested", f.urls.size()},   {"succeeded", ok},
+            {"failed", f.urls.size() - ok}, {"retries", f.retries},
+            {"records", records},           {"retry_budget_exhausted", f.retry_budget_exhausted},
+            {"failures", failures}};
+}
 
 result<rules> resolve_rules(const run_options& o) {
     rules r;
@@ -77,6 +95,17 @@ int run(const run_options& o) {
     job.in_flight = o.threads + 2;
 
     asio::io_context io;
+    std::unique_ptr<api_fetcher> fetcher;
+    if (!o.urls.empty()) {
+        auto created = api_fetcher::create(io.get_executor(), o.fetch, *rule_set);
+        if (!created) {
+            print_error(created.error().message());
+            return exit_failure;
+        }
+        fetcher = std::move(*created);
+        if (o.fetch.insecure)
+            log.warn("--insecure: TLS certificates and host names are NOT verified for any URL");
+    }
     asio::thread_pool workers(o.threads);
     std::atomic<bool> stop{false};
     bool finished = false;
@@ -87,6 +116,7 @@ int run(const run_options& o) {
         if (ec) return;
         stop_signal = sig;
         stop.store(true);
+        if (fetcher) fetcher->cancel();
         // Work notices `stop` between chunks; a read blocked on a FIFO or a terminal never
         // returns, so after a short grace period the run ends here: no report, no temp file.
         grace.expires_after(std::chrono::milliseconds(300));
@@ -115,14 +145,26 @@ int run(const run_options& o) {
     };
 
     std::optional<result<csv_outcome>> csv_result;
+    std::optional<fetch_summary> api;
     std::exception_ptr bug;
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
-            // The chunker runs on a strand of the worker pool; this (I/O) thread only waits.
-            csv_result = co_await asio::co_spawn(
-                asio::make_strand(workers), process_csv(job, workers.get_executor(), stop, events),
-                asio::use_awaitable);
+            using namespace asio::experimental::awaitable_operators;
+            // The chunker runs on a strand of the worker pool and validation on the pool; this
+            // (I/O) thread runs the API fetches meanwhile. Neither waits for the other.
+            auto csv = asio::co_spawn(asio::make_strand(workers),
+                                      process_csv(job, workers.get_executor(), stop, events),
+                                      asio::use_awaitable);
+            if (!fetcher) {
+                csv_result = co_await std::move(csv);
+                co_return;
+            }
+            log.info("api fetch started",
+                     {{"urls", o.urls.size()}, {"concurrency", o.fetch.concurrency}});
+            auto [c, a] = co_await (std::move(csv) && fetcher->run(o.urls));
+            csv_result = std::move(c);
+            api = std::move(a);
         },
         [&](std::exception_ptr e) {
             bug = e;
@@ -144,7 +186,7 @@ int run(const run_options& o) {
         print_error(csv_result->error().message());
         return exit_failure;
     }
-    const csv_outcome& csv = **csv_result;
+    csv_outcome& csv = **csv_result;
     if (csv.oversized_rows)
         log.warn("rows over --max-row-size counted as malformed_row",
                  {{"rows", csv.oversized_rows}, {"max_row_size", o.max_row_size}});
@@ -153,11 +195,43 @@ int run(const run_options& o) {
                           {"valid", csv.totals.valid()},
                           {"invalid", csv.totals.invalid()}});
 
+    const std::uint64_t csv_rows = csv.totals.rows();
+    sales_aggregate& totals = csv.totals;
+    bool api_failed = false;
+    if (api) {
+        // API sales follow the CSV's, in URL order, so the report stays deterministic.
+        std::uint64_t failed = 0;
+        for (const auto& u : api->urls) {
+            if (!u.ok) {
+                ++failed;
+                log.warn("api source failed",
+                         {{"url", u.url}, {"attempts", u.attempts}, {"error", u.error}});
+                continue;
+            }
+            if (!totals.merge(u.sales)) {
+                print_error(u.url + ": the total of product '" + totals.overflowed_product() +
+                            "' exceeds the exact 128-bit fixed-point range");
+                return exit_failure;
+            }
+        }
+        api_failed = failed != 0;
+        log.info("api done", {{"requested", api->urls.size()},
+                              {"failed", failed},
+                              {"retries", api->retries},
+                              {"connections", api->connections_opened}});
+        if (api->retry_budget_exhausted)
+            log.warn("retry budget exhausted: later failures were final");
+    }
+
     report_input in;
-    in.totals = &csv.totals;
+    in.totals = &totals;
     in.scale = job.rule_set.max_decimals;
     in.csv_path = o.csv_path;
-    in.csv_rows = csv.totals.rows();
+    in.csv_rows = csv_rows;
+    if (api) {
+        in.api = api_section(*api);
+        in.api_records = (*in.api)["records"].get<std::uint64_t>();
+    }
     in.csv_bytes = csv.bytes;
     in.csv_chunks = csv.chunks;
     in.generated_at = std::chrono::system_clock::now();
@@ -169,7 +243,7 @@ int run(const run_options& o) {
         return exit_failure;
     }
     log.info("report written", {{"path", o.out_path}});
-    return exit_ok;
+    return api_failed ? exit_api_failed : exit_ok;
 }
 
 }  // namespace salesproc

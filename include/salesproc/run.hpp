@@ -2,12 +2,14 @@
 // Not reentrant: it installs SIGINT/SIGTERM handling for its duration.
 #pragma once
 
+#include "salesproc/http_client.hpp"
 #include "salesproc/log.hpp"
 #include "salesproc/money.hpp"
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace salesproc {
 
@@ -32,6 +34,8 @@ struct run_options {
     unsigned threads = 1;
     std::size_t chunk_size = std::size_t{4} << 20;
     std::size_t max_row_size = std::size_t{64} << 20;
+    std::vector<http_url> urls;  // already validated
+    fetch_settings fetch;
     verbosity level = verbosity::normal;
     log_format format = log_format::text;
 };

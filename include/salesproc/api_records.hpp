@@ -1,0 +1,27 @@
+// Turning a 2xx JSON body into records: an array counts each element, any other value counts
+// once. Objects with product, price and quantity (numbers or strings) are sales, validated by the
+// CSV rules. Prices come from the JSON number's own text, never through double. Pure; thread-safe.
+#pragma once
+
+#include "salesproc/aggregate.hpp"
+#include "salesproc/errors.hpp"
+#include "salesproc/rules.hpp"
+
+#include <cstdint>
+#include <string_view>
+
+namespace salesproc {
+
+struct api_records {
+    std::uint64_t records = 0;
+    sales_aggregate sales;
+};
+
+inline constexpr unsigned max_json_depth = 64;
+
+// Errors: errc::bad_json (syntax, nesting deeper than max_json_depth) with the byte offset;
+// errc::money_overflow when a sale's exact total overflows. `context` names the URL.
+result<api_records> parse_api_records(std::string_view body, const rules& r,
+                                      const std::string& context);
+
+}  // namespace salesproc

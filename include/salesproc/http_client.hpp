@@ -1,0 +1,80 @@
+// The API half: fetch JSON from many URLs concurrently over HTTP(S) with keep-alive pooling,
+// per-attempt timeouts, retries with backoff, and a deadline for the whole phase.
+// Thread-safety: an api_fetcher lives on one executor (the I/O thread); cancel() must be called
+// from that executor too.
+#pragma once
+
+#include "salesproc/aggregate.hpp"
+#include "salesproc/errors.hpp"
+#include "salesproc/retry_policy.hpp"
+#include "salesproc/rules.hpp"
+#include "salesproc/url.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace salesproc {
+
+struct fetch_settings {
+    unsigned concurrency = 16;  // requests in flight across all hosts
+    retry_settings retry;
+    milliseconds timeout{10'000};          // per attempt: connect, TLS, request, response
+    std::optional<milliseconds> deadline;  // the whole API phase
+    std::string cacert;                    // extra trust anchors (PEM file), optional
+    std::vector<std::pair<std::string, std::string>> headers;  // sent to the URL's own origin only
+    std::uint64_t max_body = std::uint64_t{64} << 20;
+    unsigned max_redirects = 5;
+    bool insecure = false;
+    std::string user_agent = "salesproc";
+    std::function<double()> uniform;  // random source for jitter; default: a seeded engine
+};
+
+struct url_outcome {
+    std::string url;  // redacted
+    bool ok = false;
+    unsigned attempts = 0;
+    std::string
+        error;  // "HTTP 404 Not Found", "timeout after 10s", "certificate verify failed: ..."
+    std::uint64_t records = 0;
+    sales_aggregate sales;
+};
+
+struct fetch_summary {
+    std::vector<url_outcome> urls;  // in the order given
+    std::uint64_t retries = 0;
+    bool retry_budget_exhausted = false;
+    std::uint64_t connections_opened = 0;
+    std::uint64_t requests_sent = 0;
+    bool deadline_hit = false;
+};
+
+class api_fetcher {
+  public:
+    // Setup failures (an unreadable --cacert) are errors naming the file.
+    static result<std::unique_ptr<api_fetcher>> create(boost::asio::any_io_executor ex,
+                                                       fetch_settings settings, rules r);
+    ~api_fetcher();
+
+    // Fetches every URL; never throws for network failures (they land in url_outcome).
+    boost::asio::awaitable<fetch_summary> run(std::vector<http_url> urls);
+
+    // Cancels every request, timer and backoff sleep in flight, promptly.
+    void cancel();
+
+    class impl;
+
+  private:
+    explicit api_fetcher(std::unique_ptr<impl> p);
+    std::unique_ptr<impl> impl_;
+};
+
+}  // namespace salesproc

@@ -1,0 +1,474 @@
+#include "salesproc/http_client.hpp"
+
+#include "salesproc/api_records.hpp"
+#include "salesproc/units.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <fstream>
+#include <random>
+#include <unordered_map>
+
+namespace salesproc {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+
+// One pooled connection: plain TCP or TLS over TCP, with its read buffer.
+struct connection {
+    std::optional<beast::tcp_stream> plain;
+    std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
+    beast::flat_buffer buffer;
+    std::string verify_error;  // why certificate verification failed, for the message
+
+    beast::tcp_stream& tcp() { return secure ? secure->next_layer() : *plain; }
+};
+
+struct response {
+    unsigned status = 0;
+    std::string reason;
+    std::string body;
+    std::string location;
+    std::string retry_after;
+};
+
+struct attempt_result {
+    std::optional<response> ok;
+    attempt_failure failure;
+    std::string error;
+};
+
+attempt_result failed(errc code, std::string text) {
+    attempt_result r;
+    r.failure.code = make_error_code(code);
+    r.error = std::move(text);
+    return r;
+}
+
+std::string base64(std::string_view s) {
+    std::string out(4 * ((s.size() + 2) / 3) + 1, '\0');
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                  reinterpret_cast<const unsigned char*>(s.data()),
+                                  static_cast<int>(s.size()));
+    out.resize(static_cast<std::size_t>(n));
+    return out;
+}
+
+bool is_ip_literal(const std::string& host) {
+    boost::system::error_code ec;
+    (void)asio::ip::make_address(host, ec);
+    return !ec;
+}
+
+bool is_redirect(unsigned status) {
+    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+// The peer closed or reset a connection: for a pooled connection before any reply, that is the
+// server's idle timeout, not a failure of the request.
+bool is_stale_connection(const boost::system::error_code& ec) {
+    return ec == http::error::end_of_stream || ec == asio::error::eof ||
+           ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+           ec == ssl::error::stream_truncated;
+}
+
+}  // namespace
+
+class api_fetcher::impl {
+  public:
+    impl(asio::any_io_executor ex, fetch_settings s, rules r, ssl::context ctx)
+        : ex_(std::move(ex)),
+          settings_(std::move(s)),
+          rules_(std::move(r)),
+          tls_(std::move(ctx)),
+          policy_(settings_.retry, settings_.uniform) {}
+
+    asio::awaitable<fetch_summary> run(std::vector<http_url> urls);
+    void cancel(std::string reason);
+
+  private:
+    asio::awaitable<void> worker();
+    asio::awaitable<void> fetch_one(std::size_t index);
+    asio::awaitable<attempt_result> attempt(const http_url& url, bool send_credentials);
+    asio::awaitable<std::unique_ptr<connection>> connect(const http_url& url,
+                                                         steady::time_point deadline,
+                                                         attempt_result& failure);
+    attempt_result classify(const boost::system::error_code& ec);
+    std::optional<milliseconds> time_left() const;
+
+    asio::any_io_executor ex_;
+    fetch_settings settings_;
+    rules rules_;
+    ssl::context tls_;
+    retry_policy policy_;
+    std::optional<retry_budget> budget_;
+    std::vector<http_url> urls_;
+    fetch_summary summary_;
+    std::size_t next_index_ = 0;
+    std::unordered_map<std::string, std::vector<std::unique_ptr<connection>>> idle_;
+    std::unique_ptr<asio::cancellation_signal[]> signals_;
+    std::size_t signal_count_ = 0;
+    std::optional<steady::time_point> phase_deadline_;
+    std::string stop_reason_;
+};
+
+asio::awaitable<fetch_summary> api_fetcher::impl::run(std::vector<http_url> urls) {
+    urls_ = std::move(urls);
+    summary_ = fetch_summary{};
+    summary_.urls.resize(urls_.size());
+    for (std::size_t i = 0; i < urls_.size(); ++i)
+        summary_.urls[i].url = urls_[i].redacted;
+    budget_.emplace(urls_.size());
+    next_index_ = 0;
+    stop_reason_.clear();
+    if (settings_.deadline) phase_deadline_ = steady::now() + *settings_.deadline;
+
+    // One worker per unit of concurrency: the bound is global, and any host may use all of it.
+    signal_count_ = std::min<std::size_t>(std::max(1U, settings_.concurrency), urls_.size());
+    signals_ = std::make_unique<asio::cancellation_signal[]>(signal_count_);
+    asio::steady_timer all_done(ex_, steady::time_point::max());
+    std::size_t running = signal_count_;
+    std::exception_ptr bug;
+    for (std::size_t i = 0; i < signal_count_; ++i)
+        asio::co_spawn(ex_, worker(),
+                       asio::bind_cancellation_slot(signals_[i].slot(), [&](std::exception_ptr e) {
+                           if (e && !bug) bug = e;
+                           if (--running == 0) all_done.cancel();
+                       }));
+    std::optional<asio::steady_timer> deadline;
+    if (phase_deadline_) {
+        deadline.emplace(ex_, *phase_deadline_);
+        deadline->async_wait([this](const boost::system::error_code& ec) {
+            if (ec) return;
+            summary_.deadline_hit = true;
+            cancel("deadline " + format_duration(*settings_.deadline) + " exceeded");
+        });
+    }
+    if (running != 0) co_await all_done.async_wait(nothrow);
+    if (deadline) deadline->cancel();
+    idle_.clear();
+    if (bug) std::rethrow_exception(bug);
+    for (auto& u : summary_.urls)
+        if (!u.ok && u.error.empty()) u.error = "not started: " + stop_reason_;
+    co_return std::move(summary_);
+}
+
+void api_fetcher::impl::cancel(std::string reason) {
+    if (stop_reason_.empty()) stop_reason_ = std::move(reason);
+    for (std::size_t i = 0; i < signal_count_; ++i)
+        signals_[i].emit(asio::cancellation_type::terminal);
+}
+
+std::optional<milliseconds> api_fetcher::impl::time_left() const {
+    if (!phase_deadline_) return std::nullopt;
+    const auto left = std::chrono::duration_cast<milliseconds>(*phase_deadline_ - steady::now());
+    return std::max(left, milliseconds(0));
+}
+
+asio::awaitable<void> api_fetcher::impl::worker() {
+    while (stop_reason_.empty() && next_index_ < urls_.size())
+        co_await fetch_one(next_index_++);
+}
+
+asio::awaitable<void> api_fetcher::impl::fetch_one(std::size_t index) {
+    url_outcome& out = summary_.urls[index];
+    const http_url& original = urls_[index];
+    http_url current = original;
+    unsigned redirects = 0;
+    unsigned retry = 0;
+    try {
+        ++out.attempts;
+        for (;;) {
+            ++summary_.requests_sent;
+            // Credentials and --header values go to the URL's own origin only, never to a host
+            // a redirect points at.
+            attempt_result r = co_await attempt(current, current.origin() == original.origin());
+            if (r.ok) {
+                const response& resp = *r.ok;
+                if (resp.status >= 200 && resp.status < 300) {
+                    auto parsed = parse_api_records(resp.body, rules_, original.redacted);
+                    if (!parsed) {
+                        out.error = parsed.error().reason;
+                        co_return;
+                    }
+                    out.ok = true;
+                    out.error.clear();
+                    out.records = parsed->records;
+                    out.sales = std::move(parsed->sales);
+                    co_return;
+                }
+                if (is_redirect(resp.status)) {
+                    if (resp.location.empty()) {
+                        out.error =
+                            "HTTP " + std::to_string(resp.status) + " redirect without Location";
+                        co_return;
+                    }
+                    if (++redirects > settings_.max_redirects) {
+                        out.error = "more than " + std::to_string(settings_.max_redirects) +
+                                    " redirects in a row";
+                        co_return;
+                    }
+                    auto next = resolve_location(current, resp.location);
+                    if (!next) {
+                        out.error = next.error().reason;
+                        co_return;
+                    }
+                    if (current.tls && !next->tls) {
+                        out.error = "refusing redirect from https to http (" + next->redacted + ")";
+                        co_return;
+                    }
+                    current = std::move(*next);
+                    continue;
+                }
+                r.failure.code = make_error_code(errc::http_status);
+                r.failure.http_status = resp.status;
+                if (!resp.retry_after.empty())
+                    r.failure.retry_after =
+                        parse_retry_after(resp.retry_after, std::chrono::system_clock::now());
+                r.error = "HTTP " + std::to_string(resp.status) +
+                          (resp.reason.empty() ? std::string() : " " + resp.reason);
+            }
+            const retry_decision d = policy_.next(retry, r.failure, time_left());
+            if (!d.retry) {
+                out.error =
+                    r.error + (d.give_up_reason.empty() ? "" : " (" + d.give_up_reason + ")");
+                co_return;
+            }
+            if (!budget_->try_spend()) {
+                summary_.retry_budget_exhausted = true;
+                out.error = r.error + " (retry budget exhausted)";
+                co_return;
+            }
+            ++summary_.retries;
+            ++retry;
+            asio::steady_timer backoff(ex_, d.delay);
+            co_await backoff.async_wait(asio::use_awaitable);
+            ++out.attempts;
+        }
+    } catch (const boost::system::system_error& e) {
+        if (e.code() != asio::error::operation_aborted) throw;
+        out.error = stop_reason_.empty() ? std::string("cancelled") : stop_reason_;
+    }
+}
+
+attempt_result api_fetcher::impl::classify(const boost::system::error_code& ec) {
+    if (ec == asio::error::operation_aborted && !stop_reason_.empty())
+        throw boost::system::system_error(ec);
+    if (ec == beast::error::timeout)
+        return failed(errc::timeout, "timeout after " + format_duration(settings_.timeout));
+    if (ec == http::error::body_limit)
+        return failed(errc::body_too_large, "response body exceeds --max-body " +
+                                                std::to_string(settings_.max_body) + " bytes");
+    if (ec == http::error::header_limit)
+        return failed(errc::body_too_large, "response headers exceed 64 KiB");
+    if (is_stale_connection(ec) || ec == http::error::partial_message)
+        return failed(errc::connection_lost,
+                      "connection closed before the response was complete (" + ec.message() + ")");
+    if (ec.category() == make_error_code(http::error::end_of_stream).category())
+        return failed(errc::http_status, "invalid HTTP response: " + ec.message());
+    return failed(errc::connection_lost, ec.message());
+}
+
+asio::awaitable<std::unique_ptr<connection>> api_fetcher::impl::connect(const http_url& url,
+                                                                        steady::time_point deadline,
+                                                                        attempt_result& failure) {
+    using namespace asio::experimental::awaitable_operators;
+    tcp::resolver resolver(ex_);
+    asio::steady_timer timer(ex_, deadline);
+    auto resolved =
+        co_await (resolver.async_resolve(url.host, url.port, nothrow) || timer.async_wait(nothrow));
+    if (resolved.index() == 1) {
+        if (!stop_reason_.empty())
+            throw boost::system::system_error(asio::error::operation_aborted);
+        failure = failed(errc::timeout, "timeout after " + format_duration(settings_.timeout) +
+                                            " resolving " + url.host);
+        co_return nullptr;
+    }
+    auto [rec, endpoints] = std::get<0>(std::move(resolved));
+    if (rec) {
+        failure = rec == asio::error::operation_aborted
+                      ? classify(rec)
+                      : failed(errc::connect_failed,
+                               "cannot resolve host '" + url.host + "': " + rec.message());
+        co_return nullptr;
+    }
+    auto conn = std::make_unique<connection>();
+    if (url.tls)
+        conn->secure.emplace(ex_, tls_);
+    else
+        conn->plain.emplace(ex_);
+    conn->tcp().expires_at(deadline);
+    auto [cec, ep] = co_await conn->tcp().async_connect(endpoints, nothrow);
+    if (cec) {
+        failure = cec == beast::error::timeout || cec == asio::error::operation_aborted
+                      ? classify(cec)
+                      : failed(errc::connect_failed, "connect to " + url.host + ":" + url.port +
+                                                         " failed: " + cec.message());
+        co_return nullptr;
+    }
+    ++summary_.connections_opened;
+    boost::system::error_code opt_ec;
+    conn->tcp().socket().set_option(tcp::no_delay(true), opt_ec);
+    if (!url.tls) co_return conn;
+
+    SSL* native = conn->secure->native_handle();
+    // SNI carries host names only; an IP literal is verified against the certificate's IP SANs.
+    if (!is_ip_literal(url.host)) SSL_set_tlsext_host_name(native, url.host.c_str());
+    if (!settings_.insecure) {
+        connection* c = conn.get();
+        conn->secure->set_verify_callback(
+            [c, host = url.host](bool preverified, ssl::verify_context& vctx) {
+                const bool ok = ssl::host_name_verification(host)(preverified, vctx);
+                if (!ok && c->verify_error.empty()) {
+                    X509_STORE_CTX* store = vctx.native_handle();
+                    const int err = X509_STORE_CTX_get_error(store);
+                    c->verify_error =
+                        preverified || err == X509_V_OK
+                            ? "hostname mismatch: certificate is not valid for '" + host + "'"
+                            : X509_verify_cert_error_string(err);
+                }
+                return ok;
+            });
+    }
+    conn->tcp().expires_at(deadline);
+    auto [hec] = co_await conn->secure->async_handshake(ssl::stream_base::client, nothrow);
+    if (hec) {
+        if (!conn->verify_error.empty())
+            failure = failed(errc::tls_verify, "certificate verify failed: " + conn->verify_error);
+        else if (hec == beast::error::timeout || hec == asio::error::operation_aborted)
+            failure = classify(hec);
+        else
+            failure = failed(errc::connection_lost, "TLS handshake failed: " + hec.message());
+        co_return nullptr;
+    }
+    co_return conn;
+}
+
+asio::awaitable<attempt_result> api_fetcher::impl::attempt(const http_url& url,
+                                                           bool send_credentials) {
+    const auto deadline = steady::now() + settings_.timeout;
+    const std::string origin = url.origin();
+    std::unique_ptr<connection> conn;
+    if (auto it = idle_.find(origin); it != idle_.end() && !it->second.empty()) {
+        conn = std::move(it->second.back());
+        it->second.pop_back();
+    }
+    bool reused = conn != nullptr;
+
+    http::request<http::empty_body> req{http::verb::get, url.target, 11};
+    const bool default_port = url.port == (url.tls ? "443" : "80");
+    const std::string host =
+        url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
+    req.set(http::field::host, default_port ? host : host + ":" + url.port);
+    req.set(http::field::user_agent, settings_.user_agent);
+    req.set(http::field::accept, "application/json");
+    if (send_credentials) {
+        if (!url.userinfo.empty())
+            req.set(http::field::authorization, "Basic " + base64(url.userinfo));
+        for (const auto& [name, value] : settings_.headers)
+            req.set(name, value);
+    }
+
+    for (;;) {
+        if (!conn) {
+            attempt_result failure;
+            conn = co_await connect(url, deadline, failure);
+            if (!conn) co_return failure;
+            reused = false;
+        }
+        http::response_parser<http::string_body> parser;
+        parser.body_limit(settings_.max_body);
+        parser.header_limit(64 * 1024);
+        conn->tcp().expires_at(deadline);
+        auto [wec, written] = conn->secure ? co_await http::async_write(*conn->secure, req, nothrow)
+                                           : co_await http::async_write(*conn->plain, req, nothrow);
+        boost::system::error_code ec = wec;
+        if (!ec) {
+            conn->tcp().expires_at(deadline);
+            auto [rec, read] =
+                conn->secure
+                    ? co_await http::async_read(*conn->secure, conn->buffer, parser, nothrow)
+                    : co_await http::async_read(*conn->plain, conn->buffer, parser, nothrow);
+            ec = rec;
+        }
+        if (ec) {
+            if (reused && !parser.got_some() && is_stale_connection(ec)) {
+                // Resend once on a fresh connection; not a retry.
+                conn.reset();
+                reused = false;
+                continue;
+            }
+            co_return classify(ec);
+        }
+        auto& msg = parser.get();
+        response resp;
+        resp.status = msg.result_int();
+        resp.reason = std::string(msg.reason());
+        resp.location = std::string(msg[http::field::location]);
+        resp.retry_after = std::string(msg[http::field::retry_after]);
+        resp.body = std::move(msg.body());
+        if (msg.keep_alive()) idle_[origin].push_back(std::move(conn));
+        attempt_result r;
+        r.ok = std::move(resp);
+        co_return r;
+    }
+}
+
+result<std::unique_ptr<api_fetcher>> api_fetcher::create(asio::any_io_executor ex,
+                                                         fetch_settings settings, rules r) {
+    ssl::context ctx(ssl::context::tls_client);
+    SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+    boost::system::error_code ec;
+    ctx.set_default_verify_paths(ec);
+    if (!settings.cacert.empty()) {
+        if (!std::ifstream(settings.cacert))
+            return errno_error("--cacert " + settings.cacert, errno);
+        ctx.load_verify_file(settings.cacert, ec);
+        if (ec)
+            return make_error(errc::bad_config, "--cacert " + settings.cacert,
+                              "no usable PEM certificate (" + ec.message() + ")");
+    }
+    ctx.set_verify_mode(settings.insecure ? ssl::verify_none : ssl::verify_peer);
+    if (!settings.uniform) {
+        auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
+        settings.uniform = [engine] {
+            return std::uniform_real_distribution<double>(0.0, 1.0)(*engine);
+        };
+    }
+    return std::unique_ptr<api_fetcher>(new api_fetcher(
+        std::make_unique<impl>(std::move(ex), std::move(settings), std::move(r), std::move(ctx))));
+}
+
+api_fetcher::api_fetcher(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+api_fetcher::~api_fetcher() = default;
+
+asio::awaitable<fetch_summary> api_fetcher::run(std::vector<http_url> urls) {
+    co_return co_await impl_->run(std::move(urls));
+}
+
+void api_fetcher::cancel() {
+    impl_->cancel("interrupted");
+}
+
+}  // namespace salesproc
