@@ -51,7 +51,22 @@ bool tokenizer::next(record& rec, std::span<std::string_view> fields) noexcept {
     const char* field_start = start;
     const char* p = start;
     std::size_t n = 0;
-    // Fast path: no quote in this record. Any quote restarts the record on the slow path.
+    bool quoted = false;
+    bool any_quote = false;
+    // One pass for every record: separators inside quotes are skipped by the quote state, so a
+    // quoted record costs the same scan as a plain one.
+    auto visit = [&](const char* q) {
+        const char c = *q;
+        if (c == '"') {
+            quoted = !quoted;
+            any_quote = true;
+        } else if (!quoted) {
+            if (c == '\n') return true;
+            store(fields, n++, field_start, q);
+            field_start = q + 1;
+        }
+        return false;
+    };
 #if defined(__SSE2__)
     // 16 bytes at a time: a bit mask of the positions of ',' '\n' and '"', visited in order.
     const __m128i comma = _mm_set1_epi8(',');
@@ -65,65 +80,26 @@ bool tokenizer::next(record& rec, std::span<std::string_view> fields) noexcept {
         while (mask != 0) {
             const char* q = p + __builtin_ctz(mask);
             mask &= mask - 1;
-            if (*q == ',') {
-                store(fields, n++, field_start, q);
-                field_start = q + 1;
-            } else if (*q == '\n') {
+            if (visit(q)) {
                 p = q;
                 goto done;
-            } else {
-                return next_quoted(start, rec, fields);
             }
         }
     }
 #endif
     for (; p != end_; ++p) {
         const char c = *p;
-        if (c == '\n') break;
-        if (c == ',') {
-            store(fields, n++, field_start, p);
-            field_start = p + 1;
-        } else if (c == '"') {
-            return next_quoted(start, rec, fields);
-        }
+        if ((c == ',' || c == '\n' || c == '"') && visit(p)) break;
     }
 #if defined(__SSE2__)
 done:
 #endif
     store(fields, n++, field_start, p);
     rec.field_count = n;
-    rec.unterminated_quote = false;
-    rec.has_quotes = false;
-    rec.text = std::string_view(start, static_cast<std::size_t>(p - start));
-    rec.blank = n == 1 && is_blank(rec.text);
-    pos_ = p == end_ ? p : p + 1;
-    return true;
-}
-
-bool tokenizer::next_quoted(const char* start, record& rec,
-                            std::span<std::string_view> fields) noexcept {
-    const char* field_start = start;
-    const char* p = start;
-    std::size_t n = 0;
-    bool quoted = false;
-    for (; p != end_; ++p) {
-        const char c = *p;
-        if (c == '"') {
-            quoted = !quoted;
-        } else if (!quoted) {
-            if (c == '\n') break;
-            if (c == ',') {
-                store(fields, n++, field_start, p);
-                field_start = p + 1;
-            }
-        }
-    }
-    store(fields, n++, field_start, p);
-    rec.field_count = n;
     rec.unterminated_quote = quoted;
-    rec.has_quotes = true;
+    rec.has_quotes = any_quote;
     rec.text = std::string_view(start, static_cast<std::size_t>(p - start));
-    rec.blank = false;
+    rec.blank = n == 1 && !any_quote && is_blank(rec.text);
     pos_ = p == end_ ? p : p + 1;
     return true;
 }

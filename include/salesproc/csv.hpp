@@ -48,8 +48,6 @@ class tokenizer {
     [[nodiscard]] const char* position() const noexcept { return pos_; }
 
   private:
-    bool next_quoted(const char* start, record& rec, std::span<std::string_view> fields) noexcept;
-
     const char* pos_;
     const char* end_;
 };
