@@ -1,49 +1,16 @@
 #include "salesproc/aggregate.hpp"
 
-#include <cstring>
 #include <random>
 
 namespace salesproc {
-namespace {
 
-// Per-process seed: product names come from untrusted files, so collisions must not be
-// precomputable. Iteration order never reaches the report (it uses first-seen order).
-const std::uint64_t hash_seed = [] {
-    std::random_device rd;
-    return (std::uint64_t{rd()} << 32) ^ rd();
-}();
-
-constexpr std::uint64_t mix(std::uint64_t h, std::uint64_t w) noexcept {
-    h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
-    return h ^ (h >> 31);
+std::uint64_t hash_seed() noexcept {
+    static const std::uint64_t seed = [] {
+        std::random_device rd;
+        return (std::uint64_t{rd()} << 32) ^ rd();
+    }();
+    return seed;
 }
-
-}  // namespace
-
-// Product names are short: a word-at-a-time multiply-xorshift is several times cheaper than the
-// byte-wise std::hash, and the flat map applies its own final mixing.
-std::size_t sales_aggregate::string_hash::operator()(std::string_view s) const noexcept {
-    auto load = [](const char* p, std::size_t n) {
-        std::uint64_t w = 0;
-        std::memcpy(&w, p, n);
-        return w;
-    };
-    std::uint64_t h = hash_seed ^ (s.size() * 0x9E3779B97F4A7C15ULL);
-    const char* p = s.data();
-    const std::size_t n = s.size();
-    if (n >= 8) {
-        for (std::size_t i = 0; i + 8 <= n; i += 8)
-            h = mix(h, load(p + i, 8));
-        // The tail as one overlapping word: a byte-wise copy would stall store forwarding.
-        if (n % 8 != 0) h = mix(h, load(p + n - 8, 8));
-    } else if (n >= 4) {
-        h = mix(h, (load(p, 4) << 32) | load(p + n - 4, 4));
-    } else if (n != 0) {
-        h = mix(h, (load(p, 1) << 16) | (load(p + n / 2, 1) << 8) | load(p + n - 1, 1));
-    }
-    return static_cast<std::size_t>(h);
-}
-
 product_total& sales_aggregate::slot(std::string_view product) {
     if (auto it = index_.find(product); it != index_.end()) return products_[it->second];
     index_.emplace(std::string(product), static_cast<std::uint32_t>(products_.size()));
@@ -60,7 +27,8 @@ void sales_aggregate::clear() noexcept {
     overflowed_.clear();
 }
 
-bool sales_aggregate::add_sale(std::string_view product, int128 amount, std::uint64_t quantity) {
+bool sales_aggregate::add_sale_slow(std::string_view product, int128 amount,
+                                    std::uint64_t quantity) {
     int128 new_total = 0;
     if (!checked_add(total_, amount, new_total)) {
         overflowed_ = std::string(product);

@@ -65,21 +65,24 @@ bool check_plain_price(std::string_view price, std::string_view quantity, const 
     if (price.empty() || price.size() > 19 || r.min_price.scale > r.max_decimals ||
         r.min_price.units < 0 || r.min_price.units > static_cast<int128>(pow10_table[18]))
         return false;
+    // One multiply-add per digit; the dot's position gives both digit counts afterwards.
     std::uint64_t value = 0;
-    unsigned int_digits = 0;
-    unsigned frac_digits = 0;
-    bool dot = false;
-    for (const char ch : price) {
-        if (ch >= '0' && ch <= '9') {
-            value = value * 10 + static_cast<std::uint64_t>(ch - '0');
-            (dot ? frac_digits : int_digits) += 1;
-        } else if (ch == '.' && !dot) {
-            dot = true;
+    std::size_t dot = std::string_view::npos;
+    for (std::size_t i = 0; i < price.size(); ++i) {
+        const auto digit = static_cast<unsigned char>(price[i] - '0');
+        if (digit < 10) {
+            value = value * 10 + digit;
+        } else if (price[i] == '.' && dot == std::string_view::npos) {
+            dot = i;
         } else {
             return false;
         }
     }
-    if (int_digits == 0 || (dot && frac_digits == 0)) {
+    const auto int_digits =
+        static_cast<unsigned>(dot == std::string_view::npos ? price.size() : dot);
+    const auto frac_digits =
+        static_cast<unsigned>(dot == std::string_view::npos ? 0 : price.size() - dot - 1);
+    if (int_digits == 0 || (dot != std::string_view::npos && frac_digits == 0)) {
         reject(c, reject_reason::bad_price);
         return true;
     }
@@ -91,15 +94,29 @@ bool check_plain_price(std::string_view price, std::string_view quantity, const 
         reject(c, reject_reason::price_below_min);
         return true;
     }
-    const auto q = parse_integer_text(quantity);
-    if (!q) {
-        reject(c, reject_reason::bad_quantity);
-    } else if (q->negative || q->magnitude < 1 || q->magnitude > r.max_quantity) {
-        reject(c, reject_reason::quantity_out_of_range);
+    std::uint64_t qty = 0;
+    if (!quantity.empty() && quantity.size() <= 19) {
+        // Plain digits, the common case; anything else takes the general parser below.
+        for (const char ch : quantity) {
+            const auto digit = static_cast<unsigned char>(ch - '0');
+            if (digit >= 10) {
+                qty = UINT64_MAX;
+                break;
+            }
+            qty = qty * 10 + digit;
+        }
     } else {
-        c.quantity = q->magnitude;
-        c.amount = static_cast<int128>(static_cast<uint128>(units) * q->magnitude);
+        qty = UINT64_MAX;
     }
+    if (qty == UINT64_MAX) {
+        const auto q = parse_integer_text(quantity);
+        if (!q) return reject(c, reject_reason::bad_quantity), true;
+        qty = q->negative ? 0 : q->magnitude;
+    }
+    if (qty < 1 || qty > r.max_quantity)
+        return reject(c, reject_reason::quantity_out_of_range), true;
+    c.quantity = qty;
+    c.amount = static_cast<int128>(static_cast<uint128>(units) * qty);
     return true;
 }
 

@@ -3,6 +3,7 @@
 #include "salesproc/csv.hpp"
 
 #include <algorithm>
+#include <span>
 #include <vector>
 
 namespace salesproc {
@@ -48,28 +49,36 @@ result<header_layout> parse_header(std::string_view header, const rules& r,
                          SIZE_MAX};
 }
 
+namespace {
+
+// Shared by the CSV and API halves; inlined into the per-row loop.
+inline bool check_into(std::string_view product, std::string_view price, std::string_view quantity,
+                       const rules& r, sales_aggregate& out) {
+    const sale_check c = check_sale(product, price, quantity, r);
+    if (c.outcome == sale_check::kind::valid) [[likely]]
+        return out.add_sale(product, c.amount, c.quantity);
+    if (c.outcome == sale_check::kind::rejected) {
+        out.add_reject(c.reason);
+        return true;
+    }
+    out.note_overflow(product);
+    return false;
+}
+
+}  // namespace
+
 bool validate_fields(std::string_view product, std::string_view price, std::string_view quantity,
                      const rules& r, sales_aggregate& out) {
-    const sale_check c = check_sale(product, price, quantity, r);
-    switch (c.outcome) {
-        case sale_check::kind::valid:
-            return out.add_sale(product, c.amount, c.quantity);
-        case sale_check::kind::rejected:
-            out.add_reject(c.reason);
-            return true;
-        case sale_check::kind::overflow:
-            out.note_overflow(product);
-            return false;
-    }
-    return true;
+    return check_into(product, price, quantity, r, out);
 }
 
 bool validate_records(std::string_view records, const header_layout& layout, const rules& r,
                       sales_aggregate& out) {
     // Per-thread scratch: reused across chunks, so the hot loop allocates nothing per row.
-    thread_local std::vector<std::string_view> fields;
+    thread_local std::vector<std::string_view> field_storage;
     thread_local std::string product_scratch, price_scratch, quantity_scratch;
-    fields.resize(layout.columns);
+    field_storage.resize(layout.columns);
+    const std::span<std::string_view> fields(field_storage);
 
     csv::tokenizer tok(records);
     csv::record rec;
@@ -80,17 +89,14 @@ bool validate_records(std::string_view records, const header_layout& layout, con
             out.add_reject(reject_reason::malformed_row);
             continue;
         }
-        bool ok = false;
-        if (!rec.has_quotes) {
-            ok = validate_fields(csv::trim(fields[layout.product]), csv::trim(fields[layout.price]),
-                                 csv::trim(fields[layout.quantity]), r, out);
-        } else {
-            ok = validate_fields(csv::field_value(fields[layout.product], product_scratch),
-                                 csv::field_value(fields[layout.price], price_scratch),
-                                 csv::field_value(fields[layout.quantity], quantity_scratch), r,
-                                 out);
-        }
-        if (!ok) return false;
+        // Only fields that hold a quote need unquoting; the rest are trimmed in place.
+        auto value = [&](std::size_t i, std::string& scratch) {
+            const bool quoted = ((rec.quoted_fields >> std::min<std::size_t>(i, 63)) & 1U) != 0;
+            return quoted ? csv::field_value(fields[i], scratch) : csv::trim(fields[i]);
+        };
+        if (!check_into(value(layout.product, product_scratch), value(layout.price, price_scratch),
+                        value(layout.quantity, quantity_scratch), r, out))
+            return false;
     }
     return true;
 }

@@ -15,6 +15,10 @@
 
 namespace salesproc {
 
+// Per-process random seed for product hashing: names come from untrusted files, so collisions
+// must not be precomputable. Iteration order never reaches the report (first-seen order does).
+std::uint64_t hash_seed() noexcept;
+
 struct product_total {
     std::string product;
     uint128 quantity = 0;
@@ -25,7 +29,24 @@ class sales_aggregate {
   public:
     // Records a valid sale. Returns false when a 128-bit total would overflow; the aggregate is
     // then unchanged.
-    bool add_sale(std::string_view product, int128 amount, std::uint64_t quantity);
+    bool add_sale(std::string_view product, int128 amount, std::uint64_t quantity) {
+        // Inline fast path: a product this slice has already seen, and no overflow.
+        int128 new_total = 0;
+        if (auto it = index_.find(product);
+            it != index_.end() && checked_add(total_, amount, new_total)) {
+            product_total& p = products_[it->second];
+            int128 new_amount = 0;
+            if (checked_add(p.amount, amount, new_amount)) {
+                p.quantity += quantity;
+                p.amount = new_amount;
+                total_ = new_total;
+                ++valid_;
+                ++rows_;
+                return true;
+            }
+        }
+        return add_sale_slow(product, amount, quantity);
+    }
     void add_reject(reject_reason why) noexcept {
         ++rejected_[static_cast<std::size_t>(why)];
         ++rows_;
@@ -52,7 +73,33 @@ class sales_aggregate {
   private:
     struct string_hash {
         using is_transparent = void;
-        std::size_t operator()(std::string_view s) const noexcept;
+        // Product names are short: a word-at-a-time multiply-xorshift is several times cheaper
+        // than the byte-wise std::hash, and the flat map applies its own final mixing.
+        std::size_t operator()(std::string_view s) const noexcept {
+            auto load = [](const char* p, std::size_t n) {
+                std::uint64_t w = 0;
+                __builtin_memcpy(&w, p, n);
+                return w;
+            };
+            auto mix = [](std::uint64_t h, std::uint64_t w) {
+                h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+                return h ^ (h >> 31);
+            };
+            std::uint64_t h = hash_seed() ^ (s.size() * 0x9E3779B97F4A7C15ULL);
+            const char* p = s.data();
+            const std::size_t n = s.size();
+            if (n >= 8) {
+                for (std::size_t i = 0; i + 8 <= n; i += 8)
+                    h = mix(h, load(p + i, 8));
+                // The tail as one overlapping word: a byte-wise copy would stall store forwarding.
+                if (n % 8 != 0) h = mix(h, load(p + n - 8, 8));
+            } else if (n >= 4) {
+                h = mix(h, (load(p, 4) << 32) | load(p + n - 4, 4));
+            } else if (n != 0) {
+                h = mix(h, (load(p, 1) << 16) | (load(p + n / 2, 1) << 8) | load(p + n - 1, 1));
+            }
+            return static_cast<std::size_t>(h);
+        }
     };
     struct string_eq {
         using is_transparent = void;
@@ -62,6 +109,7 @@ class sales_aggregate {
     };
 
     product_total& slot(std::string_view product);
+    bool add_sale_slow(std::string_view product, int128 amount, std::uint64_t quantity);
 
     std::vector<product_total> products_;  // first-seen order
     boost::unordered_flat_map<std::string, std::uint32_t, string_hash, string_eq> index_;

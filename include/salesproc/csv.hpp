@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -32,6 +33,7 @@ struct record {
     std::size_t field_count = 0;      // may exceed the span given to next()
     bool unterminated_quote = false;  // the buffer ended inside quotes
     bool has_quotes = false;          // false: every field is plain text, trim() is enough
+    std::uint64_t quoted_fields = 0;  // bit i: field i holds a quote (bit 63: field 63 or later)
     bool blank = false;               // only whitespace: not a row at all
     std::string_view text;            // the whole record, without its '\n'
 };
