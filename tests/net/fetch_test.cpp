@@ -1,0 +1,451 @@
+// The API half against a real loopback HTTPS server (tests/support/mock_server) with
+// certificates generated at test time, and against servers that are not ours (python3's
+// http.server over ssl). Backoffs are milliseconds: no test sleeps for seconds.
+#include "salesproc/http_client.hpp"
+#include "support/mock_server.hpp"
+#include "support/test_support.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <csignal>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+namespace salesproc {
+namespace {
+
+using namespace std::chrono_literals;
+using test::mock_server;
+using test::temp_dir;
+
+struct pki_fixture {
+    test::test_pki pki;
+    temp_dir dir;
+    std::string ca_file = dir.file("ca.pem");
+    pki_fixture() { test::write_file(ca_file, pki.ca().cert_pem); }
+};
+
+pki_fixture& shared_pki() {
+    static pki_fixture f;
+    return f;
+}
+
+mock_server::options tls_options(std::vector<std::string> names = {"DNS:localhost",
+                                                                   "IP:127.0.0.1"}) {
+    mock_server::options o;
+    o.cert = shared_pki().pki.issue(names);
+    return o;
+}
+
+fetch_settings fast_settings() {
+    fetch_settings s;
+    s.cacert = shared_pki().ca_file;
+    s.retry = {3, 5ms, 50ms};
+    s.timeout = 2s;
+    s.uniform = [] { return 0.5; };
+    return s;
+}
+
+fetch_summary fetch(const std::vector<std::string>& urls, fetch_settings s = fast_settings(),
+                    rules r = {}) {
+    boost::asio::io_context io;
+    auto fetcher = api_fetcher::create(io.get_executor(), std::move(s), std::move(r));
+    EXPECT_TRUE(fetcher) << fetcher.error().message();
+    std::vector<http_url> parsed;
+    for (const auto& u : urls)
+        parsed.push_back(parse_http_url(u).value());
+    std::optional<fetch_summary> out;
+    boost::asio::co_spawn(io, (*fetcher)->run(parsed), [&](std::exception_ptr e, fetch_summary f) {
+        if (e) std::rethrow_exception(e);
+        out = std::move(f);
+    });
+    io.run();
+    return std::move(*out);
+}
+
+TEST(Fetch, HttpsRecordsAndKeepAliveReuse) {
+    mock_server srv(tls_options());
+    std::vector<std::string> urls;
+    for (int i = 1; i <= 20; ++i)
+        urls.push_back(srv.url("/posts/" + std::to_string(i)));
+    urls.push_back(srv.url("/posts"));
+    auto s = fast_settings();
+    s.concurrency = 4;
+    const auto f = fetch(urls, s);
+    std::uint64_t records = 0;
+    for (const auto& u : f.urls) {
+        EXPECT_TRUE(u.ok) << u.url << ": " << u.error;
+        records += u.records;
+    }
+    EXPECT_EQ(records, 120U);
+    EXPECT_EQ(f.retries, 0U);
+    EXPECT_LE(srv.connections(), 4U);  // pooled: connections opened < requests
+    EXPECT_LT(f.connections_opened, urls.size());
+}
+
+TEST(Fetch, TransientStatusSequenceIsRetried) {
+    mock_server srv(tls_options());
+    const auto f = fetch({srv.url("/posts/1?status=503,503,200")});
+    ASSERT_TRUE(f.urls[0].ok) << f.urls[0].error;
+    EXPECT_EQ(f.urls[0].attempts, 3U);
+    EXPECT_EQ(f.retries, 2U);
+}
+
+TEST(Fetch, PermanentStatusIsNotRetried) {
+    mock_server srv(tls_options());
+    const auto f = fetch({srv.url("/nope"), srv.url("/posts/1?status=403")});
+    EXPECT_EQ(f.urls[0].error, "HTTP 404 Not Found");
+    EXPECT_EQ(f.urls[0].attempts, 1U);
+    EXPECT_EQ(f.urls[1].error, "HTTP 403 Forbidden");
+    EXPECT_EQ(f.retries, 0U);
+}
+
+TEST(Fetch, GivesUpAfterRetriesWithReason) {
+    mock_server srv(tls_options());
+    const auto f = fetch({srv.url("/posts/1?status=500")});
+    EXPECT_FALSE(f.urls[0].ok);
+    EXPECT_EQ(f.urls[0].attempts, 4U);
+    EXPECT_EQ(f.urls[0].error, "HTTP 500 Internal Server Error (gave up after 4 attempts)");
+}
+
+TEST(Fetch, RetryAfterIsHonouredAndCapped) {
+    mock_server srv(tls_options());
+    const auto ok = fetch({srv.url("/posts/1?status=429,200&retry_after=0")});
+    EXPECT_TRUE(ok.urls[0].ok) << ok.urls[0].error;
+    EXPECT_EQ(ok.retries, 1U);
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto capped = fetch({srv.url("/posts/1?status=503&retry_after=3600")});
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+    EXPECT_EQ(capped.urls[0].attempts, 1U);
+    EXPECT_NE(capped.urls[0].error.find("Retry-After 60m"), std::string::npos)
+        << capped.urls[0].error;
+    EXPECT_NE(capped.urls[0].error.find("exceeds --backoff-max"), std::string::npos);
+}
+
+TEST(Fetch, TimeoutPerAttemptIsRetriedThenReported) {
+    mock_server srv(tls_options());
+    auto s = fast_settings();
+    s.timeout = 150ms;
+    s.retry.max_retries = 1;
+    const auto f = fetch({srv.url("/posts/1?delay_ms=2000")}, s);
+    EXPECT_FALSE(f.urls[0].ok);
+    EXPECT_EQ(f.urls[0].attempts, 2U);
+    EXPECT_EQ(f.urls[0].error, "timeout after 150ms (gave up after 2 attempts)");
+}
+
+TEST(Fetch, SlowTrickleHitsTheAttemptTimeout) {
+    mock_server srv(tls_options());
+    auto s = fast_settings();
+    s.timeout = 200ms;
+    s.retry.max_retries = 0;
+    const auto f = fetch({srv.url("/posts/1?trickle_ms=50")}, s);
+    EXPECT_NE(f.urls[0].error.find("timeout after 200ms"), std::string::npos) << f.urls[0].error;
+}
+
+TEST(Fetch, ResetAndTruncatedBodiesAreTransient) {
+    mock_server srv(tls_options());
+    const auto f = fetch({srv.url("/posts/1?reset=1"), srv.url("/posts/2?truncate=1")});
+    for (const auto& u : f.urls) {
+        EXPECT_FALSE(u.ok);
+        EXPECT_EQ(u.attempts, 4U) << u.error;
+        EXPECT_NE(u.error.find("gave up after 4 attempts"), std::string::npos) << u.error;
+    }
+}
+
+TEST(Fetch, InvalidJsonIsPermanent) {
+    mock_server srv(tls_options());
+    const auto f = fetch({srv.url("/posts/1?invalid_json=1")});
+    EXPECT_EQ(f.urls[0].attempts, 1U);
+    EXPECT_NE(f.urls[0].error.find("invalid JSON"), std::string::npos) << f.urls[0].error;
+}
+
+TEST(Fetch, ChunkedBodies) {
+    mock_server srv(tls_options());
+    const auto f = fetch({srv.url("/posts?chunked=1")});
+    ASSERT_TRUE(f.urls[0].ok) << f.urls[0].error;
+    EXPECT_EQ(f.urls[0].records, 100U);
+}
+
+TEST(Fetch, BodyOverLimitFailsWithoutRetry) {
+    mock_server srv(tls_options());
+    auto s = fast_settings();
+    s.max_body = 100000;
+    const auto f = fetch({srv.url("/posts?huge=5000000"), srv.url("/posts?huge=50000")}, s);
+    EXPECT_EQ(f.urls[0].attempts, 1U);
+    EXPECT_NE(f.urls[0].error.find("exceeds --max-body"), std::string::npos) << f.urls[0].error;
+    EXPECT_TRUE(f.urls[1].ok) << f.urls[1].error;
+}
+
+TEST(Fetch, RedirectsFollowedWithinLimitAndNeverDowngraded) {
+    mock_server srv(tls_options());
+    mock_server plain([] {
+        mock_server::options o;
+        o.tls = false;
+        return o;
+    }());
+    const std::string target = srv.url("/posts/7");
+    const auto f =
+        fetch({srv.url("/a?redirect=" + target), srv.url("/b?redirect=" + plain.url("/posts/1")),
+               srv.url("/loop?redirect_self=1")});
+    EXPECT_TRUE(f.urls[0].ok) << f.urls[0].error;
+    EXPECT_NE(f.urls[1].error.find("refusing redirect from https to http"), std::string::npos)
+        << f.urls[1].error;
+    EXPECT_EQ(plain.requests(), 0U);
+    EXPECT_NE(f.urls[2].error.find("more than 5 redirects"), std::string::npos) << f.urls[2].error;
+}
+
+TEST(Fetch, HeadersAndCredentialsStayOnTheirOrigin) {
+    mock_server a(tls_options());
+    mock_server b(tls_options({"IP:127.0.0.1"}));
+    auto s = fast_settings();
+    s.headers = {{"Authorization", "Bearer planted-secret"}, {"X-Team", "sales"}};
+    // Same host name, different port: a different origin.
+    const auto other = "https://127.0.0.1:" + std::to_string(b.port()) + "/echo";
+    const auto f = fetch({a.url("/echo"), a.url("/posts/1?redirect=" + other)}, s);
+    ASSERT_TRUE(f.urls[0].ok) << f.urls[0].error;
+    ASSERT_TRUE(f.urls[1].ok) << f.urls[1].error;
+    EXPECT_EQ(a.last_header("/echo", "Authorization"), "Bearer planted-secret");
+    EXPECT_EQ(a.last_header("/echo", "X-Team"), "sales");
+    EXPECT_EQ(b.last_header("/echo", "Authorization"), "");
+    EXPECT_EQ(b.last_header("/echo", "X-Team"), "");
+}
+
+TEST(Fetch, UserinfoBecomesBasicAuthAndIsRedacted) {
+    mock_server srv(tls_options());
+    const auto url =
+        "https://alice:s3cret@localhost:" + std::to_string(srv.port()) + "/echo?status=401";
+    const auto f = fetch({url});
+    EXPECT_EQ(srv.last_header("/echo", "Authorization"), "Basic YWxpY2U6czNjcmV0");
+    EXPECT_EQ(f.urls[0].url.find("s3cret"), std::string::npos);
+    EXPECT_EQ(f.urls[0].error.find("s3cret"), std::string::npos);
+}
+
+TEST(Fetch, StaleKeepAliveConnectionIsResentOnceNotRetried) {
+    mock_server srv(tls_options());
+    auto s = fast_settings();
+    s.concurrency = 1;
+    s.retry.max_retries = 0;
+    std::vector<std::string> urls;
+    for (int i = 1; i <= 5; ++i)
+        urls.push_back(srv.url("/posts/" + std::to_string(i) + "?drop_after=1"));
+    const auto f = fetch(urls, s);
+    for (const auto& u : f.urls)
+        EXPECT_TRUE(u.ok) << u.url << ": " << u.error;
+    EXPECT_EQ(f.retries, 0U);
+}
+
+TEST(Fetch, ConcurrencyIsBoundedAndReached) {
+    mock_server srv(tls_options());
+    std::vector<std::string> urls;
+    for (int i = 0; i < 48; ++i)
+        urls.push_back(srv.url("/posts/" + std::to_string(i % 10 + 1) + "?delay_ms=40"));
+    auto s = fast_settings();
+    s.concurrency = 8;
+    const auto f = fetch(urls, s);
+    for (const auto& u : f.urls)
+        ASSERT_TRUE(u.ok) << u.error;
+    EXPECT_EQ(srv.max_in_flight(), 8U);
+}
+
+TEST(Fetch, DeadlineCancelsAttemptsInFlightPromptly) {
+    mock_server srv(tls_options());
+    auto s = fast_settings();
+    s.deadline = 300ms;
+    s.timeout = 10s;
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto f = fetch(
+        {srv.url("/posts/1?delay_ms=5000"), srv.url("/posts/2?delay_ms=5000"), srv.url("/posts/3")},
+        s);
+    const auto elapsed = std::chrono::steady_clock::now() - t0;
+    EXPECT_LT(elapsed, 400ms);  // deadline + well under 100 ms
+    EXPECT_TRUE(f.deadline_hit);
+    EXPECT_EQ(f.urls[0].error, "deadline 300ms exceeded");
+    EXPECT_TRUE(f.urls[2].ok);
+}
+
+TEST(Fetch, RetryBudgetCapsRetriesAcrossTheRun) {
+    mock_server srv(tls_options());
+    std::vector<std::string> urls;
+    for (int i = 0; i < 20; ++i)
+        urls.push_back(srv.url("/posts/" + std::to_string(i) + "?status=503"));
+    auto s = fast_settings();
+    s.retry = {10, 1ms, 2ms};
+    const auto f = fetch(urls, s);
+    EXPECT_EQ(f.retries, 20U / 5 + 10);
+    EXPECT_TRUE(f.retry_budget_exhausted);
+}
+
+TEST(Fetch, ConnectFailureIsTransient) {
+    // A port that was just free: bind, read the port, close.
+    int port = 0;
+    {
+        mock_server tmp(tls_options());
+        port = tmp.port();
+    }
+    const auto f = fetch({"https://127.0.0.1:" + std::to_string(port) + "/posts/1"});
+    EXPECT_EQ(f.urls[0].attempts, 4U);
+    EXPECT_NE(f.urls[0].error.find("Connection refused"), std::string::npos) << f.urls[0].error;
+}
+
+TEST(Tls, UntrustedExpiredAndWrongHostAreRejectedWithReason) {
+    mock_server self_signed([] {
+        mock_server::options o;
+        o.cert = test::test_pki::self_signed({"DNS:localhost"});
+        return o;
+    }());
+    mock_server expired([] {
+        mock_server::options o;
+        o.cert = shared_pki().pki.issue({"DNS:localhost"}, -30, -1);
+        return o;
+    }());
+    mock_server wrong_host(tls_options({"DNS:wrong.example"}));
+    const auto f =
+        fetch({self_signed.url("/posts/1"), expired.url("/posts/1"), wrong_host.url("/posts/1")});
+    EXPECT_EQ(f.urls[0].error, "certificate verify failed: self-signed certificate");
+    EXPECT_EQ(f.urls[1].error, "certificate verify failed: certificate has expired");
+    EXPECT_NE(f.urls[2].error.find("certificate verify failed: hostname mismatch"),
+              std::string::npos)
+        << f.urls[2].error;
+    for (const auto& u : f.urls)
+        EXPECT_EQ(u.attempts, 1U);
+    EXPECT_EQ(self_signed.requests() + expired.requests() + wrong_host.requests(), 0U);
+}
+
+TEST(Tls, WithoutCacertOurCaIsNotTrusted) {
+    mock_server srv(tls_options());
+    auto s = fast_settings();
+    s.cacert.clear();
+    const auto f = fetch({srv.url("/posts/1")}, s);
+    EXPECT_NE(f.urls[0].error.find("certificate verify failed"), std::string::npos)
+        << f.urls[0].error;
+}
+
+TEST(Fetch, SalesRecordsMergeExactly) {
+    mock_server srv(tls_options());
+    const auto f = fetch({srv.url("/sales")});
+    ASSERT_TRUE(f.urls[0].ok) << f.urls[0].error;
+    EXPECT_EQ(f.urls[0].records, 6U);
+    EXPECT_EQ(f.urls[0].sales.valid(), 3U);
+    EXPECT_EQ(f.urls[0].sales.total(), 2500 + 4530 + 1001);
+}
+
+// End to end through the binary: CSV plus API gives exactly the sum of both, exit 3 on failure.
+TEST(Cli, CsvPlusApiIsTheExactSumAndFailuresExitThree) {
+    mock_server srv(tls_options());
+    temp_dir dir;
+    const auto out = dir.file("r.json");
+    auto r = test::run_process(
+        {SALESPROC_BIN, "--csv", std::string(SALESPROC_TEST_DATA_DIR) + "/sales.csv", "--out", out,
+         "-q", "--cacert", shared_pki().ca_file, "--api-url", srv.url("/sales"), "--api-url",
+         srv.url("/posts/1"), "--api-url", srv.url("/posts")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto doc = nlohmann::json::parse(test::read_file(out));
+    EXPECT_EQ(doc["api_records"], 107);
+    EXPECT_EQ(doc["valid_sales"], 6);
+    EXPECT_NE(test::read_file(out).find("\"total_sales\": 2580.14,"), std::string::npos);
+    EXPECT_EQ(doc["api"]["succeeded"], 3);
+
+    test::write_file(dir.file("urls.txt"),
+                     "# sources\n\n" + srv.url("/posts/1") + "\n" + srv.url("/missing") + "\n");
+    r = test::run_process({SALESPROC_BIN, "--csv",
+                           std::string(SALESPROC_TEST_DATA_DIR) + "/sales.csv", "--out", out, "-q",
+                           "--cacert", shared_pki().ca_file, "--urls-file", dir.file("urls.txt"),
+                           "--backoff-base", "1ms"});
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    doc = nlohmann::json::parse(test::read_file(out));
+    EXPECT_EQ(doc["valid_sales"], 3);  // CSV totals intact
+    EXPECT_EQ(doc["api"]["failed"], 1);
+    EXPECT_EQ(doc["api"]["failures"][0]["error"], "HTTP 404 Not Found");
+}
+
+TEST(Cli, SecretsNeverReachLogsOrReport) {
+    mock_server srv(tls_options());
+    temp_dir dir;
+    const auto out = dir.file("r.json");
+    ::setenv("SALESPROC_TEST_TOKEN", "tok-planted-secret", 1);
+    const auto url = "https://user:pw-planted-secret@localhost:" + std::to_string(srv.port()) +
+                     "/posts/1?status=500";
+    const auto r = test::run_process(
+        {SALESPROC_BIN, "--csv", std::string(SALESPROC_TEST_DATA_DIR) + "/sales.csv", "--out", out,
+         "-v", "--cacert", shared_pki().ca_file, "--api-url", url, "--header",
+         "X-Api-Key: hdr-planted-secret", "--header-env", "Authorization=SALESPROC_TEST_TOKEN",
+         "--retries", "1", "--backoff-base", "1ms"});
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    const std::string all = r.err + r.out + test::read_file(out);
+    EXPECT_EQ(all.find("planted-secret"), std::string::npos) << all;
+    EXPECT_NE(all.find("https://***@localhost"), std::string::npos);
+    EXPECT_EQ(srv.last_header("/posts/1", "X-Api-Key"), "hdr-planted-secret");
+    EXPECT_EQ(srv.last_header("/posts/1", "Authorization"), "tok-planted-secret");
+}
+
+TEST(Cli, BadUrlsAreUsageErrorsNamingTheUrl) {
+    for (const char* bad : {"ftp://example.com/x", "https://", "localhost:8080/x"}) {
+        const auto r = test::run_process({SALESPROC_BIN, "--csv",
+                                          std::string(SALESPROC_TEST_DATA_DIR) + "/sales.csv",
+                                          "--out", "-", "--api-url", bad});
+        EXPECT_EQ(r.exit_code, 2) << bad;
+        EXPECT_NE(r.err.find(std::string("salesproc: error: ") + bad), std::string::npos) << r.err;
+    }
+}
+
+// Interop with a server that is not ours: python3's http.server wrapped in TLS.
+TEST(Interop, PythonHttpsServer) {
+    temp_dir dir;
+    const auto leaf = shared_pki().pki.issue({"DNS:localhost", "IP:127.0.0.1"});
+    test::write_file(dir.file("cert.pem"), leaf.cert_pem);
+    test::write_file(dir.file("key.pem"), leaf.key_pem);
+    std::filesystem::create_directories(dir.path() / "www" / "posts");
+    for (int i = 1; i <= 3; ++i)
+        test::write_file((dir.path() / "www" / "posts" / std::to_string(i)).string(),
+                         "{\"id\": " + std::to_string(i) + "}");
+    test::write_file(dir.file("www/sales.json"),
+                     R"([{"product": "Halal Figs", "price": 10.25, "quantity": 4}])");
+    const std::string script =
+        "import http.server, ssl, sys, functools\n"
+        "h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])\n"
+        "s = http.server.ThreadingHTTPServer(('127.0.0.1', 0), h)\n"
+        "c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); c.load_cert_chain(sys.argv[2], sys.argv[3])\n"
+        "s.socket = c.wrap_socket(s.socket, server_side=True)\n"
+        "print(s.server_address[1], flush=True)\n"
+        "s.serve_forever()\n";
+    test::write_file(dir.file("serve.py"), script);
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        ::dup2(fds[1], 1);
+        ::close(fds[0]);
+        const int null = ::open("/dev/null", O_WRONLY);
+        ::dup2(null, 2);
+        ::execlp("python3", "python3", dir.file("serve.py").c_str(), dir.file("www").c_str(),
+                 dir.file("cert.pem").c_str(), dir.file("key.pem").c_str(), nullptr);
+        _exit(127);
+    }
+    ::close(fds[1]);
+    char buf[32] = {};
+    const auto n = ::read(fds[0], buf, sizeof buf - 1);
+    ::close(fds[0]);
+    ASSERT_GT(n, 0) << "python3 https server did not start";
+    const std::string base =
+        "https://localhost:" + std::string(buf, static_cast<std::size_t>(n - 1));
+    const auto f = fetch({base + "/posts/1", base + "/posts/2", base + "/posts/3",
+                          base + "/sales.json", base + "/missing"});
+    ::kill(pid, SIGTERM);
+    ::waitpid(pid, nullptr, 0);
+    for (int i = 0; i < 4; ++i)
+        EXPECT_TRUE(f.urls[static_cast<std::size_t>(i)].ok)
+            << f.urls[static_cast<std::size_t>(i)].error;
+    EXPECT_EQ(f.urls[3].sales.total(), 4100);
+    EXPECT_EQ(f.urls[4].error, "HTTP 404 File not found");
+}
+
+}  // namespace
+}  // namespace salesproc

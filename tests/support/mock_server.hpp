@@ -1,0 +1,72 @@
+// A Beast HTTP/HTTPS server with faults injectable per request, for the tests and for users' CI
+// smoke tests (salesproc-mock-api). Binds 127.0.0.1 on an ephemeral port and runs on its own
+// thread; the stats accessors are safe to call from any thread.
+//
+// Paths: /posts/N (one object), /posts (array of 100), /sales (sales records), /echo (the
+// request headers). Query parameters inject faults, counted per path+query:
+//   status=503,503,200   statuses of successive requests (the last one repeats)
+//   retry_after=V        Retry-After header on non-2xx
+//   delay_ms=N           wait before answering
+//   reset=1              RST in the middle of the body
+//   truncate=1           close before the promised Content-Length
+//   invalid_json=1       a 200 whose body is not JSON
+//   chunked=1            chunked transfer encoding
+//   redirect=URL         302 to URL (percent-encoded)
+//   redirect_self=1      302 to the same path and query (a loop)
+//   huge=N               a valid JSON body of N bytes
+//   trickle_ms=N         send the body one byte every N ms
+//   drop_after=1         close the kept-alive connection right after answering
+#pragma once
+
+#include "support/test_certs.hpp"
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace salesproc::test {
+
+class mock_server {
+  public:
+    struct options {
+        bool tls = true;
+        cert_pair cert;                  // required when tls
+        std::string host = "localhost";  // the host name used in url()
+        unsigned short port = 0;         // 0: ephemeral
+    };
+
+    explicit mock_server(options o);
+    ~mock_server();
+    mock_server(const mock_server&) = delete;
+    mock_server& operator=(const mock_server&) = delete;
+
+    [[nodiscard]] unsigned short port() const noexcept { return port_; }
+    [[nodiscard]] std::string url(const std::string& path_and_query) const;
+
+    [[nodiscard]] unsigned max_in_flight() const noexcept { return max_in_flight_; }
+    [[nodiscard]] unsigned connections() const noexcept { return connections_; }
+    [[nodiscard]] unsigned requests() const noexcept { return requests_; }
+    // The value of `header` in the last request for `path` ("" if none).
+    [[nodiscard]] std::string last_header(const std::string& path, const std::string& header) const;
+
+    // Used by the server's sessions.
+    struct state;
+    void note_request_start();
+    void note_request_end();
+    void note_connection();
+    void record_headers(const std::string& path, std::map<std::string, std::string> headers);
+
+  private:
+    options options_;
+    unsigned short port_ = 0;
+    std::atomic<unsigned> in_flight_{0}, max_in_flight_{0}, connections_{0}, requests_{0};
+    mutable std::mutex headers_mutex_;
+    std::map<std::string, std::map<std::string, std::string>> last_headers_;
+    std::unique_ptr<state> state_;
+    std::thread thread_;
+};
+
+}  // namespace salesproc::test

@@ -1,0 +1,61 @@
+#include "salesproc/api_records.hpp"
+
+#include <gtest/gtest.h>
+
+namespace salesproc {
+namespace {
+
+TEST(ApiRecords, ArrayCountsElementsOtherValuesCountOnce) {
+    EXPECT_EQ(parse_api_records("[1, {}, \"x\"]", rules{}, "u")->records, 3U);
+    EXPECT_EQ(parse_api_records("{\"id\": 1}", rules{}, "u")->records, 1U);
+    EXPECT_EQ(parse_api_records("42", rules{}, "u")->records, 1U);
+    EXPECT_EQ(parse_api_records("[]", rules{}, "u")->records, 0U);
+}
+
+TEST(ApiRecords, SalesUseTheCsvRulesAndExactPrices) {
+    const auto r = parse_api_records(
+        R"([{"product": "Halal Dates", "price": 12.50, "quantity": 2},
+            {"product": " Halal Tea ", "price": "15.10", "quantity": "3"},
+            {"product": "Halal Gold", "price": 0.1, "quantity": 1},
+            {"product": "Pork", "price": 20, "quantity": 1},
+            {"product": "Halal Honey", "price": 1e3, "quantity": 1},
+            {"product": "Halal Odd", "price": 10.005, "quantity": 1},
+            {"product": "Halal Bulk", "price": 10, "quantity": 2.0},
+            {"product": "Halal Arr", "price": [1], "quantity": 1},
+            {"title": "not a sale"}])",
+        rules{}, "u");
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r->records, 9U);
+    EXPECT_EQ(r->sales.valid(), 2U);
+    EXPECT_EQ(r->sales.total(), 2500 + 4530);  // cents, exact
+    EXPECT_EQ(r->sales.products()[1].product, "Halal Tea");
+    EXPECT_EQ(r->sales.rejected(reject_reason::price_below_min), 1U);
+    EXPECT_EQ(r->sales.rejected(reject_reason::bad_prefix), 1U);
+    EXPECT_EQ(r->sales.rejected(reject_reason::bad_price), 1U);  // 1e3: not plain notation
+    EXPECT_EQ(r->sales.rejected(reject_reason::too_many_decimals), 1U);
+    EXPECT_EQ(r->sales.rejected(reject_reason::bad_quantity), 1U);
+    EXPECT_EQ(r->sales.rejected(reject_reason::malformed_row), 1U);
+}
+
+TEST(ApiRecords, PriceBeyondDoublePrecisionStaysExact) {
+    rules r;
+    r.max_decimals = 4;
+    const auto out = parse_api_records(
+        R"({"product": "Halal X", "price": 12345678901234.5678, "quantity": 1})", r, "u");
+    ASSERT_TRUE(out);
+    EXPECT_EQ(out->sales.total(), static_cast<int128>(123456789012345678LL));
+}
+
+TEST(ApiRecords, InvalidJsonAndDeepNestingAreErrors) {
+    const auto bad = parse_api_records("{\"id\": 1,", rules{}, "https://x/y");
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().code, make_error_code(errc::bad_json));
+    EXPECT_NE(bad.error().message().find("https://x/y: invalid JSON"), std::string::npos);
+    const auto deep = parse_api_records(std::string(100000, '['), rules{}, "u");
+    ASSERT_FALSE(deep);
+    EXPECT_NE(deep.error().message().find("nesting deeper than 64"), std::string::npos);
+    EXPECT_TRUE(parse_api_records(std::string(64, '[') + std::string(64, ']'), rules{}, "u"));
+}
+
+}  // namespace
+}  // namespace salesproc
