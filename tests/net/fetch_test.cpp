@@ -430,12 +430,13 @@ TEST(Interop, PythonHttpsServer) {
         _exit(127);
     }
     ::close(fds[1]);
-    char buf[32] = {};
-    const auto n = ::read(fds[0], buf, sizeof buf - 1);
+    std::string port;
+    char c = 0;
+    while (::read(fds[0], &c, 1) == 1 && c != '\n')
+        port += c;  // the whole line, however it arrives
     ::close(fds[0]);
-    ASSERT_GT(n, 0) << "python3 https server did not start";
-    const std::string base =
-        "https://localhost:" + std::string(buf, static_cast<std::size_t>(n - 1));
+    ASSERT_FALSE(port.empty()) << "python3 https server did not start";
+    const std::string base = "https://localhost:" + port;
     const auto f = fetch({base + "/posts/1", base + "/posts/2", base + "/posts/3",
                           base + "/sales.json", base + "/missing"});
     ::kill(pid, SIGTERM);
