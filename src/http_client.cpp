@@ -19,6 +19,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <cstdlib>
 #include <fstream>
 #include <random>
 #include <unordered_map>
@@ -81,6 +82,36 @@ bool is_ip_literal(const std::string& host) {
     return !ec;
 }
 
+std::string host_port(const http_url& u) {
+    const bool v6 = u.host.find(':') != std::string::npos;
+    return (v6 ? "[" + u.host + "]" : u.host) + ":" + u.port;
+}
+
+// NO_PROXY: comma-separated host names or suffixes (".example.com" or "example.com" match the
+// domain and its subdomains), or "*" for every host.
+bool bypasses_proxy(const std::string& host, const std::string& no_proxy) {
+    std::size_t pos = 0;
+    while (pos <= no_proxy.size()) {
+        const auto comma = no_proxy.find(',', pos);
+        std::string entry =
+            no_proxy.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        pos = comma == std::string::npos ? no_proxy.size() + 1 : comma + 1;
+        while (!entry.empty() && entry.front() == ' ')
+            entry.erase(0, 1);
+        while (!entry.empty() && entry.back() == ' ')
+            entry.pop_back();
+        if (entry.empty()) continue;
+        if (entry == "*") return true;
+        if (entry.front() == '.') entry.erase(0, 1);
+        if (host == entry) return true;
+        if (host.size() > entry.size() &&
+            host.compare(host.size() - entry.size(), entry.size(), entry) == 0 &&
+            host[host.size() - entry.size() - 1] == '.')
+            return true;
+    }
+    return false;
+}
+
 bool is_redirect(unsigned status) {
     return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
@@ -97,8 +128,11 @@ bool is_stale_connection(const boost::system::error_code& ec) {
 
 class api_fetcher::impl {
   public:
-    impl(asio::any_io_executor ex, fetch_settings s, rules r, ssl::context ctx)
-        : ex_(std::move(ex)),
+    impl(asio::any_io_executor ex, fetch_settings s, rules r, ssl::context ctx,
+         std::optional<http_url> https_proxy, std::optional<http_url> http_proxy)
+        : https_proxy_(std::move(https_proxy)),
+          http_proxy_(std::move(http_proxy)),
+          ex_(std::move(ex)),
           settings_(std::move(s)),
           rules_(std::move(r)),
           tls_(std::move(ctx)),
@@ -116,6 +150,20 @@ class api_fetcher::impl {
                                                          attempt_result& failure);
     attempt_result classify(const boost::system::error_code& ec);
     std::optional<milliseconds> time_left() const;
+    const http_url* proxy_for(const http_url& url) const {
+        const auto& p = url.tls ? https_proxy_ : http_proxy_;
+        if (!p || bypasses_proxy(url.host, settings_.proxy.no_proxy)) return nullptr;
+        return &*p;
+    }
+    // Pooled connections are keyed by where they lead: the origin, through which proxy.
+    std::string pool_key(const http_url& url) const {
+        const http_url* proxy = proxy_for(url);
+        if (!proxy) return url.origin();
+        return url.tls ? url.origin() + " via " + proxy->origin() : "http via " + proxy->origin();
+    }
+
+    std::optional<http_url> https_proxy_;
+    std::optional<http_url> http_proxy_;
 
     asio::any_io_executor ex_;
     fetch_settings settings_;
@@ -294,23 +342,26 @@ asio::awaitable<std::unique_ptr<connection>> api_fetcher::impl::connect(const ht
                                                                         steady::time_point deadline,
                                                                         attempt_result& failure) {
     using namespace asio::experimental::awaitable_operators;
+    const http_url* proxy = proxy_for(url);
+    const http_url& dial = proxy ? *proxy : url;
     tcp::resolver resolver(ex_);
     asio::steady_timer timer(ex_, deadline);
-    auto resolved =
-        co_await (resolver.async_resolve(url.host, url.port, nothrow) || timer.async_wait(nothrow));
+    auto resolved = co_await (resolver.async_resolve(dial.host, dial.port, nothrow) ||
+                              timer.async_wait(nothrow));
     if (resolved.index() == 1) {
         if (!stop_reason_.empty())
             throw boost::system::system_error(asio::error::operation_aborted);
         failure = failed(errc::timeout, "timeout after " + format_duration(settings_.timeout) +
-                                            " resolving " + url.host);
+                                            " resolving " + dial.host);
         co_return nullptr;
     }
     auto [rec, endpoints] = std::get<0>(std::move(resolved));
     if (rec) {
         failure = rec == asio::error::operation_aborted
                       ? classify(rec)
-                      : failed(errc::connect_failed,
-                               "cannot resolve host '" + url.host + "': " + rec.message());
+                      : failed(errc::connect_failed, "cannot resolve " +
+                                                         std::string(proxy ? "proxy" : "host") +
+                                                         " '" + dial.host + "': " + rec.message());
         co_return nullptr;
     }
     auto conn = std::make_unique<connection>();
@@ -321,16 +372,48 @@ asio::awaitable<std::unique_ptr<connection>> api_fetcher::impl::connect(const ht
     conn->tcp().expires_at(deadline);
     auto [cec, ep] = co_await conn->tcp().async_connect(endpoints, nothrow);
     if (cec) {
-        failure = cec == beast::error::timeout || cec == asio::error::operation_aborted
-                      ? classify(cec)
-                      : failed(errc::connect_failed, "connect to " + url.host + ":" + url.port +
-                                                         " failed: " + cec.message());
+        failure =
+            cec == beast::error::timeout || cec == asio::error::operation_aborted
+                ? classify(cec)
+                : failed(errc::connect_failed, "connect to " + std::string(proxy ? "proxy " : "") +
+                                                   host_port(dial) + " failed: " + cec.message());
         co_return nullptr;
     }
     ++summary_.connections_opened;
     boost::system::error_code opt_ec;
     conn->tcp().socket().set_option(tcp::no_delay(true), opt_ec);
     if (!url.tls) co_return conn;
+
+    if (proxy) {
+        // A CONNECT tunnel to the origin; TLS then runs end to end through it.
+        http::request<http::empty_body> tunnel{http::verb::connect, host_port(url), 11};
+        tunnel.set(http::field::host, host_port(url));
+        if (!proxy->userinfo.empty())
+            tunnel.set(http::field::proxy_authorization, "Basic " + base64(proxy->userinfo));
+        conn->tcp().expires_at(deadline);
+        auto [twec, tw] = co_await http::async_write(conn->tcp(), tunnel, nothrow);
+        http::response_parser<http::empty_body> reply;
+        reply.skip(true);  // a CONNECT reply has no body
+        boost::system::error_code tec = twec;
+        if (!tec) {
+            auto [trec, tr] =
+                co_await http::async_read_header(conn->tcp(), conn->buffer, reply, nothrow);
+            tec = trec;
+        }
+        if (tec) {
+            failure = classify(tec);
+            failure.error = "proxy " + host_port(*proxy) + ": " + failure.error;
+            co_return nullptr;
+        }
+        const unsigned status = reply.get().result_int();
+        if (status != 200) {
+            failure = failed(status >= 500 ? errc::connect_failed : errc::proxy_error,
+                             "proxy " + host_port(*proxy) + " refused CONNECT to " +
+                                 host_port(url) + ": HTTP " + std::to_string(status) + " " +
+                                 std::string(reply.get().reason()));
+            co_return nullptr;
+        }
+    }
 
     SSL* native = conn->secure->native_handle();
     // SNI carries host names only; an IP literal is verified against the certificate's IP SANs.
@@ -368,7 +451,8 @@ asio::awaitable<std::unique_ptr<connection>> api_fetcher::impl::connect(const ht
 asio::awaitable<attempt_result> api_fetcher::impl::attempt(const http_url& url,
                                                            bool send_credentials) {
     const auto deadline = steady::now() + settings_.timeout;
-    const std::string origin = url.origin();
+    const std::string origin = pool_key(url);
+    const http_url* proxy = proxy_for(url);
     std::unique_ptr<connection> conn;
     if (auto it = idle_.find(origin); it != idle_.end() && !it->second.empty()) {
         conn = std::move(it->second.back());
@@ -376,7 +460,12 @@ asio::awaitable<attempt_result> api_fetcher::impl::attempt(const http_url& url,
     }
     bool reused = conn != nullptr;
 
-    http::request<http::empty_body> req{http::verb::get, url.target, 11};
+    // Through an http proxy the request line carries the absolute URL (without credentials).
+    const bool absolute_form = proxy != nullptr && !url.tls;
+    http::request<http::empty_body> req{
+        http::verb::get, absolute_form ? "http://" + host_port(url) + url.target : url.target, 11};
+    if (absolute_form && !proxy->userinfo.empty())
+        req.set(http::field::proxy_authorization, "Basic " + base64(proxy->userinfo));
     const bool default_port = url.port == (url.tls ? "443" : "80");
     const std::string host =
         url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
@@ -450,6 +539,22 @@ result<std::unique_ptr<api_fetcher>> api_fetcher::create(asio::any_io_executor e
                               "no usable PEM certificate (" + ec.message() + ")");
     }
     ctx.set_verify_mode(settings.insecure ? ssl::verify_none : ssl::verify_peer);
+    auto parse_proxy = [](const std::string& text,
+                          const char* var) -> result<std::optional<http_url>> {
+        if (text.empty()) return std::optional<http_url>();
+        auto u = parse_http_url(text.find("://") == std::string::npos ? "http://" + text : text);
+        if (!u)
+            return make_error(errc::bad_config, std::string(var) + " " + redact_url(text),
+                              u.error().reason);
+        if (u->tls)
+            return make_error(errc::bad_config, std::string(var) + " " + u->redacted,
+                              "only http:// proxies are supported");
+        return std::optional<http_url>(std::move(*u));
+    };
+    auto https_proxy = parse_proxy(settings.proxy.https, "HTTPS_PROXY");
+    if (!https_proxy) return https_proxy.error();
+    auto http_proxy = parse_proxy(settings.proxy.http, "HTTP_PROXY");
+    if (!http_proxy) return http_proxy.error();
     if (!settings.uniform) {
         auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
         settings.uniform = [engine] {
@@ -457,7 +562,18 @@ result<std::unique_ptr<api_fetcher>> api_fetcher::create(asio::any_io_executor e
         };
     }
     return std::unique_ptr<api_fetcher>(new api_fetcher(
-        std::make_unique<impl>(std::move(ex), std::move(settings), std::move(r), std::move(ctx))));
+        std::make_unique<impl>(std::move(ex), std::move(settings), std::move(r), std::move(ctx),
+                               std::move(*https_proxy), std::move(*http_proxy))));
+}
+
+proxy_settings proxy_settings_from_env() {
+    auto get = [](const char* upper, const char* lower) {
+        const char* v = std::getenv(upper);
+        if (v == nullptr || *v == '\0') v = std::getenv(lower);
+        return std::string(v ? v : "");
+    };
+    return {get("HTTPS_PROXY", "https_proxy"), get("HTTP_PROXY", "http_proxy"),
+            get("NO_PROXY", "no_proxy")};
 }
 
 api_fetcher::api_fetcher(std::unique_ptr<impl> p) : impl_(std::move(p)) {}

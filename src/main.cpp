@@ -218,6 +218,7 @@ int main(int argc, char** argv) {
     o.fetch.timeout = *salesproc::parse_duration(timeout);
     if (!deadline.empty()) o.fetch.deadline = salesproc::parse_duration(deadline);
     o.fetch.max_body = *salesproc::parse_size(max_body);
+    o.fetch.proxy = salesproc::proxy_settings_from_env();
 
     if (!min_price.empty()) o.min_price = salesproc::parse_fixed(min_price);
     o.chunk_size = *salesproc::parse_size(chunk_size);

@@ -24,6 +24,19 @@
 
 namespace salesproc {
 
+// Proxies as curl and requests take them from the environment: HTTPS_PROXY for https URLs
+// (a CONNECT tunnel), HTTP_PROXY for http URLs (absolute-form requests), NO_PROXY a comma list of
+// host suffixes or "*". Only http:// proxy URLs are supported; userinfo becomes
+// Proxy-Authorization, sent to the proxy only.
+struct proxy_settings {
+    std::string https;
+    std::string http;
+    std::string no_proxy;
+};
+
+// Reads HTTPS_PROXY, HTTP_PROXY, NO_PROXY (or their lowercase forms).
+proxy_settings proxy_settings_from_env();
+
 struct fetch_settings {
     unsigned concurrency = 16;  // requests in flight across all hosts
     retry_settings retry;
@@ -34,6 +47,7 @@ struct fetch_settings {
     std::uint64_t max_body = std::uint64_t{64} << 20;
     unsigned max_redirects = 5;
     bool insecure = false;
+    proxy_settings proxy;
     std::string user_agent = "salesproc";
     std::function<double()> uniform;  // random source for jitter; default: a seeded engine
 };
@@ -59,7 +73,7 @@ struct fetch_summary {
 
 class api_fetcher {
   public:
-    // Setup failures (an unreadable --cacert) are errors naming the file.
+    // Setup failures (an unreadable --cacert, a malformed proxy URL) are errors naming them.
     static result<std::unique_ptr<api_fetcher>> create(boost::asio::any_io_executor ex,
                                                        fetch_settings settings, rules r);
     ~api_fetcher();

@@ -63,8 +63,18 @@ process_result run_process(const std::vector<std::string>& argv, const std::stri
     for (const auto& a : argv)
         args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
+    // Tests talk to loopback servers only: a proxy configured on the host must not reroute them.
+    std::vector<char*> env;
+    for (char** e = environ; *e != nullptr; ++e) {
+        const std::string_view v(*e);
+        const auto name = v.substr(0, v.find('='));
+        const bool proxy =
+            name.size() >= 6 && (name.ends_with("_proxy") || name.ends_with("_PROXY"));
+        if (!proxy) env.push_back(*e);
+    }
+    env.push_back(nullptr);
     pid_t pid = 0;
-    const int rc = ::posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+    const int rc = ::posix_spawn(&pid, args[0], &actions, nullptr, args.data(), env.data());
     posix_spawn_file_actions_destroy(&actions);
     if (rc != 0) throw std::runtime_error("posix_spawn failed for " + argv[0]);
     int status = 0;
