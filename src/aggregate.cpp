@@ -27,26 +27,14 @@ void sales_aggregate::clear() noexcept {
     overflowed_.clear();
 }
 
-bool sales_aggregate::add_sale_slow(std::string_view product, int128 amount,
-                                    std::uint64_t quantity) {
-    int128 new_total = 0;
-    if (!checked_add(total_, amount, new_total)) {
-        overflowed_ = std::string(product);
-        return false;
-    }
-    product_total& p = slot(product);
-    int128 new_amount = 0;
-    if (!checked_add(p.amount, amount, new_amount)) {
-        overflowed_ = std::string(product);
-        return false;
-    }
-    // Quantities are at most 2^64 each, so 2^64 additions fit in 128 bits: no check needed.
-    p.quantity += quantity;
-    p.amount = new_amount;
-    total_ = new_total;
-    ++valid_;
-    ++rows_;
-    return true;
+bool sales_aggregate::overflow(std::string_view product) {
+    overflowed_ = std::string(product);
+    return false;
+}
+
+bool sales_aggregate::add_first_sale(std::string_view product, int128 amount,
+                                     std::uint64_t quantity) {
+    return accumulate(slot(product), product, amount, quantity);
 }
 
 bool sales_aggregate::merge(const sales_aggregate& later) {

@@ -27,25 +27,15 @@ struct product_total {
 
 class sales_aggregate {
   public:
-    // Records a valid sale. Returns false when a 128-bit total would overflow; the aggregate is
-    // then unchanged.
+    // Records a valid sale. Returns false when a 128-bit total would overflow (the run then
+    // fails); the sums are left unchanged.
     bool add_sale(std::string_view product, int128 amount, std::uint64_t quantity) {
-        // Inline fast path: a product this slice has already seen, and no overflow.
-        int128 new_total = 0;
-        if (auto it = index_.find(product);
-            it != index_.end() && checked_add(total_, amount, new_total)) {
-            product_total& p = products_[it->second];
-            int128 new_amount = 0;
-            if (checked_add(p.amount, amount, new_amount)) {
-                p.quantity += quantity;
-                p.amount = new_amount;
-                total_ = new_total;
-                ++valid_;
-                ++rows_;
-                return true;
-            }
-        }
-        return add_sale_slow(product, amount, quantity);
+        // Inline: the lookup of a product this slice has already seen is the per-row hot path;
+        // only a first sighting goes out of line to allocate the name.
+        const auto it = index_.find(product);
+        if (it == index_.end()) [[unlikely]]
+            return add_first_sale(product, amount, quantity);
+        return accumulate(products_[it->second], product, amount, quantity);
     }
     void add_reject(reject_reason why) noexcept {
         ++rejected_[static_cast<std::size_t>(why)];
@@ -109,7 +99,22 @@ class sales_aggregate {
     };
 
     product_total& slot(std::string_view product);
-    bool add_sale_slow(std::string_view product, int128 amount, std::uint64_t quantity);
+    bool add_first_sale(std::string_view product, int128 amount, std::uint64_t quantity);
+    [[gnu::cold]] bool overflow(std::string_view product);  // records the product, returns false
+    bool accumulate(product_total& p, std::string_view product, int128 amount,
+                    std::uint64_t quantity) {
+        int128 new_total = 0;
+        int128 new_amount = 0;
+        if (!checked_add(total_, amount, new_total) || !checked_add(p.amount, amount, new_amount))
+            return overflow(product);
+        // Quantities are at most 2^64 each, so 2^64 additions fit in 128 bits: no check needed.
+        p.quantity += quantity;
+        p.amount = new_amount;
+        total_ = new_total;
+        ++valid_;
+        ++rows_;
+        return true;
+    }
 
     std::vector<product_total> products_;  // first-seen order
     boost::unordered_flat_map<std::string, std::uint32_t, string_hash, string_eq> index_;
