@@ -134,7 +134,9 @@ std::string format_units(int128 units, unsigned scale) {
     const uint128 mag = magnitude(units);
     const uint128 div = pow10(scale);
     char buf[96];
-    char* const end = buf + sizeof buf;
+    // One byte stays free past `end` for the '0' kept when every fraction digit is trimmed (with
+    // scale 0 there are no fraction digits at all, so it lands exactly there).
+    char* const end = buf + sizeof buf - 1;
     // Fraction digits first (right to left), zero-padded to `scale`, then trimmed of zeros.
     char* p = end;
     uint128 frac = mag % div;
