@@ -129,6 +129,9 @@ int run(const run_options& o) {
         });
     });
 
+    // process_csv takes the callbacks by value, so the decision to show progress lives in these
+    // locals, which `opened` sets and `progress` reads.
+    std::uint64_t progress_total = 0;  // 0: no progress line
     csv_events events;
     events.opened = [&](const std::string& name, std::optional<std::uint64_t> size,
                         std::size_t columns) {
@@ -139,9 +142,10 @@ int run(const run_options& o) {
                                   {"chunk_size", o.chunk_size}});
         // A progress line is only worth it for inputs that take a noticeable time.
         if (log.progress_enabled() && size && *size > (std::uint64_t{8} << 20))
-            events.progress = [&log, total = *size](std::uint64_t bytes, std::uint64_t rows) {
-                log.progress(bytes, total, rows);
-            };
+            progress_total = *size;
+    };
+    events.progress = [&](std::uint64_t bytes, std::uint64_t rows) {
+        if (progress_total != 0) log.progress(bytes, progress_total, rows);
     };
 
     std::optional<result<csv_outcome>> csv_result;

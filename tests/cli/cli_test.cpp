@@ -327,3 +327,27 @@ TEST(Cli, SigtermExits143AndWritesNothing) {
 
 }  // namespace
 }  // namespace salesproc
+
+namespace salesproc {
+namespace {
+
+// The progress line shows on a terminal for inputs over a few MB, and never in a pipe or file.
+TEST(Cli, ProgressLineOnlyOnATerminal) {
+    if (::access("/usr/bin/script", X_OK) != 0) GTEST_SKIP() << "script(1) not installed";
+    temp_dir dir;
+    const auto in = dir.file("big.csv");
+    write_file(in, test::generate_sales_csv(400000, 3));  // ~12 MB, above the 8 MiB threshold
+    const std::string cmd =
+        bin + " --csv " + in + " --out " + dir.file("r.json") + " --chunk-size 256KiB";
+    // script(1) runs the command on a pseudo-terminal, so stderr is a TTY.
+    const auto tty = run_process({"/usr/bin/script", "-qec", cmd, "/dev/null"});
+    EXPECT_EQ(tty.exit_code, 0) << tty.out;
+    EXPECT_NE(tty.out.find("rows/s"), std::string::npos) << tty.out;
+    const auto piped =
+        salesproc({"--csv", in, "--out", dir.file("r2.json"), "--chunk-size", "256KiB"});
+    EXPECT_EQ(piped.exit_code, 0);
+    EXPECT_EQ(piped.err.find("rows/s"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace salesproc
