@@ -52,7 +52,6 @@ bool tokenizer::next(record& rec, std::span<std::string_view> fields) noexcept {
     const char* p = start;
     std::size_t n = 0;
     bool quoted = false;
-    bool any_quote = false;
     std::uint64_t quoted_fields = 0;
     // One pass for every record: separators inside quotes are skipped by the quote state, so a
     // quoted record costs the same scan as a plain one.
@@ -60,7 +59,6 @@ bool tokenizer::next(record& rec, std::span<std::string_view> fields) noexcept {
         const char c = *q;
         if (c == '"') {
             quoted = !quoted;
-            any_quote = true;
             quoted_fields |= std::uint64_t{1} << std::min<std::size_t>(n, 63);
         } else if (!quoted) {
             if (c == '\n') return true;
@@ -99,10 +97,9 @@ done:
     store(fields, n++, field_start, p);
     rec.field_count = n;
     rec.unterminated_quote = quoted;
-    rec.has_quotes = any_quote;
     rec.quoted_fields = quoted_fields;
     rec.text = std::string_view(start, static_cast<std::size_t>(p - start));
-    rec.blank = n == 1 && !any_quote && is_blank(rec.text);
+    rec.blank = n == 1 && quoted_fields == 0 && is_blank(rec.text);
     pos_ = p == end_ ? p : p + 1;
     return true;
 }

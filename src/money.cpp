@@ -12,7 +12,7 @@ constexpr bool is_digit(char c) noexcept {
 
 constexpr int128 int128_max = static_cast<int128>(~uint128{0} >> 1);
 
-// pow10 for 0..38; the table keeps to_units branch-light on the hot path.
+// 10^n for 0..38 in 128 bits (formatting and rescaling; not on the per-row path).
 constexpr uint128 pow10(unsigned n) noexcept {
     uint128 r = 1;
     for (unsigned i = 0; i < n; ++i)

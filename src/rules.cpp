@@ -28,26 +28,6 @@ std::string_view to_string(reject_reason r) noexcept {
 
 namespace {
 
-constexpr std::uint64_t pow10_table[19] = {1ULL,
-                                           10ULL,
-                                           100ULL,
-                                           1000ULL,
-                                           10000ULL,
-                                           100000ULL,
-                                           1000000ULL,
-                                           10000000ULL,
-                                           100000000ULL,
-                                           1000000000ULL,
-                                           10000000000ULL,
-                                           100000000000ULL,
-                                           1000000000000ULL,
-                                           10000000000000ULL,
-                                           100000000000000ULL,
-                                           1000000000000000ULL,
-                                           10000000000000000ULL,
-                                           100000000000000000ULL,
-                                           1000000000000000000ULL};
-
 // Results are filled in place (the caller's return slot) rather than built and copied: copying a
 // struct just written with byte-sized stores stalls store forwarding on the hot path.
 sale_check& reject(sale_check& c, reject_reason why) {
@@ -63,7 +43,7 @@ sale_check& reject(sale_check& c, reject_reason why) {
 bool check_plain_price(std::string_view price, std::string_view quantity, const rules& r,
                        sale_check& c) {
     if (price.empty() || price.size() > 19 || r.min_price.scale > r.max_decimals ||
-        r.min_price.units < 0 || r.min_price.units > static_cast<int128>(pow10_table[18]))
+        r.min_price.units < 0 || r.min_price.units > static_cast<int128>(pow10_u64[18]))
         return false;
     // One multiply-add per digit; the dot's position gives both digit counts afterwards.
     std::uint64_t value = 0;
@@ -87,9 +67,9 @@ bool check_plain_price(std::string_view price, std::string_view quantity, const 
         return true;
     }
     if (frac_digits > r.max_decimals || int_digits + r.max_decimals > 18) return false;
-    const std::uint64_t units = value * pow10_table[r.max_decimals - frac_digits];
+    const std::uint64_t units = value * pow10_u64[r.max_decimals - frac_digits];
     const int128 min_units =
-        r.min_price.units * static_cast<int128>(pow10_table[r.max_decimals - r.min_price.scale]);
+        r.min_price.units * static_cast<int128>(pow10_u64[r.max_decimals - r.min_price.scale]);
     if (units == 0 || static_cast<int128>(units) < min_units) {
         reject(c, reject_reason::price_below_min);
         return true;

@@ -32,8 +32,8 @@ std::string_view field_value(std::string_view raw, std::string& scratch);
 struct record {
     std::size_t field_count = 0;      // may exceed the span given to next()
     bool unterminated_quote = false;  // the buffer ended inside quotes
-    bool has_quotes = false;          // false: every field is plain text, trim() is enough
-    std::uint64_t quoted_fields = 0;  // bit i: field i holds a quote (bit 63: field 63 or later)
+    std::uint64_t quoted_fields = 0;  // bit i: field i holds a quote (bit 63: field 63 or later);
+                                      // 0: every field is plain text, trim() is enough
     bool blank = false;               // only whitespace: not a row at all
     std::string_view text;            // the whole record, without its '\n'
 };

@@ -2,6 +2,7 @@
 // exact formatting. No binary floating point anywhere. All functions are pure and thread-safe.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -35,14 +36,16 @@ struct fixed_point {
 
 inline constexpr unsigned max_scale = 18;
 
-// 10^n for n <= 19.
-constexpr std::uint64_t pow10_u64(unsigned n) noexcept {
-    std::uint64_t r = 1;
-    for (unsigned i = 0; i < n; ++i)
-        r *= 10;
-    return r;
-}
-
+// 10^n for n <= 18, the largest power a fixed-point scale can need in 64 bits.
+inline constexpr std::array<std::uint64_t, max_scale + 1> pow10_u64 = [] {
+    std::array<std::uint64_t, max_scale + 1> t{};
+    std::uint64_t v = 1;
+    for (auto& e : t) {
+        e = v;
+        v *= 10;
+    }
+    return t;
+}();
 // Scales `d` to `scale` fraction digits, truncating any further digits.
 // nullopt when the result does not fit in 128 bits.
 std::optional<int128> to_units(const decimal_text& d, unsigned scale) noexcept;
