@@ -25,23 +25,23 @@ constexpr const char* exit_codes_help = R"(Exit codes:
 Errors are one stderr line: salesproc: error: <context>: <reason>)";
 
 // CLI11 validators report "<flag>: <reason>"; keep their text and our one-line format.
-CLI::Validator size_validator() {
+// A CLI11 check from one of salesproc's parsers: the value is accepted when `parse` accepts it.
+template <class Parse>
+CLI::Validator parsed_by(Parse parse, const char* kind, const char* examples, const char* name) {
     return CLI::Validator(
-        [](std::string& s) {
-            return salesproc::parse_size(s) ? std::string()
-                                            : "'" + s + "' is not a size (e.g. 65536, 64KiB, 4MiB)";
+        [=](std::string& s) {
+            return parse(s) ? std::string()
+                            : "'" + s + "' is not a " + kind + " (e.g. " + examples + ")";
         },
-        "SIZE");
+        name);
+}
+
+CLI::Validator size_validator() {
+    return parsed_by(salesproc::parse_size, "size", "65536, 64KiB, 4MiB", "SIZE");
 }
 
 CLI::Validator duration_validator() {
-    return CLI::Validator(
-        [](std::string& s) {
-            return salesproc::parse_duration(s)
-                       ? std::string()
-                       : "'" + s + "' is not a duration (e.g. 250ms, 10s, 2m)";
-        },
-        "DUR");
+    return parsed_by(salesproc::parse_duration, "duration", "250ms, 10s, 2m", "DUR");
 }
 
 // Reads --urls-file: one URL per line; blank lines and '#' comments are skipped.

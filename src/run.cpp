@@ -234,7 +234,8 @@ int run(const run_options& o) {
     in.csv_rows = csv_rows;
     if (api) {
         in.api = api_section(*api);
-        in.api_records = (*in.api)["records"].get<std::uint64_t>();
+        for (const auto& u : api->urls)
+            in.api_records += u.ok ? u.records : 0;
     }
     in.csv_bytes = csv.bytes;
     in.csv_chunks = csv.chunks;
