@@ -13,11 +13,14 @@ std::uint64_t hash_seed() noexcept {
 }
 product_total& sales_aggregate::slot(std::string_view product) {
     if (auto it = index_.find(product); it != index_.end()) return products_[it->second];
+    return append(product);
+}
+
+product_total& sales_aggregate::append(std::string_view product) {
     index_.emplace(std::string(product), static_cast<std::uint32_t>(products_.size()));
     products_.push_back(product_total{std::string(product), 0, 0});
     return products_.back();
 }
-
 void sales_aggregate::clear() noexcept {
     products_.clear();
     index_.clear();
@@ -34,7 +37,7 @@ bool sales_aggregate::overflow(std::string_view product) {
 
 bool sales_aggregate::add_first_sale(std::string_view product, int128 amount,
                                      std::uint64_t quantity) {
-    return accumulate(slot(product), product, amount, quantity);
+    return accumulate(append(product), product, amount, quantity);  // add_sale already looked
 }
 
 bool sales_aggregate::merge(const sales_aggregate& later) {

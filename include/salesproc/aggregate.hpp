@@ -98,7 +98,8 @@ class sales_aggregate {
         }
     };
 
-    product_total& slot(std::string_view product);
+    product_total& slot(std::string_view product);    // find or append
+    product_total& append(std::string_view product);  // a product not yet indexed
     bool add_first_sale(std::string_view product, int128 amount, std::uint64_t quantity);
     [[gnu::cold]] bool overflow(std::string_view product);  // records the product, returns false
     bool accumulate(product_total& p, std::string_view product, int128 amount,
