@@ -25,7 +25,7 @@ void sales_aggregate::clear() noexcept {
     products_.clear();
     index_.clear();
     rejected_ = {};
-    rows_ = valid_ = 0;
+    rows_ = valid_ = oversized_ = 0;
     total_ = 0;
     overflowed_.clear();
 }
@@ -57,6 +57,7 @@ bool sales_aggregate::merge(const sales_aggregate& later) {
     for (std::size_t i = 0; i < rejected_.size(); ++i)
         rejected_[i] += later.rejected_[i];
     rows_ += later.rows_;
+    oversized_ += later.oversized_;
     valid_ += later.valid_;
     return true;
 }

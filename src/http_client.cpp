@@ -1,6 +1,7 @@
 #include "salesproc/http_client.hpp"
 
 #include "salesproc/api_records.hpp"
+#include "salesproc/detail/http_response.hpp"
 #include "salesproc/units.hpp"
 
 #include <openssl/evp.h>
@@ -46,13 +47,7 @@ struct connection {
     beast::tcp_stream& tcp() { return secure ? secure->next_layer() : *plain; }
 };
 
-struct response {
-    unsigned status = 0;
-    std::string reason;
-    std::string body;
-    std::string location;
-    std::string retry_after;
-};
+using response = detail::http_response;
 
 struct attempt_result {
     std::optional<response> ok;
@@ -329,7 +324,9 @@ attempt_result api_fetcher::impl::classify(const boost::system::error_code& ec) 
         return failed(errc::body_too_large, "response body exceeds --max-body " +
                                                 std::to_string(settings_.max_body) + " bytes");
     if (ec == http::error::header_limit)
-        return failed(errc::body_too_large, "response headers exceed 64 KiB");
+        return failed(errc::body_too_large,
+                      "response headers exceed " +
+                          std::to_string(detail::max_response_header_bytes / 1024) + " KiB");
     if (is_stale_connection(ec) || ec == http::error::partial_message)
         return failed(errc::connection_lost,
                       "connection closed before the response was complete (" + ec.message() + ")");
@@ -486,9 +483,8 @@ asio::awaitable<attempt_result> api_fetcher::impl::attempt(const http_url& url,
             if (!conn) co_return failure;
             reused = false;
         }
-        http::response_parser<http::string_body> parser;
-        parser.body_limit(settings_.max_body);
-        parser.header_limit(64 * 1024);
+        detail::http_response_parser parser;
+        detail::apply_limits(parser, settings_.max_body);
         conn->tcp().expires_at(deadline);
         auto [wec, written] = conn->secure ? co_await http::async_write(*conn->secure, req, nothrow)
                                            : co_await http::async_write(*conn->plain, req, nothrow);
@@ -510,14 +506,8 @@ asio::awaitable<attempt_result> api_fetcher::impl::attempt(const http_url& url,
             }
             co_return classify(ec);
         }
-        auto& msg = parser.get();
-        response resp;
-        resp.status = msg.result_int();
-        resp.reason = std::string(msg.reason());
-        resp.location = std::string(msg[http::field::location]);
-        resp.retry_after = std::string(msg[http::field::retry_after]);
-        resp.body = std::move(msg.body());
-        if (msg.keep_alive()) idle_[origin].push_back(std::move(conn));
+        response resp = detail::take_response(parser);
+        if (resp.keep_alive) idle_[origin].push_back(std::move(conn));
         attempt_result r;
         r.ok = std::move(resp);
         co_return r;

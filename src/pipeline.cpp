@@ -134,10 +134,10 @@ asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_i
     if (failure) co_return *failure;
 
     for (std::uint64_t i = 0; i < cutter.oversized_rows(); ++i)
-        out.totals.add_reject(reject_reason::malformed_row);
+        out.totals.add_oversized_row();
     out.bytes = cutter.bytes_read();
     out.chunks = next_sequence;
-    out.oversized_rows = cutter.oversized_rows();
+    out.oversized_rows = out.totals.oversized_rows();
     co_return out;
 }
 

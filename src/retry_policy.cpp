@@ -87,9 +87,14 @@ std::optional<milliseconds> parse_retry_after(std::string_view value,
     const std::string text(value);
     const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
     if (end == nullptr || *end != '\0') return std::nullopt;
-    const auto when = std::chrono::system_clock::from_time_t(timegm(&tm));
-    if (when <= now) return milliseconds(0);
-    return std::chrono::duration_cast<milliseconds>(when - now);
+    // In whole seconds first: a date centuries ahead would overflow the clock's nanoseconds
+    // (found by fuzzing). Anything that far out is capped like a huge delta.
+    const std::time_t when = timegm(&tm);
+    const std::time_t now_s = std::chrono::system_clock::to_time_t(now);
+    if (when <= now_s) return milliseconds(0);
+    if (when - now_s > 10'000'000) return milliseconds(10'000'000'000LL);
+    return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::from_time_t(when) -
+                                                    now);
 }
 
 }  // namespace salesproc

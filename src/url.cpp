@@ -27,6 +27,11 @@ result<http_url> from_view(urls::url_view u, std::string_view original) {
                           "invalid port '" + std::string(u.port()) + "'");
     r.target = std::string(u.encoded_path());
     if (r.target.empty()) r.target = "/";
+    // RFC 3986 requires it after an authority; Boost.URL 1.81 accepts "http://h:8x/p" as port
+    // "8" with path "x/p" (found by fuzzing), which would put garbage in the request line.
+    if (r.target.front() != '/')
+        return make_error(errc::invalid_argument, shown,
+                          "malformed URL (invalid port or path after the host)");
     if (u.has_query())
         r.target.append("?").append(u.encoded_query().data(), u.encoded_query().size());
     if (u.has_userinfo()) r.userinfo = std::string(u.userinfo());

@@ -84,8 +84,11 @@ bool validate_records(std::string_view records, const header_layout& layout, con
     csv::record rec;
     while (tok.next(rec, fields)) {
         if (rec.blank) continue;
-        if (rec.field_count != layout.columns || rec.unterminated_quote ||
-            rec.text.size() > layout.max_row_size) {
+        if (rec.text.size() > layout.max_row_size) {
+            out.add_oversized_row();
+            continue;
+        }
+        if (rec.field_count != layout.columns || rec.unterminated_quote) {
             out.add_reject(reject_reason::malformed_row);
             continue;
         }

@@ -41,6 +41,12 @@ class sales_aggregate {
         ++rejected_[static_cast<std::size_t>(why)];
         ++rows_;
     }
+    // A row over --max-row-size: malformed, and counted apart for the warning that names the
+    // limit. Whether the chunker skipped it or a chunk held it, the count is the same.
+    void add_oversized_row() noexcept {
+        add_reject(reject_reason::malformed_row);
+        ++oversized_;
+    }
 
     // Appends `later` (a slice that comes after this one): sums add up and unseen products are
     // appended in `later`'s first-seen order. Returns false on overflow; overflowed_product() then
@@ -50,6 +56,7 @@ class sales_aggregate {
     [[nodiscard]] std::uint64_t rows() const noexcept { return rows_; }
     [[nodiscard]] std::uint64_t valid() const noexcept { return valid_; }
     [[nodiscard]] std::uint64_t invalid() const noexcept { return rows_ - valid_; }
+    [[nodiscard]] std::uint64_t oversized_rows() const noexcept { return oversized_; }
     [[nodiscard]] std::uint64_t rejected(reject_reason r) const noexcept {
         return rejected_[static_cast<std::size_t>(r)];
     }
@@ -122,6 +129,7 @@ class sales_aggregate {
     std::array<std::uint64_t, reject_reason_count> rejected_{};
     std::uint64_t rows_ = 0;
     std::uint64_t valid_ = 0;
+    std::uint64_t oversized_ = 0;
     int128 total_ = 0;
     std::string overflowed_;
 };

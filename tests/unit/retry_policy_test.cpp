@@ -90,6 +90,9 @@ TEST(RetryAfter, DeltaSecondsAndHttpDate) {
     EXPECT_FALSE(parse_retry_after("soon", now));
     EXPECT_FALSE(parse_retry_after("", now));
     EXPECT_GT(*parse_retry_after("99999999999999999999", now), 24h);
+    // Far-future dates overflowed the clock's nanoseconds before (found by fuzzing).
+    EXPECT_GT(*parse_retry_after("Wed, 21 Oct 4030 07:28:00 GMT", now), 24h);
+    EXPECT_GT(*parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now), 24h);
 }
 
 }  // namespace

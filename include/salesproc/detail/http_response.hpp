@@ -1,0 +1,50 @@
+// How the client reads one HTTP response: the parser limits and what it keeps of the message.
+// Shared by the client and the response fuzzer, so the fuzzer exercises the production limits.
+// Header-only on purpose: the fuzz build compiles Beast's parser without the separate Asio TU.
+#pragma once
+
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <cstdint>
+#include <string>
+#include <utility>
+
+namespace salesproc::detail {
+
+struct http_response {
+    unsigned status = 0;
+    std::string reason;
+    std::string body;
+    std::string location;
+    std::string retry_after;
+    bool keep_alive = false;
+};
+
+using http_response_parser = boost::beast::http::response_parser<boost::beast::http::string_body>;
+
+// A hostile server must not make us buffer without bound: headers stop at 64 KiB (Beast reports
+// header_limit), bodies at --max-body (body_limit), both before the excess is read.
+inline constexpr std::uint32_t max_response_header_bytes = 64 * 1024;
+
+inline void apply_limits(http_response_parser& parser, std::uint64_t max_body) {
+    parser.body_limit(max_body);
+    parser.header_limit(max_response_header_bytes);
+}
+
+// Moves what the client uses out of a completely parsed message.
+inline http_response take_response(http_response_parser& parser) {
+    namespace http = boost::beast::http;
+    auto& msg = parser.get();
+    http_response r;
+    r.status = msg.result_int();
+    r.reason = std::string(msg.reason());
+    r.location = std::string(msg[http::field::location]);
+    r.retry_after = std::string(msg[http::field::retry_after]);
+    r.keep_alive = msg.keep_alive();
+    r.body = std::move(msg.body());
+    return r;
+}
+
+}  // namespace salesproc::detail
