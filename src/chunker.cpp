@@ -112,24 +112,39 @@ result<std::string> chunker::read_header() {
     // Any line up to the header longer than the limit is an error, judged on the whole line so
     // that where a read happened to end never matters (found by fuzzing with small limits).
     auto too_long = [&] {
+        const bool cr_only =
+            csv::has_bare_cr(std::string_view(carry_).substr(0, std::size_t{64} << 10));
         return make_error(errc::row_too_large, source_.name(),
                           "header row exceeds --max-row-size (" +
-                              std::to_string(options_.max_row_size) + " bytes)");
+                              std::to_string(options_.max_row_size) + " bytes)" +
+                              (cr_only ? "; the file has CR-only line endings (classic Mac), "
+                                         "convert with tr '\\r' '\\n'"
+                                       : ""));
     };
+    // carry_[line, ...) is the current line; lines before it were blank. Erasing them one at a
+    // time would be quadratic in a file that starts with a million empty lines.
+    std::size_t line = 0;
     for (;;) {
-        const std::size_t pos =
-            csv::find_first_record_end(std::string_view(carry_).substr(scanned), in_quotes);
+        const std::size_t pos = csv::find_first_record_end(
+            std::string_view(carry_).substr(line + scanned), in_quotes);
         if (pos != std::string_view::npos) {
             const std::size_t length = scanned + pos - 1;  // without the '\n'
             if (length > options_.max_row_size) return too_long();
-            std::string header = carry_.substr(0, length);
-            carry_.erase(0, scanned + pos);
-            carry_is_partial_ = false;
+            const std::string_view text = std::string_view(carry_).substr(line, length);
+            const std::size_t next = line + scanned + pos;
             scanned = 0;
             in_quotes = false;
-            if (csv::trim(header).empty()) continue;  // leading blank line
+            if (csv::trim(text).empty()) {  // leading blank line
+                line = next;
+                continue;
+            }
+            std::string header(text);
+            carry_.erase(0, next);
+            carry_is_partial_ = false;
             return header;
         }
+        carry_.erase(0, line);
+        line = 0;
         scanned = carry_.size();
         // No terminator yet, so the line is at least this long. Before the first three bytes
         // are in, a UTF-8 BOM may still be stripped.

@@ -157,4 +157,13 @@ std::size_t find_first_record_end(std::string_view s, bool& in_quotes) noexcept 
     return std::string_view::npos;
 }
 
+bool has_bare_cr(std::string_view line) noexcept {
+    bool quoted = false;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        if (line[i] == '"') quoted = !quoted;
+        if (line[i] == '\r' && !quoted && i + 1 < line.size() && line[i + 1] != '\n') return true;
+    }
+    return false;
+}
+
 }  // namespace salesproc::csv

@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <stdexcept>
+#include <string_view>
 
 namespace salesproc {
 namespace {
@@ -61,10 +62,45 @@ const boost::system::error_category& category() noexcept {
     return instance;
 }
 
+namespace {
+
+// Messages quote input (column names, products, URLs, paths), which may hold newlines, control
+// bytes or megabytes: keep every message one bounded line whatever the input holds.
+void append_printable(std::string& out, std::string_view s, std::size_t limit) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::size_t shown = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (shown >= limit && (c & 0xC0U) != 0x80U) {  // never cut a UTF-8 sequence
+            out += "... (" + std::to_string(s.size()) + " bytes)";
+            return;
+        }
+        if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\r') {
+            out += "\\r";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else if (c < 0x20 || c == 0x7F) {
+            out += "\\x";
+            out += hex[c >> 4];
+            out += hex[c & 0xFU];
+        } else {
+            out += static_cast<char>(c);
+            ++shown;
+            continue;
+        }
+        shown += 2;
+    }
+}
+
+}  // namespace
+
 std::string error::message() const {
-    std::string out = context;
+    std::string out;
+    append_printable(out, context, 400);
     if (!out.empty()) out += ": ";
-    out += reason.empty() ? code.message() : reason;
+    append_printable(out, reason.empty() ? code.message() : reason, 800);
     return out;
 }
 

@@ -8,8 +8,25 @@
 
 namespace salesproc {
 
+namespace {
+
+// A column name as a message shows it: at most about 40 bytes, never cut inside UTF-8.
+std::string shorten(const std::string& name) {
+    if (name.size() <= 40) return name;
+    std::size_t n = 40;
+    while (n > 0 && (static_cast<unsigned char>(name[n]) & 0xC0U) == 0x80U)
+        --n;
+    return name.substr(0, n) + "...";
+}
+
+}  // namespace
+
 result<header_layout> parse_header(std::string_view header, const rules& r,
                                    const std::string& source_name) {
+    if (csv::has_bare_cr(header))
+        return make_error(errc::invalid_argument, source_name,
+                          "line endings are CR only (classic Mac); salesproc reads LF or CR LF "
+                          "line endings: convert with tr '\\r' '\\n'");
     std::vector<std::string> names;
     csv::tokenizer tok(header);
     csv::record rec;
@@ -39,7 +56,7 @@ result<header_layout> parse_header(std::string_view header, const rules& r,
         if (!find(name)) {
             std::string seen;
             for (std::size_t i = 0; i < names.size() && i < 10; ++i)
-                seen += (i ? ", " : "") + names[i];
+                seen += (i ? ", " : "") + shorten(names[i]);
             if (names.size() > 10) seen += ", ...";
             return make_error(errc::missing_column, source_name + ": column '" + name + "'",
                               "required column is missing from the header (found: " + seen + ")");
@@ -83,11 +100,13 @@ bool validate_records(std::string_view records, const header_layout& layout, con
     csv::tokenizer tok(records);
     csv::record rec;
     while (tok.next(rec, fields)) {
-        if (rec.blank) continue;
+        // Size first: the chunker skips an over-long line without looking at it, blank or not,
+        // and the outcome must not depend on which of the two saw it (fuzzing found this).
         if (rec.text.size() > layout.max_row_size) {
             out.add_oversized_row();
             continue;
         }
+        if (rec.blank) continue;
         if (rec.field_count != layout.columns || rec.unterminated_quote) {
             out.add_reject(reject_reason::malformed_row);
             continue;

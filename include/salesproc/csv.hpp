@@ -54,6 +54,10 @@ class tokenizer {
     const char* end_;
 };
 
+// True when `line` holds a carriage return outside quotes that neither ends the line nor precedes
+// a '\n': the file uses CR-only (classic Mac) line endings, which look like one long line.
+bool has_bare_cr(std::string_view line) noexcept;
+
 // Number of '"' bytes in `s` (vectorised; used to track quote parity across blocks).
 std::size_t count_quotes(std::string_view s) noexcept;
 

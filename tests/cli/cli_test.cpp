@@ -18,6 +18,7 @@ namespace salesproc {
 namespace {
 
 using nlohmann::json;
+using test::expect_one_error_line;
 using test::process_result;
 using test::read_file;
 using test::run_process;
@@ -30,16 +31,6 @@ const std::string data = SALESPROC_DATA_DIR;
 process_result salesproc(std::vector<std::string> args, const std::string& input = {}) {
     args.insert(args.begin(), bin);
     return run_process(args, input);
-}
-
-// The one-line error format: "salesproc: error: <context>: <reason>\n", once, as the last line.
-void expect_one_error_line(const process_result& r, const std::string& needle) {
-    const auto at = r.err.find("salesproc: error: ");
-    ASSERT_NE(at, std::string::npos) << r.err;
-    EXPECT_TRUE(at == 0 || r.err[at - 1] == '\n') << r.err;
-    EXPECT_EQ(r.err.find("salesproc: error: ", at + 1), std::string::npos) << r.err;
-    EXPECT_EQ(r.err.find('\n', at), r.err.size() - 1) << r.err;
-    EXPECT_NE(r.err.find(needle, at), std::string::npos) << r.err;
 }
 
 struct fixture_case {

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <csignal>
@@ -185,6 +186,18 @@ TEST(Fetch, BodyOverLimitFailsWithoutRetry) {
     const auto f = fetch({srv.url("/posts?huge=5000000"), srv.url("/posts?huge=50000")}, s);
     EXPECT_EQ(f.urls[0].attempts, 1U);
     EXPECT_NE(f.urls[0].error.find("exceeds --max-body"), std::string::npos) << f.urls[0].error;
+    EXPECT_TRUE(f.urls[1].ok) << f.urls[1].error;
+}
+
+// The header cap: a server that sends an endless header is cut off at 64 KiB, not buffered.
+TEST(Fetch, HeadersOverTheCapFailWithoutRetry) {
+    mock_server srv(tls_options());
+    const auto f =
+        fetch({srv.url("/posts/1?huge_header=200000"), srv.url("/posts/2?huge_header=30000")});
+    EXPECT_FALSE(f.urls[0].ok);
+    EXPECT_EQ(f.urls[0].attempts, 1U);
+    EXPECT_NE(f.urls[0].error.find("response headers exceed 64 KiB"), std::string::npos)
+        << f.urls[0].error;
     EXPECT_TRUE(f.urls[1].ok) << f.urls[1].error;
 }
 
@@ -508,6 +521,85 @@ TEST(Proxy, MalformedOrHttpsProxyIsASetupError) {
     const auto f = api_fetcher::create(io.get_executor(), s, rules{});
     ASSERT_FALSE(f);
     EXPECT_NE(f.error().message().find("HTTPS_PROXY"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace salesproc
+
+namespace salesproc {
+namespace {
+
+// SIGINT while requests are in flight, a retry is sleeping in backoff and the CSV is half-read
+// (a FIFO that stalls) or fully read: exit 130 within a second, no report, the previous report
+// untouched, no temp file.
+TEST(Cli, SigintCancelsEverythingWithinASecond) {
+    std::signal(SIGPIPE, SIG_IGN);
+    for (const bool stalled_csv : {true, false}) {
+        mock_server srv(tls_options());
+        temp_dir dir;
+        const auto out = dir.file("r.json");
+        test::write_file(out, "previous");
+        std::string csv = std::string(SALESPROC_TEST_DATA_DIR) + "/sales.csv";
+        if (stalled_csv) {
+            csv = dir.file("in.fifo");
+            ASSERT_EQ(::mkfifo(csv.c_str(), 0600), 0);
+        }
+        const std::vector<std::string> args = {SALESPROC_BIN,
+                                               "--csv",
+                                               csv,
+                                               "--out",
+                                               out,
+                                               "-q",
+                                               "--cacert",
+                                               shared_pki().ca_file,
+                                               "--api-url",
+                                               srv.url("/posts/1?delay_ms=20000"),
+                                               "--api-url",
+                                               srv.url("/posts/2?delay_ms=20000"),
+                                               "--api-url",
+                                               srv.url("/posts/3?status=503"),
+                                               "--backoff-base",
+                                               "10s",
+                                               "--backoff-max",
+                                               "60s",
+                                               "--timeout",
+                                               "60s"};
+        const pid_t pid = ::fork();
+        if (pid == 0) {
+            std::vector<char*> argv;
+            for (const auto& a : args)
+                argv.push_back(const_cast<char*>(a.c_str()));
+            argv.push_back(nullptr);
+            ::execv(argv[0], argv.data());
+            _exit(127);
+        }
+        int writer = -1;
+        if (stalled_csv) {
+            writer = ::open(csv.c_str(), O_WRONLY);
+            const std::string head = "product,price,quantity\nHalal A,10,1\n";
+            ASSERT_EQ(::write(writer, head.data(), head.size()), static_cast<ssize_t>(head.size()));
+        }
+        // Both slow requests are at the server and /posts/3 has been answered (its retry sleeps).
+        for (int i = 0; i < 500 && srv.requests() < 3; ++i)
+            std::this_thread::sleep_for(10ms);
+        ASSERT_GE(srv.requests(), 3U);
+        std::this_thread::sleep_for(100ms);
+        const auto sent = std::chrono::steady_clock::now();
+        ::kill(pid, SIGINT);
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        const auto took = std::chrono::steady_clock::now() - sent;
+        if (writer >= 0) ::close(writer);
+        ASSERT_TRUE(WIFEXITED(status)) << "signal " << WTERMSIG(status);
+        EXPECT_EQ(WEXITSTATUS(status), 130);
+        EXPECT_LT(took, 1s) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
+        EXPECT_EQ(test::read_file(out), "previous");
+        EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()), {}),
+                  stalled_csv ? 2 : 1);
+        std::printf("SIGINT (%s CSV) to exit: %lld ms\n", stalled_csv ? "stalled" : "complete",
+                    static_cast<long long>(
+                        std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
+    }
 }
 
 }  // namespace

@@ -126,6 +126,8 @@ asio::awaitable<void> session(mock_server::state* st, Stream stream) {
         if (r.status >= 300 && q.count("retry_after"))
             r.headers.emplace_back("Retry-After", q["retry_after"]);
         if (q.count("invalid_json")) r.body = "{\"id\": 1, ";
+        if (q.count("huge_header"))  // one header field of this many bytes
+            r.headers.emplace_back("X-Padding", std::string(std::stoul(q["huge_header"]), 'h'));
         if (q.count("huge")) {
             const std::size_t size = std::stoul(q["huge"]);
             r.body.assign("[");

@@ -1,9 +1,11 @@
 #include "support/test_support.hpp"
 
 #include <fcntl.h>
-#include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -51,14 +53,6 @@ process_result run_process(const std::vector<std::string>& argv, const std::stri
     const std::string in_path = io.file("stdin"), out_path = io.file("stdout"),
                       err_path = io.file("stderr");
     write_file(in_path, input);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, in_path.c_str(), O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
     std::vector<char*> args;
     for (const auto& a : argv)
         args.push_back(const_cast<char*>(a.c_str()));
@@ -73,18 +67,41 @@ process_result run_process(const std::vector<std::string>& argv, const std::stri
         if (!proxy) env.push_back(*e);
     }
     env.push_back(nullptr);
-    pid_t pid = 0;
-    const int rc = ::posix_spawn(&pid, args[0], &actions, nullptr, args.data(), env.data());
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) throw std::runtime_error("posix_spawn failed for " + argv[0]);
+    // fork, not posix_spawn: a vfork-style child shares this process's memory map until exec and
+    // inherits its peak RSS, which would hide the child's own peak that memory tests assert on.
+    // Only async-signal-safe calls run between fork and exec.
+    const pid_t pid = ::fork();
+    if (pid < 0) throw std::runtime_error("fork failed for " + argv[0]);
+    if (pid == 0) {
+        const int in = ::open(in_path.c_str(), O_RDONLY);
+        const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (in < 0 || out < 0 || err < 0 || ::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 ||
+            ::dup2(err, 2) < 0)
+            ::_exit(126);
+        if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(126);
+        ::execve(args[0], args.data(), env.data());
+        ::_exit(127);
+    }
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {
+    struct rusage usage {};
+    while (::wait4(pid, &status, 0, &usage) < 0) {
     }
     process_result r;
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.max_rss_kib = static_cast<std::uint64_t>(usage.ru_maxrss);
     r.out = read_file(out_path);
     r.err = read_file(err_path);
     return r;
+}
+
+void expect_one_error_line(const process_result& r, const std::string& needle) {
+    const auto at = r.err.find("salesproc: error: ");
+    ASSERT_NE(at, std::string::npos) << r.err;
+    EXPECT_TRUE(at == 0 || r.err[at - 1] == '\n') << r.err;
+    EXPECT_EQ(r.err.find("salesproc: error: ", at + 1), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find('\n', at), r.err.size() - 1) << r.err;
+    EXPECT_NE(r.err.find(needle, at), std::string::npos) << r.err;
 }
 
 std::string generate_sales_csv(std::size_t rows, unsigned seed) {

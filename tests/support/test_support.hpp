@@ -1,6 +1,7 @@
 // Helpers shared by the tests: a temp directory, whole-file I/O, running a program.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -28,7 +29,8 @@ void write_file(const std::string& path, const std::string& content);
 std::string read_file(const std::string& path);
 
 struct process_result {
-    int exit_code = -1;  // 128+N when killed by signal N
+    int exit_code = -1;             // 128+N when killed by signal N
+    std::uint64_t max_rss_kib = 0;  // the child's peak resident set
     std::string out;
     std::string err;
 };
@@ -36,6 +38,10 @@ struct process_result {
 // Runs `argv` (argv[0] is a path) with `input` on stdin, in `cwd` if given; waits for exit.
 process_result run_process(const std::vector<std::string>& argv, const std::string& input = {},
                            const std::string& cwd = {});
+
+// The one-line error format: "salesproc: error: <context>: <reason>\n", once, as the last line
+// of stderr, containing `needle`.
+void expect_one_error_line(const process_result& r, const std::string& needle);
 
 // A deterministic sales CSV of `rows` rows with quoted names, doubled quotes, CRLF, blank lines
 // and every reject reason, for determinism and seam tests.

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <array>
 
 namespace salesproc {
@@ -114,6 +116,28 @@ TEST(Chunker, OversizedRowIsSkippedWithBoundedMemory) {
         for (const auto& c : r.chunks)
             EXPECT_LE(c.size(), 2000U) << "a chunk held the long row";
     }
+}
+
+// A file cut short while it is read (log rotation, a copy still in progress) must not pass for a
+// complete input: the run fails naming the file rather than reporting partial totals.
+TEST(Chunker, FileThatShrinksWhileReadIsAnError) {
+    temp_dir dir;
+    const auto path = dir.file("in.csv");
+    write_file(path, test::generate_sales_csv(20000, 3));
+    auto src = byte_source::open(path);
+    ASSERT_TRUE(src);
+    chunker c(*src, {4096, 1 << 20});
+    ASSERT_TRUE(c.read_header());
+    chunk_buffer buf;
+    ASSERT_TRUE(c.next(buf));
+    ASSERT_EQ(::truncate(path.c_str(), 100000), 0);
+    result<bool> more = true;
+    while (more && *more)
+        more = c.next(buf);
+    ASSERT_FALSE(more);
+    EXPECT_EQ(more.error().code, make_error_code(errc::input_changed));
+    EXPECT_NE(more.error().message().find("in.csv: file shrank from"), std::string::npos)
+        << more.error().message();
 }
 
 TEST(Chunker, OpenErrorsNameThePath) {
