@@ -125,8 +125,8 @@ result<std::string> chunker::read_header() {
     // time would be quadratic in a file that starts with a million empty lines.
     std::size_t line = 0;
     for (;;) {
-        const std::size_t pos = csv::find_first_record_end(
-            std::string_view(carry_).substr(line + scanned), in_quotes);
+        const std::size_t pos =
+            csv::find_first_record_end(std::string_view(carry_).substr(line + scanned), in_quotes);
         if (pos != std::string_view::npos) {
             const std::size_t length = scanned + pos - 1;  // without the '\n'
             if (length > options_.max_row_size) return too_long();
