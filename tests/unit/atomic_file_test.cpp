@@ -84,3 +84,29 @@ TEST(AtomicOutput, DeviceTargetIsWrittenInPlaceAndFullDiskIsAnError) {
 
 }  // namespace
 }  // namespace salesproc
+
+namespace salesproc {
+namespace {
+
+// The report never goes through a symlink: one planted at --out is replaced by the new regular
+// file and its target keeps its content. (The temp file itself is made by mkostemp with O_EXCL
+// under a random name, which fails rather than follows a symlink that is already there.)
+TEST(AtomicOutput, NeverWritesThroughASymlink) {
+    test::temp_dir dir;
+    const auto victim = dir.file("victim");
+    test::write_file(victim, "not yours");
+    const auto path = dir.file("r.json");
+    std::filesystem::create_symlink(victim, path);
+    auto out = atomic_output::prepare(path);
+    ASSERT_TRUE(out) << out.error().message();
+    struct stat st {};
+    ASSERT_EQ(::lstat(out->temp_path().c_str(), &st), 0);
+    EXPECT_TRUE(S_ISREG(st.st_mode));
+    ASSERT_TRUE(out->commit("new report"));
+    EXPECT_EQ(test::read_file(victim), "not yours");
+    EXPECT_FALSE(std::filesystem::is_symlink(path));
+    EXPECT_EQ(test::read_file(path), "new report");
+}
+
+}  // namespace
+}  // namespace salesproc
