@@ -7,6 +7,8 @@
 #include "support/test_support.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
@@ -333,6 +335,40 @@ TEST(Tls, UntrustedExpiredAndWrongHostAreRejectedWithReason) {
     for (const auto& u : f.urls)
         EXPECT_EQ(u.attempts, 1U);
     EXPECT_EQ(self_signed.requests() + expired.requests() + wrong_host.requests(), 0U);
+}
+
+// The system trust store is honoured as OpenSSL defines it: a CA placed in SSL_CERT_DIR (hashed,
+// as update-ca-certificates lays out /etc/ssl/certs) or named by SSL_CERT_FILE is trusted
+// without --cacert. Runs the binary, since the variables are read when the client starts.
+TEST(Tls, SystemTrustStoreFromSslCertDirAndFile) {
+    mock_server srv(tls_options());
+    temp_dir dir;
+    const std::string pem = test::read_file(shared_pki().ca_file);
+    BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+    X509* ca = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+    BIO_free(bio);
+    ASSERT_NE(ca, nullptr);
+    char hashed[16];
+    std::snprintf(hashed, sizeof hashed, "%08lx.0", X509_subject_name_hash(ca));
+    X509_free(ca);
+    test::write_file(dir.file(hashed), pem);
+    const std::vector<std::string> args = {SALESPROC_BIN,
+                                           "--csv",
+                                           std::string(SALESPROC_TEST_DATA_DIR) + "/sales.csv",
+                                           "--out",
+                                           "-",
+                                           "-q",
+                                           "--api-url",
+                                           srv.url("/posts/1")};
+    for (const auto& [var, value] :
+         {std::pair{"SSL_CERT_DIR", dir.path().string()}, {"SSL_CERT_FILE", dir.file(hashed)}}) {
+        ::setenv(var, value.c_str(), 1);
+        const auto r = test::run_process(args);
+        ::unsetenv(var);
+        EXPECT_EQ(r.exit_code, 0) << var << ": " << r.err;
+    }
+    const auto untrusted = test::run_process(args);  // neither: our test CA is unknown
+    EXPECT_EQ(untrusted.exit_code, 3);
 }
 
 TEST(Tls, WithoutCacertOurCaIsNotTrusted) {
