@@ -111,9 +111,11 @@ result<std::string> chunker::read_header() {
     bool in_quotes = false;
     // Any line up to the header longer than the limit is an error, judged on the whole line so
     // that where a read happened to end never matters (found by fuzzing with small limits).
-    auto too_long = [&] {
-        const bool cr_only =
-            csv::has_bare_cr(std::string_view(carry_).substr(0, std::size_t{64} << 10));
+    // The CR-only hint looks at the same bytes however the input was read: the line's first
+    // max_row_size + 1 bytes (all present whenever the limit is exceeded), at most 64 KiB.
+    auto too_long = [&](std::string_view line_text) {
+        const bool cr_only = csv::has_bare_cr(
+            line_text.substr(0, std::min(options_.max_row_size + 1, std::size_t{64} << 10)));
         return make_error(errc::row_too_large, source_.name(),
                           "header row exceeds --max-row-size (" +
                               std::to_string(options_.max_row_size) + " bytes)" +
@@ -129,7 +131,8 @@ result<std::string> chunker::read_header() {
             csv::find_first_record_end(std::string_view(carry_).substr(line + scanned), in_quotes);
         if (pos != std::string_view::npos) {
             const std::size_t length = scanned + pos - 1;  // without the '\n'
-            if (length > options_.max_row_size) return too_long();
+            if (length > options_.max_row_size)
+                return too_long(std::string_view(carry_).substr(line, length));
             const std::string_view text = std::string_view(carry_).substr(line, length);
             const std::size_t next = line + scanned + pos;
             scanned = 0;
@@ -148,7 +151,7 @@ result<std::string> chunker::read_header() {
         scanned = carry_.size();
         // No terminator yet, so the line is at least this long. Before the first three bytes
         // are in, a UTF-8 BOM may still be stripped.
-        if ((started_ || eof_) && carry_.size() > options_.max_row_size) return too_long();
+        if ((started_ || eof_) && carry_.size() > options_.max_row_size) return too_long(carry_);
         if (eof_) {
             if (csv::trim(carry_).empty())
                 return make_error(errc::empty_input, source_.name(),
