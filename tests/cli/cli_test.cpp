@@ -1,5 +1,5 @@
 // Black-box tests: the real binary in a temp directory; assert the JSON, stderr and exit code.
-#include "support/test_support.hpp"
+#include "cli/cli_support.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,13 +25,9 @@ using test::run_process;
 using test::temp_dir;
 using test::write_file;
 
-const std::string bin = SALESPROC_BIN;
-const std::string data = SALESPROC_DATA_DIR;
-
-process_result salesproc(std::vector<std::string> args, const std::string& input = {}) {
-    args.insert(args.begin(), bin);
-    return run_process(args, input);
-}
+const std::string& bin = test::salesproc_bin;
+const std::string& data = test::data_dir;
+using test::salesproc;
 
 struct fixture_case {
     const char* file;

@@ -1,6 +1,6 @@
 // Faults and hostile input, black-box: the real binary, its exit code, stderr, report and peak
 // memory. docs/reliability.md maps each fault class to the test here that proves it.
-#include "support/test_support.hpp"
+#include "cli/cli_support.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -28,13 +28,9 @@ using test::temp_dir;
 using test::write_file;
 namespace fs = std::filesystem;
 
-const std::string bin = SALESPROC_BIN;
-const std::string data = SALESPROC_DATA_DIR;
-
-process_result salesproc(std::vector<std::string> args, const std::string& input = {}) {
-    args.insert(args.begin(), bin);
-    return run_process(args, input);
-}
+const std::string& bin = test::salesproc_bin;
+const std::string& data = test::data_dir;
+using test::salesproc;
 
 // Root ignores file permissions, so permission tests run the binary as nobody when the suite
 // runs as root (CI does).
