@@ -131,9 +131,8 @@ result<std::string> chunker::read_header() {
             csv::find_first_record_end(std::string_view(carry_).substr(line + scanned), in_quotes);
         if (pos != std::string_view::npos) {
             const std::size_t length = scanned + pos - 1;  // without the '\n'
-            if (length > options_.max_row_size)
-                return too_long(std::string_view(carry_).substr(line, length));
             const std::string_view text = std::string_view(carry_).substr(line, length);
+            if (length > options_.max_row_size) return too_long(text);
             const std::size_t next = line + scanned + pos;
             scanned = 0;
             in_quotes = false;

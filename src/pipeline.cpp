@@ -133,11 +133,9 @@ asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_i
     if (bug) std::rethrow_exception(bug);
     if (failure) co_return *failure;
 
-    for (std::uint64_t i = 0; i < cutter.oversized_rows(); ++i)
-        out.totals.add_oversized_row();
+    out.totals.add_oversized_rows(cutter.oversized_rows());
     out.bytes = cutter.bytes_read();
     out.chunks = next_sequence;
-    out.oversized_rows = out.totals.oversized_rows();
     co_return out;
 }
 

@@ -191,9 +191,9 @@ int run(const run_options& o) {
         return exit_failure;
     }
     csv_outcome& csv = **csv_result;
-    if (csv.oversized_rows)
+    if (csv.totals.oversized_rows() != 0)
         log.warn("rows over --max-row-size counted as malformed_row",
-                 {{"rows", csv.oversized_rows}, {"max_row_size", o.max_row_size}});
+                 {{"rows", csv.totals.oversized_rows()}, {"max_row_size", o.max_row_size}});
     log.info("csv done", {{"chunks", csv.chunks},
                           {"rows", csv.totals.rows()},
                           {"valid", csv.totals.valid()},

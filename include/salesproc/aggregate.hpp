@@ -41,11 +41,12 @@ class sales_aggregate {
         ++rejected_[static_cast<std::size_t>(why)];
         ++rows_;
     }
-    // A row over --max-row-size: malformed, and counted apart for the warning that names the
-    // limit. Whether the chunker skipped it or a chunk held it, the count is the same.
-    void add_oversized_row() noexcept {
-        add_reject(reject_reason::malformed_row);
-        ++oversized_;
+    // Rows over --max-row-size: malformed, and counted apart for the warning that names the
+    // limit. Whether the chunker skipped them or a chunk held them, the count is the same.
+    void add_oversized_rows(std::uint64_t n) noexcept {
+        rejected_[static_cast<std::size_t>(reject_reason::malformed_row)] += n;
+        rows_ += n;
+        oversized_ += n;
     }
 
     // Appends `later` (a slice that comes after this one): sums add up and unseen products are

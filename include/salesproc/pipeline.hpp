@@ -31,7 +31,6 @@ struct csv_outcome {
     sales_aggregate totals;
     std::uint64_t bytes = 0;
     std::uint64_t chunks = 0;
-    std::uint64_t oversized_rows = 0;
 };
 
 // Notifications from the strand; each may be empty.
