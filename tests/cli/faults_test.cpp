@@ -42,10 +42,6 @@ process_result salesproc_unprivileged(std::vector<std::string> args) {
     return run_process(args);
 }
 
-std::size_t entries(const fs::path& dir) {
-    return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), {}));
-}
-
 // Writes `total` bytes of `fill` after `prefix` into `path` (a FIFO) in 1 MiB blocks. Stops early,
 // quietly, when the reader goes away.
 void stream_into(const std::string& path, const std::string& prefix, std::uint64_t total,
@@ -298,7 +294,7 @@ TEST_F(Faults, OutInReadOnlyDirectory) {
     expect_one_error_line(r, "r.json: cannot create the report in");
     EXPECT_NE(r.err.find("Permission denied"), std::string::npos) << r.err;
     EXPECT_EQ(read_file(out), "previous");
-    EXPECT_EQ(entries(dir.path()), 1U);
+    EXPECT_EQ(dir.entries(), 1U);
 }
 
 // ---- crash safety ----------------------------------------------------------------------------

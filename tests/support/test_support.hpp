@@ -20,6 +20,11 @@ class temp_dir {
     [[nodiscard]] std::string file(const std::string& name) const {
         return (path_ / name).string();
     }
+    // How many files the directory holds (tests check that nothing was left behind).
+    [[nodiscard]] std::size_t entries() const {
+        return static_cast<std::size_t>(
+            std::distance(std::filesystem::directory_iterator(path_), {}));
+    }
 
   private:
     std::filesystem::path path_;

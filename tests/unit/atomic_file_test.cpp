@@ -16,13 +16,6 @@ using test::read_file;
 using test::temp_dir;
 using test::write_file;
 
-std::size_t entries(const temp_dir& dir) {
-    std::size_t n = 0;
-    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path()))
-        ++n;
-    return n;
-}
-
 TEST(AtomicOutput, ReplacesWholeFileAndLeavesNoTemp) {
     temp_dir dir;
     const auto path = dir.file("r.json");
@@ -32,7 +25,7 @@ TEST(AtomicOutput, ReplacesWholeFileAndLeavesNoTemp) {
     EXPECT_EQ(read_file(path), "old");  // untouched until commit
     ASSERT_TRUE(out->commit("new report"));
     EXPECT_EQ(read_file(path), "new report");
-    EXPECT_EQ(entries(dir), 1U);
+    EXPECT_EQ(dir.entries(), 1U);
 }
 
 TEST(AtomicOutput, DiscardLeavesPreviousFileByteForByte) {
@@ -45,7 +38,7 @@ TEST(AtomicOutput, DiscardLeavesPreviousFileByteForByte) {
         EXPECT_TRUE(std::filesystem::exists(out->temp_path()));
     }  // destroyed without commit, as on any failure
     EXPECT_EQ(read_file(path), "previous");
-    EXPECT_EQ(entries(dir), 1U);
+    EXPECT_EQ(dir.entries(), 1U);
 }
 
 TEST(AtomicOutput, TempFileIsPrivateAndReportHonoursUmask) {
