@@ -13,7 +13,9 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -23,9 +25,12 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <random>
+#include <thread>
 #include <unordered_map>
 
 namespace salesproc {
@@ -144,30 +149,50 @@ void use_system_trust_store(ssl::context& ctx) {
 
 }  // namespace
 
+// What the shards of one run share. Each URL index is taken by exactly one worker (the atomic
+// counter), which alone writes that URL's outcome; the retry budget is guarded by `mu`.
+struct run_state {
+    explicit run_state(std::vector<http_url> u)
+        : urls(std::move(u)), outcomes(urls.size()), budget(urls.size()) {
+        for (std::size_t i = 0; i < urls.size(); ++i)
+            outcomes[i].url = urls[i].redacted;
+    }
+    std::vector<http_url> urls;
+    std::vector<url_outcome> outcomes;
+    std::atomic<std::size_t> next{0};
+    std::optional<steady::time_point> deadline;
+    std::mutex mu;
+    retry_budget budget;
+};
+
 class api_fetcher::impl {
   public:
     impl(asio::any_io_executor ex, fetch_settings s, rules r, ssl::context ctx,
          std::optional<http_url> https_proxy, std::optional<http_url> http_proxy)
-        : https_proxy_(std::move(https_proxy)),
-          http_proxy_(std::move(http_proxy)),
-          ex_(std::move(ex)),
+        : ex_(std::move(ex)),
           settings_(std::move(s)),
           rules_(std::move(r)),
           tls_(std::move(ctx)),
-          policy_(settings_.retry, settings_.uniform) {}
+          https_proxy_(std::move(https_proxy)),
+          http_proxy_(std::move(http_proxy)),
+          // The random source may be the caller's; shards on other threads take turns with it.
+          policy_(settings_.retry, [this] {
+              std::lock_guard lock(uniform_mu_);
+              return settings_.uniform();
+          }) {}
 
     asio::awaitable<fetch_summary> run(std::vector<http_url> urls);
     void cancel(std::string reason);
 
   private:
-    asio::awaitable<void> worker();
-    asio::awaitable<void> fetch_one(std::size_t index);
-    asio::awaitable<attempt_result> attempt(const http_url& url, bool send_credentials);
-    asio::awaitable<std::unique_ptr<connection>> connect(const http_url& url,
-                                                         steady::time_point deadline,
-                                                         attempt_result& failure);
-    attempt_result classify(const boost::system::error_code& ec);
-    std::optional<milliseconds> time_left() const;
+    class shard;
+    struct shard_slot;
+
+    bool stopping() const { return stopping_.load(std::memory_order_acquire); }
+    std::string stop_reason() const {
+        std::lock_guard lock(stop_mu_);
+        return stop_reason_;
+    }
     const http_url* proxy_for(const http_url& url) const {
         const auto& p = url.tls ? https_proxy_ : http_proxy_;
         if (!p || bypasses_proxy(url.host, settings_.proxy.no_proxy)) return nullptr;
@@ -180,38 +205,158 @@ class api_fetcher::impl {
         return url.tls ? url.origin() + " via " + proxy->origin() : "http via " + proxy->origin();
     }
 
-    std::optional<http_url> https_proxy_;
-    std::optional<http_url> http_proxy_;
-
+    // Read-only while a run is in progress, so every shard's thread may use them.
     asio::any_io_executor ex_;
     fetch_settings settings_;
     rules rules_;
-    ssl::context tls_;
+    ssl::context tls_;  // SSL_CTX is safe to share between threads once configured
+    std::optional<http_url> https_proxy_;
+    std::optional<http_url> http_proxy_;
+    std::mutex uniform_mu_;
     retry_policy policy_;
-    std::optional<retry_budget> budget_;
-    std::vector<http_url> urls_;
-    fetch_summary summary_;
-    std::size_t next_index_ = 0;
+
+    std::atomic<bool> stopping_{false};
+    mutable std::mutex stop_mu_;
+    std::string stop_reason_;         // guarded by stop_mu_; set once, before stopping_
+    std::vector<shard_slot> shards_;  // only touched on ex_
+};
+
+// One share of the workers, with its own executor, connection pool and cancellation signals.
+// Everything here runs on that executor's one thread; cross-shard state is in run_state.
+// Sharding exists because one thread cannot keep up with a burst of a hundred responses or the
+// TLS handshakes of a hundred connections without adding tens of milliseconds to a run.
+class api_fetcher::impl::shard {
+  public:
+    shard(impl& owner, asio::any_io_executor ex, run_state& state)
+        : owner_(owner), ex_(std::move(ex)), state_(state) {}
+
+    const asio::any_io_executor& executor() const { return ex_; }
+
+    // Runs `workers` fetch loops until the URLs run out or the run is cancelled.
+    asio::awaitable<void> run(std::size_t workers);
+    // Must run on executor(): cancels every request, timer and backoff sleep of this shard.
+    void cancel() {
+        for (std::size_t i = 0; i < signal_count_; ++i)
+            signals_[i].emit(asio::cancellation_type::terminal);
+    }
+
+    std::uint64_t retries = 0;
+    std::uint64_t connections_opened = 0;
+    std::uint64_t requests_sent = 0;
+
+  private:
+    asio::awaitable<void> worker();
+    asio::awaitable<void> fetch_one(std::size_t index);
+    asio::awaitable<attempt_result> attempt(const http_url& url, bool send_credentials);
+    asio::awaitable<std::unique_ptr<connection>> connect(const http_url& url,
+                                                         steady::time_point deadline,
+                                                         attempt_result& failure);
+    attempt_result classify(const boost::system::error_code& ec);
+    std::optional<milliseconds> time_left() const;
+
+    impl& owner_;
+    const fetch_settings& settings() const { return owner_.settings_; }
+    asio::any_io_executor ex_;
+    run_state& state_;
     std::unordered_map<std::string, std::vector<std::unique_ptr<connection>>> idle_;
     std::unique_ptr<asio::cancellation_signal[]> signals_;
     std::size_t signal_count_ = 0;
-    std::optional<steady::time_point> phase_deadline_;
-    std::string stop_reason_;
+};
+
+// A shard with the thread and io_context it owns (none for the first shard, which runs on the
+// fetcher's own executor). Declared so the shard, and with it every socket, goes before its
+// io_context does.
+struct api_fetcher::impl::shard_slot {
+    std::unique_ptr<asio::io_context> io;
+    std::unique_ptr<shard> s;
+    std::thread thread;
 };
 
 asio::awaitable<fetch_summary> api_fetcher::impl::run(std::vector<http_url> urls) {
-    urls_ = std::move(urls);
-    summary_ = fetch_summary{};
-    summary_.urls.resize(urls_.size());
-    for (std::size_t i = 0; i < urls_.size(); ++i)
-        summary_.urls[i].url = urls_[i].redacted;
-    budget_.emplace(urls_.size());
-    next_index_ = 0;
-    stop_reason_.clear();
-    if (settings_.deadline) phase_deadline_ = steady::now() + *settings_.deadline;
+    run_state state(std::move(urls));
+    if (settings_.deadline) state.deadline = steady::now() + *settings_.deadline;
 
-    // One worker per unit of concurrency: the bound is global, and any host may use all of it.
-    signal_count_ = std::min<std::size_t>(std::max(1U, settings_.concurrency), urls_.size());
+    // Workers are split across shards; the bound stays global, and any host may use all of it.
+    const std::size_t workers =
+        std::min<std::size_t>(std::max(1U, settings_.concurrency), state.urls.size());
+    const std::size_t shard_count = std::min<std::size_t>(std::max(1U, settings_.io_threads),
+                                                          std::max<std::size_t>(1, workers));
+    shards_.clear();
+    shards_.resize(shard_count);
+    for (std::size_t i = 0; i < shard_count; ++i) {
+        auto& slot = shards_[i];
+        asio::any_io_executor ex = ex_;
+        if (i != 0) {
+            slot.io = std::make_unique<asio::io_context>(1);
+            ex = slot.io->get_executor();
+        }
+        slot.s = std::make_unique<shard>(*this, ex, state);
+    }
+
+    asio::steady_timer all_done(ex_, steady::time_point::max());
+    std::size_t running = workers == 0 ? 0 : shard_count;
+    std::vector<std::exception_ptr> bugs(shard_count);
+    for (std::size_t i = 0; workers != 0 && i < shard_count; ++i) {
+        const std::size_t share = workers / shard_count + (i < workers % shard_count ? 1 : 0);
+        // The handler runs on the shard's thread; the count is kept on ex_.
+        asio::co_spawn(shards_[i].s->executor(), shards_[i].s->run(share),
+                       [&, i, main = ex_](std::exception_ptr e) {
+                           bugs[i] = e;
+                           asio::post(main, [&] {
+                               if (--running == 0) all_done.cancel();
+                           });
+                       });
+        if (shards_[i].io)
+            shards_[i].thread = std::thread([io = shards_[i].io.get()] { io->run(); });
+    }
+    std::optional<asio::steady_timer> deadline;
+    bool deadline_hit = false;
+    if (state.deadline) {
+        deadline.emplace(ex_, *state.deadline);
+        deadline->async_wait([this, &deadline_hit](const boost::system::error_code& ec) {
+            if (ec) return;
+            deadline_hit = true;
+            cancel("deadline " + format_duration(*settings_.deadline) + " exceeded");
+        });
+    }
+    if (running != 0) co_await all_done.async_wait(nothrow);
+    if (deadline) deadline->cancel();
+
+    fetch_summary summary;
+    for (auto& slot : shards_) {
+        if (slot.thread.joinable()) slot.thread.join();
+        summary.retries += slot.s->retries;
+        summary.connections_opened += slot.s->connections_opened;
+        summary.requests_sent += slot.s->requests_sent;
+    }
+    shards_.clear();
+    for (auto& e : bugs)
+        if (e) std::rethrow_exception(e);
+    summary.deadline_hit = deadline_hit;
+    summary.retry_budget_exhausted = state.budget.exhausted();
+    summary.urls = std::move(state.outcomes);
+    const std::string reason = stop_reason();
+    for (auto& u : summary.urls)
+        if (!u.ok && u.error.empty()) u.error = "not started: " + reason;
+    co_return summary;
+}
+
+void api_fetcher::impl::cancel(std::string reason) {
+    {
+        std::lock_guard lock(stop_mu_);
+        if (stop_reason_.empty()) stop_reason_ = std::move(reason);
+    }
+    stopping_.store(true, std::memory_order_release);
+    for (auto& slot : shards_) {
+        if (!slot.io)
+            slot.s->cancel();
+        else
+            asio::post(slot.s->executor(), [s = slot.s.get()] { s->cancel(); });
+    }
+}
+
+asio::awaitable<void> api_fetcher::impl::shard::run(std::size_t workers) {
+    signal_count_ = workers;
     signals_ = std::make_unique<asio::cancellation_signal[]>(signal_count_);
     asio::steady_timer all_done(ex_, steady::time_point::max());
     std::size_t running = signal_count_;
@@ -222,58 +367,43 @@ asio::awaitable<fetch_summary> api_fetcher::impl::run(std::vector<http_url> urls
                            if (e && !bug) bug = e;
                            if (--running == 0) all_done.cancel();
                        }));
-    std::optional<asio::steady_timer> deadline;
-    if (phase_deadline_) {
-        deadline.emplace(ex_, *phase_deadline_);
-        deadline->async_wait([this](const boost::system::error_code& ec) {
-            if (ec) return;
-            summary_.deadline_hit = true;
-            cancel("deadline " + format_duration(*settings_.deadline) + " exceeded");
-        });
-    }
     if (running != 0) co_await all_done.async_wait(nothrow);
-    if (deadline) deadline->cancel();
     idle_.clear();
+    signal_count_ = 0;
     if (bug) std::rethrow_exception(bug);
-    for (auto& u : summary_.urls)
-        if (!u.ok && u.error.empty()) u.error = "not started: " + stop_reason_;
-    co_return std::move(summary_);
 }
 
-void api_fetcher::impl::cancel(std::string reason) {
-    if (stop_reason_.empty()) stop_reason_ = std::move(reason);
-    for (std::size_t i = 0; i < signal_count_; ++i)
-        signals_[i].emit(asio::cancellation_type::terminal);
-}
-
-std::optional<milliseconds> api_fetcher::impl::time_left() const {
-    if (!phase_deadline_) return std::nullopt;
-    const auto left = std::chrono::duration_cast<milliseconds>(*phase_deadline_ - steady::now());
+std::optional<milliseconds> api_fetcher::impl::shard::time_left() const {
+    if (!state_.deadline) return std::nullopt;
+    const auto left = std::chrono::duration_cast<milliseconds>(*state_.deadline - steady::now());
     return std::max(left, milliseconds(0));
 }
 
-asio::awaitable<void> api_fetcher::impl::worker() {
-    while (stop_reason_.empty() && next_index_ < urls_.size())
-        co_await fetch_one(next_index_++);
+asio::awaitable<void> api_fetcher::impl::shard::worker() {
+    while (!owner_.stopping()) {
+        const std::size_t index = state_.next.fetch_add(1, std::memory_order_relaxed);
+        if (index >= state_.urls.size()) break;
+        co_await fetch_one(index);
+    }
 }
 
-asio::awaitable<void> api_fetcher::impl::fetch_one(std::size_t index) {
-    url_outcome& out = summary_.urls[index];
-    const http_url& original = urls_[index];
+asio::awaitable<void> api_fetcher::impl::shard::fetch_one(std::size_t index) {
+    url_outcome& out = state_.outcomes[index];
+    const http_url& original = state_.urls[index];
     http_url current = original;
     unsigned redirects = 0;
     unsigned retry = 0;
     try {
         ++out.attempts;
         for (;;) {
-            ++summary_.requests_sent;
+            ++requests_sent;
             // Credentials and --header values go to the URL's own origin only, never to a host
             // a redirect points at.
             attempt_result r = co_await attempt(current, current.origin() == original.origin());
             if (r.ok) {
                 const response& resp = *r.ok;
                 if (resp.status >= 200 && resp.status < 300) {
-                    auto parsed = parse_api_records(resp.body, rules_, original.redacted);
+                    auto parsed = parse_api_records(resp.body, owner_.rules_, original.redacted);
                     if (!parsed) {
                         out.error = parsed.error().reason;
                         co_return;
@@ -290,8 +420,8 @@ asio::awaitable<void> api_fetcher::impl::fetch_one(std::size_t index) {
                             "HTTP " + std::to_string(resp.status) + " redirect without Location";
                         co_return;
                     }
-                    if (++redirects > settings_.max_redirects) {
-                        out.error = "more than " + std::to_string(settings_.max_redirects) +
+                    if (++redirects > settings().max_redirects) {
+                        out.error = "more than " + std::to_string(settings().max_redirects) +
                                     " redirects in a row";
                         co_return;
                     }
@@ -315,18 +445,22 @@ asio::awaitable<void> api_fetcher::impl::fetch_one(std::size_t index) {
                 r.error = "HTTP " + std::to_string(resp.status) +
                           (resp.reason.empty() ? std::string() : " " + resp.reason);
             }
-            const retry_decision d = policy_.next(retry, r.failure, time_left());
+            const retry_decision d = owner_.policy_.next(retry, r.failure, time_left());
             if (!d.retry) {
                 out.error =
                     r.error + (d.give_up_reason.empty() ? "" : " (" + d.give_up_reason + ")");
                 co_return;
             }
-            if (!budget_->try_spend()) {
-                summary_.retry_budget_exhausted = true;
+            bool spent = false;
+            {
+                std::lock_guard lock(state_.mu);
+                spent = state_.budget.try_spend();
+            }
+            if (!spent) {
                 out.error = r.error + " (retry budget exhausted)";
                 co_return;
             }
-            ++summary_.retries;
+            ++retries;
             ++retry;
             asio::steady_timer backoff(ex_, d.delay);
             co_await backoff.async_wait(asio::use_awaitable);
@@ -334,18 +468,18 @@ asio::awaitable<void> api_fetcher::impl::fetch_one(std::size_t index) {
         }
     } catch (const boost::system::system_error& e) {
         if (e.code() != asio::error::operation_aborted) throw;
-        out.error = stop_reason_.empty() ? std::string("cancelled") : stop_reason_;
+        out.error = owner_.stopping() ? owner_.stop_reason() : std::string("cancelled");
     }
 }
 
-attempt_result api_fetcher::impl::classify(const boost::system::error_code& ec) {
-    if (ec == asio::error::operation_aborted && !stop_reason_.empty())
+attempt_result api_fetcher::impl::shard::classify(const boost::system::error_code& ec) {
+    if (ec == asio::error::operation_aborted && owner_.stopping())
         throw boost::system::system_error(ec);
     if (ec == beast::error::timeout)
-        return failed(errc::timeout, "timeout after " + format_duration(settings_.timeout));
+        return failed(errc::timeout, "timeout after " + format_duration(settings().timeout));
     if (ec == http::error::body_limit)
         return failed(errc::body_too_large, "response body exceeds --max-body " +
-                                                std::to_string(settings_.max_body) + " bytes");
+                                                std::to_string(settings().max_body) + " bytes");
     if (ec == http::error::header_limit)
         return failed(errc::body_too_large,
                       "response headers exceed " +
@@ -358,20 +492,18 @@ attempt_result api_fetcher::impl::classify(const boost::system::error_code& ec) 
     return failed(errc::connection_lost, ec.message());
 }
 
-asio::awaitable<std::unique_ptr<connection>> api_fetcher::impl::connect(const http_url& url,
-                                                                        steady::time_point deadline,
-                                                                        attempt_result& failure) {
+asio::awaitable<std::unique_ptr<connection>> api_fetcher::impl::shard::connect(
+    const http_url& url, steady::time_point deadline, attempt_result& failure) {
     using namespace asio::experimental::awaitable_operators;
-    const http_url* proxy = proxy_for(url);
+    const http_url* proxy = owner_.proxy_for(url);
     const http_url& dial = proxy ? *proxy : url;
     tcp::resolver resolver(ex_);
     asio::steady_timer timer(ex_, deadline);
     auto resolved = co_await (resolver.async_resolve(dial.host, dial.port, nothrow) ||
                               timer.async_wait(nothrow));
     if (resolved.index() == 1) {
-        if (!stop_reason_.empty())
-            throw boost::system::system_error(asio::error::operation_aborted);
-        failure = failed(errc::timeout, "timeout after " + format_duration(settings_.timeout) +
+        if (owner_.stopping()) throw boost::system::system_error(asio::error::operation_aborted);
+        failure = failed(errc::timeout, "timeout after " + format_duration(settings().timeout) +
                                             " resolving " + dial.host);
         co_return nullptr;
     }
@@ -386,7 +518,7 @@ asio::awaitable<std::unique_ptr<connection>> api_fetcher::impl::connect(const ht
     }
     auto conn = std::make_unique<connection>();
     if (url.tls)
-        conn->secure.emplace(ex_, tls_);
+        conn->secure.emplace(ex_, owner_.tls_);
     else
         conn->plain.emplace(ex_);
     conn->tcp().expires_at(deadline);
@@ -399,7 +531,7 @@ asio::awaitable<std::unique_ptr<connection>> api_fetcher::impl::connect(const ht
                                                    host_port(dial) + " failed: " + cec.message());
         co_return nullptr;
     }
-    ++summary_.connections_opened;
+    ++connections_opened;
     boost::system::error_code opt_ec;
     conn->tcp().socket().set_option(tcp::no_delay(true), opt_ec);
     if (!url.tls) co_return conn;
@@ -438,7 +570,7 @@ asio::awaitable<std::unique_ptr<connection>> api_fetcher::impl::connect(const ht
     SSL* native = conn->secure->native_handle();
     // SNI carries host names only; an IP literal is verified against the certificate's IP SANs.
     if (!is_ip_literal(url.host)) SSL_set_tlsext_host_name(native, url.host.c_str());
-    if (!settings_.insecure) {
+    if (!settings().insecure) {
         connection* c = conn.get();
         conn->secure->set_verify_callback(
             [c, host = url.host](bool preverified, ssl::verify_context& vctx) {
@@ -468,11 +600,11 @@ asio::awaitable<std::unique_ptr<connection>> api_fetcher::impl::connect(const ht
     co_return conn;
 }
 
-asio::awaitable<attempt_result> api_fetcher::impl::attempt(const http_url& url,
-                                                           bool send_credentials) {
-    const auto deadline = steady::now() + settings_.timeout;
-    const std::string origin = pool_key(url);
-    const http_url* proxy = proxy_for(url);
+asio::awaitable<attempt_result> api_fetcher::impl::shard::attempt(const http_url& url,
+                                                                  bool send_credentials) {
+    const auto deadline = steady::now() + settings().timeout;
+    const std::string origin = owner_.pool_key(url);
+    const http_url* proxy = owner_.proxy_for(url);
     std::unique_ptr<connection> conn;
     if (auto it = idle_.find(origin); it != idle_.end() && !it->second.empty()) {
         conn = std::move(it->second.back());
@@ -490,12 +622,12 @@ asio::awaitable<attempt_result> api_fetcher::impl::attempt(const http_url& url,
     const std::string host =
         url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
     req.set(http::field::host, default_port ? host : host + ":" + url.port);
-    req.set(http::field::user_agent, settings_.user_agent);
+    req.set(http::field::user_agent, settings().user_agent);
     req.set(http::field::accept, "application/json");
     if (send_credentials) {
         if (!url.userinfo.empty())
             req.set(http::field::authorization, "Basic " + base64(url.userinfo));
-        for (const auto& [name, value] : settings_.headers)
+        for (const auto& [name, value] : settings().headers)
             req.set(name, value);
     }
 
@@ -507,7 +639,7 @@ asio::awaitable<attempt_result> api_fetcher::impl::attempt(const http_url& url,
             reused = false;
         }
         detail::http_response_parser parser;
-        detail::apply_limits(parser, settings_.max_body);
+        detail::apply_limits(parser, settings().max_body);
         conn->tcp().expires_at(deadline);
         auto [wec, written] = conn->secure ? co_await http::async_write(*conn->secure, req, nothrow)
                                            : co_await http::async_write(*conn->plain, req, nothrow);

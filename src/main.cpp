@@ -108,7 +108,9 @@ int main(int argc, char** argv) {
     app.add_option("--max-decimals", o.max_decimals, "Maximum fraction digits of a price")
         ->check(CLI::Range(0U, 18U))
         ->group(rules);
-    app.add_option("--threads", o.threads, "Worker threads (default: hardware concurrency)")
+    app.add_option(
+           "--threads", o.threads,
+           "Worker threads; the API fetch uses up to 4 of them\n(default: hardware concurrency)")
         ->check(CLI::Range(1U, 1024U))
         ->capture_default_str();
     app.add_option("--chunk-size", chunk_size, "Bytes per chunk: 65536, 64KiB, 4MiB")
@@ -219,6 +221,9 @@ int main(int argc, char** argv) {
     if (!deadline.empty()) o.fetch.deadline = salesproc::parse_duration(deadline);
     o.fetch.max_body = *salesproc::parse_size(max_body);
     o.fetch.proxy = salesproc::proxy_settings_from_env();
+    // One thread keeps up with a few thousand requests a second; a second one halves the TLS
+    // handshake storm at start and each burst of responses. Beyond 4 it only costs.
+    o.fetch.io_threads = std::min(o.threads, 4U);
 
     if (!min_price.empty()) o.min_price = salesproc::parse_fixed(min_price);
     o.chunk_size = *salesproc::parse_size(chunk_size);

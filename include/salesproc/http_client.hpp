@@ -1,7 +1,8 @@
 // The API half: fetch JSON from many URLs concurrently over HTTP(S) with keep-alive pooling,
 // per-attempt timeouts, retries with backoff, and a deadline for the whole phase.
-// Thread-safety: an api_fetcher lives on one executor (the I/O thread); cancel() must be called
-// from that executor too.
+// Thread-safety: an api_fetcher lives on the executor it was created with; run() and cancel()
+// must be called from it. With io_threads > 1 it also runs private threads during run(), joined
+// before run() completes.
 #pragma once
 
 #include "salesproc/aggregate.hpp"
@@ -39,6 +40,8 @@ proxy_settings proxy_settings_from_env();
 
 struct fetch_settings {
     unsigned concurrency = 16;  // requests in flight across all hosts
+    // Threads that do network I/O, the caller's included; the workers are split between them.
+    unsigned io_threads = 1;
     retry_settings retry;
     milliseconds timeout{10'000};          // per attempt: connect, TLS, request, response
     std::optional<milliseconds> deadline;  // the whole API phase

@@ -55,6 +55,7 @@ fetch_settings fast_settings() {
     s.retry = {3, 5ms, 50ms};
     s.timeout = 2s;
     s.uniform = [] { return 0.5; };
+    s.io_threads = 2;  // as on any multi-core machine: workers split over two I/O threads
     return s;
 }
 
@@ -272,6 +273,62 @@ TEST(Fetch, ConcurrencyIsBoundedAndReached) {
     for (const auto& u : f.urls)
         ASSERT_TRUE(u.ok) << u.error;
     EXPECT_EQ(srv.max_in_flight(), 8U);
+}
+
+// Workers on several I/O threads share one URL queue, one retry budget and one concurrency
+// bound: which thread fetched a URL must not show in its outcome or in the totals.
+TEST(Fetch, IoThreadsDoNotChangeOutcomes) {
+    mock_server srv(tls_options());
+    auto run_with = [&](unsigned io_threads) {
+        // The mock counts status sequences per target, so each run gets its own targets.
+        const std::string tag = "run=" + std::to_string(io_threads);
+        std::vector<std::string> urls;
+        for (int i = 0; i < 60; ++i) {
+            const std::string n = std::to_string(i % 10 + 1);
+            switch (i % 5) {
+                case 0:
+                    urls.push_back(srv.url("/posts/" + n + "?" + tag));
+                    break;
+                case 1:
+                    urls.push_back(srv.url("/posts/" + n +
+                                           "?status=503,200&i=" + std::to_string(i) + "&" + tag));
+                    break;
+                case 2:
+                    urls.push_back(srv.url("/nothing/" + n + "?" + tag));
+                    break;
+                case 3:
+                    urls.push_back(srv.url("/sales?" + tag));
+                    break;
+                default:
+                    urls.push_back(srv.url("/posts?delay_ms=5&" + tag));
+                    break;
+            }
+        }
+        auto s = fast_settings();
+        s.concurrency = 12;
+        s.io_threads = io_threads;
+        return fetch(urls, s);
+    };
+    const auto one = run_with(1);
+    EXPECT_EQ(one.retries, 12U);
+    for (unsigned io_threads : {2U, 4U}) {
+        SCOPED_TRACE(io_threads);
+        const auto many = run_with(io_threads);
+        ASSERT_EQ(many.urls.size(), one.urls.size());
+        EXPECT_EQ(many.retries, one.retries);
+        EXPECT_FALSE(many.retry_budget_exhausted);
+        for (std::size_t i = 0; i < one.urls.size(); ++i) {
+            const auto& a = one.urls[i];
+            const auto& b = many.urls[i];
+            EXPECT_EQ(a.ok, b.ok) << i;
+            EXPECT_EQ(a.attempts, b.attempts) << i;
+            EXPECT_EQ(a.error, b.error) << i;
+            EXPECT_EQ(a.records, b.records) << i;
+            EXPECT_EQ(a.sales.valid(), b.sales.valid()) << i;
+            EXPECT_EQ(a.sales.total(), b.sales.total()) << i;
+        }
+        EXPECT_LE(srv.max_in_flight(), 12U);
+    }
 }
 
 TEST(Fetch, DeadlineCancelsAttemptsInFlightPromptly) {
