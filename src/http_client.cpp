@@ -12,12 +12,14 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -279,19 +281,28 @@ asio::awaitable<fetch_summary> api_fetcher::impl::run(std::vector<http_url> urls
     // Workers are split across shards; the bound stays global, and any host may use all of it.
     const std::size_t workers =
         std::min<std::size_t>(std::max(1U, settings_.concurrency), state.urls.size());
-    const std::size_t shard_count = std::min<std::size_t>(std::max(1U, settings_.io_threads),
-                                                          std::max<std::size_t>(1, workers));
+    std::size_t shard_count = std::min<std::size_t>(std::max(1U, settings_.io_threads),
+                                                    std::max<std::size_t>(1, workers));
     shards_.clear();
     shards_.resize(shard_count);
-    for (std::size_t i = 0; i < shard_count; ++i) {
+    // Threads start first, idle under a work guard, so one that cannot be started only means
+    // fewer shards.
+    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+    for (std::size_t i = 1; i < shard_count; ++i) {
         auto& slot = shards_[i];
-        asio::any_io_executor ex = ex_;
-        if (i != 0) {
-            slot.io = std::make_unique<asio::io_context>(1);
-            ex = slot.io->get_executor();
+        slot.io = std::make_unique<asio::io_context>(1);
+        guards.push_back(asio::make_work_guard(*slot.io));
+        try {
+            slot.thread = std::thread([io = slot.io.get()] { io->run(); });
+        } catch (const std::system_error&) {
+            guards.pop_back();
+            shards_.resize(i);
+            break;
         }
-        slot.s = std::make_unique<shard>(*this, ex, state);
     }
+    shard_count = shards_.size();
+    for (auto& slot : shards_)
+        slot.s = std::make_unique<shard>(*this, slot.io ? slot.io->get_executor() : ex_, state);
 
     asio::steady_timer all_done(ex_, steady::time_point::max());
     std::size_t running = workers == 0 ? 0 : shard_count;
@@ -306,9 +317,8 @@ asio::awaitable<fetch_summary> api_fetcher::impl::run(std::vector<http_url> urls
                                if (--running == 0) all_done.cancel();
                            });
                        });
-        if (shards_[i].io)
-            shards_[i].thread = std::thread([io = shards_[i].io.get()] { io->run(); });
     }
+    guards.clear();
     std::optional<asio::steady_timer> deadline;
     bool deadline_hit = false;
     if (state.deadline) {
@@ -319,7 +329,16 @@ asio::awaitable<fetch_summary> api_fetcher::impl::run(std::vector<http_url> urls
             cancel("deadline " + format_duration(*settings_.deadline) + " exceeded");
         });
     }
-    if (running != 0) co_await all_done.async_wait(nothrow);
+    co_await asio::this_coro::throw_if_cancelled(false);
+    while (running != 0) {
+        co_await all_done.async_wait(nothrow);
+        // Woken with shards still running: whoever awaits this run was cancelled. The shards
+        // use this frame, so they are stopped and waited for all the same.
+        if (running != 0) {
+            cancel("cancelled");
+            co_await asio::this_coro::reset_cancellation_state();
+        }
+    }
     if (deadline) deadline->cancel();
 
     fetch_summary summary;

@@ -9,8 +9,11 @@
 #include <gtest/gtest.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
 #include <fcntl.h>
@@ -344,6 +347,42 @@ TEST(Fetch, DeadlineCancelsAttemptsInFlightPromptly) {
     EXPECT_TRUE(f.deadline_hit);
     EXPECT_EQ(f.urls[0].error, "deadline 300ms exceeded");
     EXPECT_TRUE(f.urls[2].ok);
+}
+
+// Whoever awaits run() may be cancelled (awaitable operators do that when the other side
+// fails): every I/O thread's requests must stop promptly, and run() complete only after them.
+TEST(Fetch, CancellingTheCallerStopsEveryIoThread) {
+    mock_server srv(tls_options());
+    std::vector<http_url> urls;
+    for (int i = 1; i <= 8; ++i)
+        urls.push_back(
+            parse_http_url(srv.url("/posts/" + std::to_string(i) + "?delay_ms=5000")).value());
+    auto s = fast_settings();
+    s.timeout = 10s;
+    boost::asio::io_context io;
+    auto created = api_fetcher::create(io.get_executor(), s, rules{});
+    ASSERT_TRUE(created) << created.error().message();
+    boost::asio::cancellation_signal stop;
+    std::optional<fetch_summary> out;
+    boost::asio::co_spawn(io, (*created)->run(urls),
+                          boost::asio::bind_cancellation_slot(
+                              stop.slot(), [&](std::exception_ptr e, fetch_summary f) {
+                                  if (e) std::rethrow_exception(e);
+                                  out = std::move(f);
+                              }));
+    boost::asio::steady_timer later(io, 200ms);
+    later.async_wait([&](const boost::system::error_code&) {
+        EXPECT_EQ(srv.max_in_flight(), 8U);  // both I/O threads have requests out
+        stop.emit(boost::asio::cancellation_type::terminal);
+    });
+    const auto started = std::chrono::steady_clock::now();
+    io.run();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
+    ASSERT_TRUE(out);
+    for (const auto& u : out->urls) {
+        EXPECT_FALSE(u.ok);
+        EXPECT_EQ(u.error, "cancelled") << u.url;
+    }
 }
 
 TEST(Fetch, RetryBudgetCapsRetriesAcrossTheRun) {
