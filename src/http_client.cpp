@@ -25,6 +25,9 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -46,16 +49,135 @@ using steady = std::chrono::steady_clock;
 namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+// A round trip at most this long means a fast link, where a full TLS handshake's CPU outweighs
+// a few round trips.
+constexpr auto fast_link_rtt = std::chrono::microseconds(5000);
+// The longest a new connection waits for the session of its origin's first handshake.
+constexpr auto max_session_wait = std::chrono::milliseconds(100);
+
+// TLS sessions by where connections lead (the pool key), shared by every shard, and the one
+// wait that makes them pay off. Opening a hundred connections to one origin at once means a
+// hundred full handshakes: each costs the client ~0.8 ms of CPU under OpenSSL 3.0 (certificate
+// decode and verify, key exchange) and the server as much again, which on a fast link is most of
+// the time to first byte. So on a fast link, connections that find the origin's first handshake
+// in progress wait for its session (briefly, once per origin per run) and resume it.
+// Thread-safe.
+class tls_sessions {
+  public:
+    enum class turn { first, wait, go };
+
+    tls_sessions() = default;
+    tls_sessions(const tls_sessions&) = delete;
+    tls_sessions& operator=(const tls_sessions&) = delete;
+    ~tls_sessions() {
+        for (auto& [key, o] : origins_)
+            if (o.session != nullptr) SSL_SESSION_free(o.session);
+    }
+
+    // A reference to the origin's latest resumable session that the caller frees, or nullptr.
+    SSL_SESSION* get(const std::string& key) {
+        std::lock_guard lock(mu_);
+        auto it = origins_.find(key);
+        if (it == origins_.end() || it->second.session == nullptr) return nullptr;
+        SSL_SESSION_up_ref(it->second.session);
+        return it->second.session;
+    }
+
+    // Takes ownership of `s`, and ends the wait for the origin's first handshake.
+    void put(const std::string& key, SSL_SESSION* s) {
+        std::vector<std::function<void()>> wake;
+        {
+            std::lock_guard lock(mu_);
+            auto& o = origins_[key];
+            if (o.session != nullptr) SSL_SESSION_free(o.session);
+            o.session = s;
+            o.settled = true;
+            wake.swap(o.waiters);
+        }
+        for (auto& w : wake)
+            w();
+    }
+
+    // first: the caller's handshake is the one others wait for; it must settle() the origin.
+    // wait: `wake` will be called (from any thread) once the origin is settled.
+    // go: no waiting for this origin (settled before, with or without a session).
+    turn claim(const std::string& key, std::function<void()> wake) {
+        std::lock_guard lock(mu_);
+        auto& o = origins_[key];
+        if (o.settled) return turn::go;
+        if (!o.claimed) {
+            o.claimed = true;
+            return turn::first;
+        }
+        o.waiters.push_back(std::move(wake));
+        return turn::wait;
+    }
+
+    // The first handshake ended, or its connection gave up waiting for a session.
+    void settle(const std::string& key) {
+        std::vector<std::function<void()>> wake;
+        {
+            std::lock_guard lock(mu_);
+            auto& o = origins_[key];
+            o.settled = true;
+            wake.swap(o.waiters);
+        }
+        for (auto& w : wake)
+            w();
+    }
+
+  private:
+    struct origin {
+        SSL_SESSION* session = nullptr;
+        bool claimed = false;
+        bool settled = false;
+        std::vector<std::function<void()>> waiters;
+    };
+    std::mutex mu_;
+    std::unordered_map<std::string, origin> origins_;
+};
+
+// Settles an origin exactly once: when a session arrives, when the handshake fails, or at the
+// latest when the connection that made the first handshake is done with its first response.
+class settle_on_exit {
+  public:
+    settle_on_exit(tls_sessions& s, std::string key) : sessions_(&s), key_(std::move(key)) {}
+    settle_on_exit(const settle_on_exit&) = delete;
+    settle_on_exit& operator=(const settle_on_exit&) = delete;
+    ~settle_on_exit() { sessions_->settle(key_); }
+
+  private:
+    tls_sessions* sessions_;
+    std::string key_;
+};
 
 // One pooled connection: plain TCP or TLS over TCP, with its read buffer.
 struct connection {
     std::optional<beast::tcp_stream> plain;
     std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
     beast::flat_buffer buffer;
-    std::string verify_error;  // why certificate verification failed, for the message
+    std::string verify_error;          // why certificate verification failed, for the message
+    tls_sessions* sessions = nullptr;  // where new TLS sessions of this connection go
+    std::string session_key;
+    std::optional<settle_on_exit> first_handshake;
 
     beast::tcp_stream& tcp() { return secure ? secure->next_layer() : *plain; }
 };
+
+// The SSL ex_data slot that leads from an SSL back to its connection (Asio uses app_data).
+int connection_index() {
+    static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+    return index;
+}
+
+// OpenSSL's client-side new-session callback: TLS 1.2 sessions at the end of the handshake,
+// TLS 1.3 tickets when they arrive after it. Returning 1 keeps the reference.
+int on_new_session(SSL* ssl, SSL_SESSION* session) {
+    auto* c = static_cast<connection*>(SSL_get_ex_data(ssl, connection_index()));
+    if (c == nullptr || c->sessions == nullptr || SSL_SESSION_is_resumable(session) == 0) return 0;
+    c->sessions->put(c->session_key, session);
+    return 1;
+}
 
 using response = detail::http_response;
 
@@ -115,6 +237,16 @@ bool bypasses_proxy(const std::string& host, const std::string& no_proxy) {
             return true;
     }
     return false;
+}
+
+// The kernel's round-trip estimate for a connected socket (from the handshake's SYN/SYN-ACK), so
+// it does not include the time this thread was busy elsewhere; "unknown" counts as slow.
+std::chrono::microseconds round_trip(tcp::socket& socket) {
+    tcp_info info{};
+    socklen_t size = sizeof info;
+    if (::getsockopt(socket.native_handle(), IPPROTO_TCP, TCP_INFO, &info, &size) != 0)
+        return std::chrono::microseconds::max();
+    return std::chrono::microseconds(info.tcpi_rtt);
 }
 
 bool is_redirect(unsigned status) {
@@ -216,6 +348,7 @@ class api_fetcher::impl {
     std::optional<http_url> http_proxy_;
     std::mutex uniform_mu_;
     retry_policy policy_;
+    tls_sessions sessions_;
 
     std::atomic<bool> stopping_{false};
     mutable std::mutex stop_mu_;
@@ -245,6 +378,7 @@ class api_fetcher::impl::shard {
     std::uint64_t retries = 0;
     std::uint64_t connections_opened = 0;
     std::uint64_t requests_sent = 0;
+    std::uint64_t tls_resumed = 0;
 
   private:
     asio::awaitable<void> worker();
@@ -347,6 +481,7 @@ asio::awaitable<fetch_summary> api_fetcher::impl::run(std::vector<http_url> urls
         summary.retries += slot.s->retries;
         summary.connections_opened += slot.s->connections_opened;
         summary.requests_sent += slot.s->requests_sent;
+        summary.tls_resumed += slot.s->tls_resumed;
     }
     shards_.clear();
     for (auto& e : bugs)
@@ -605,8 +740,41 @@ asio::awaitable<std::unique_ptr<connection>> api_fetcher::impl::shard::connect(
                 return ok;
             });
     }
+    const std::string key = owner_.pool_key(url);
+    conn->sessions = &owner_.sessions_;
+    conn->session_key = key;
+    SSL_set_ex_data(native, connection_index(), conn.get());
+    SSL_SESSION* resume = owner_.sessions_.get(key);
+    // Waiting costs the rest of one handshake: a few round trips, which on a fast link (the TCP
+    // connect took a few ms at most) is less than the CPU a full handshake costs both sides.
+    if (resume == nullptr && round_trip(conn->tcp().socket()) <= fast_link_rtt) {
+        auto woken = std::make_shared<asio::steady_timer>(
+            ex_, std::min(deadline, steady::now() + max_session_wait));
+        auto wake = [woken, ex = ex_] { asio::post(ex, [woken] { woken->cancel(); }); };
+        switch (owner_.sessions_.claim(key, wake)) {
+            case tls_sessions::turn::first:
+                conn->first_handshake.emplace(owner_.sessions_, key);
+                break;
+            case tls_sessions::turn::wait:
+                co_await woken->async_wait(nothrow);
+                if (owner_.stopping())
+                    throw boost::system::system_error(asio::error::operation_aborted);
+                resume = owner_.sessions_.get(key);
+                break;
+            case tls_sessions::turn::go:
+                break;
+        }
+    }
+    if (resume != nullptr) {
+        SSL_set_session(native, resume);
+        SSL_SESSION_free(resume);
+    }
     conn->tcp().expires_at(deadline);
     auto [hec] = co_await conn->secure->async_handshake(ssl::stream_base::client, nothrow);
+    if (SSL_session_reused(native) == 1) ++tls_resumed;
+    // A TLS 1.2 session is complete with the handshake; a TLS 1.3 one arrives as a ticket just
+    // after it, so the first connection keeps the origin unsettled until its first response.
+    if (hec || SSL_version(native) <= TLS1_2_VERSION) conn->first_handshake.reset();
     if (hec) {
         if (!conn->verify_error.empty())
             failure = failed(errc::tls_verify, "certificate verify failed: " + conn->verify_error);
@@ -680,6 +848,7 @@ asio::awaitable<attempt_result> api_fetcher::impl::shard::attempt(const http_url
             }
             co_return classify(ec);
         }
+        conn->first_handshake.reset();
         response resp = detail::take_response(parser);
         if (resp.keep_alive) idle_[origin].push_back(std::move(conn));
         attempt_result r;
@@ -703,6 +872,10 @@ result<std::unique_ptr<api_fetcher>> api_fetcher::create(asio::any_io_executor e
                               "no usable PEM certificate (" + ec.message() + ")");
     }
     ctx.set_verify_mode(settings.insecure ? ssl::verify_none : ssl::verify_peer);
+    // Sessions are kept by tls_sessions, keyed by origin; OpenSSL only hands them over.
+    SSL_CTX_set_session_cache_mode(ctx.native_handle(),
+                                   SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(ctx.native_handle(), on_new_session);
     auto parse_proxy = [](const std::string& text,
                           const char* var) -> result<std::optional<http_url>> {
         if (text.empty()) return std::optional<http_url>();

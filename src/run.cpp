@@ -222,7 +222,8 @@ int run(const run_options& o) {
         log.info("api done", {{"requested", api->urls.size()},
                               {"failed", failed},
                               {"retries", api->retries},
-                              {"connections", api->connections_opened}});
+                              {"connections", api->connections_opened},
+                              {"tls_resumed", api->tls_resumed}});
         if (api->retry_budget_exhausted)
             log.warn("retry budget exhausted: later failures were final");
     }

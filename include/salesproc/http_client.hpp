@@ -71,6 +71,7 @@ struct fetch_summary {
     bool retry_budget_exhausted = false;
     std::uint64_t connections_opened = 0;
     std::uint64_t requests_sent = 0;
+    std::uint64_t tls_resumed = 0;  // handshakes that resumed an earlier session of their origin
     bool deadline_hit = false;
 };
 

@@ -349,6 +349,64 @@ TEST(Fetch, DeadlineCancelsAttemptsInFlightPromptly) {
     EXPECT_TRUE(f.urls[2].ok);
 }
 
+// Connections opened together to one origin wait for the first one's TLS session and resume it
+// (the server sees abbreviated handshakes), with TLS 1.3 tickets and TLS 1.2 sessions alike.
+TEST(Fetch, ParallelConnectionsResumeTheFirstTlsSession) {
+    for (const bool tls12 : {false, true}) {
+        SCOPED_TRACE(tls12 ? "TLS 1.2" : "TLS 1.3");
+        auto o = tls_options();
+        o.tls12_only = tls12;
+        mock_server srv(o);
+        std::vector<std::string> urls;
+        for (int i = 1; i <= 16; ++i)
+            urls.push_back(srv.url("/posts/" + std::to_string(i) + "?delay_ms=20"));
+        auto s = fast_settings();
+        s.concurrency = 8;
+        const auto f = fetch(urls, s);
+        for (const auto& u : f.urls)
+            EXPECT_TRUE(u.ok) << u.url << ": " << u.error;
+        EXPECT_EQ(f.connections_opened, 8U);
+        EXPECT_EQ(f.tls_resumed, 7U);
+        EXPECT_EQ(srv.resumed_handshakes(), 7U);
+    }
+}
+
+// A server that cannot resume costs one short wait, not a queue of handshakes.
+TEST(Fetch, ServerWithoutResumptionStillGetsParallelHandshakes) {
+    auto o = tls_options();
+    o.no_resumption = true;
+    mock_server srv(o);
+    std::vector<std::string> urls;
+    for (int i = 1; i <= 16; ++i)
+        urls.push_back(srv.url("/posts/" + std::to_string(i) + "?delay_ms=20"));
+    auto s = fast_settings();
+    s.concurrency = 8;
+    const auto f = fetch(urls, s);
+    for (const auto& u : f.urls)
+        EXPECT_TRUE(u.ok) << u.url << ": " << u.error;
+    EXPECT_EQ(f.tls_resumed, 0U);
+    EXPECT_EQ(srv.resumed_handshakes(), 0U);
+    EXPECT_EQ(srv.max_in_flight(), 8U);
+}
+
+// A session belongs to the origin it was verified for: another name for the same server (here
+// its IP address) gets a full handshake and its own certificate check.
+TEST(Fetch, TlsSessionsAreNotSharedBetweenOrigins) {
+    mock_server srv(tls_options());
+    const auto port = std::to_string(srv.port());
+    auto s = fast_settings();
+    s.concurrency = 1;
+    const auto f =
+        fetch({"https://localhost:" + port + "/posts/1", "https://127.0.0.1:" + port + "/posts/2",
+               "https://localhost:" + port + "/posts/3"},
+              s);
+    for (const auto& u : f.urls)
+        EXPECT_TRUE(u.ok) << u.url << ": " << u.error;
+    EXPECT_EQ(f.connections_opened, 2U);
+    EXPECT_EQ(f.tls_resumed, 0U);
+    EXPECT_EQ(srv.resumed_handshakes(), 0U);
+}
+
 // Whoever awaits run() may be cancelled (awaitable operators do that when the other side
 // fails): every I/O thread's requests must stop promptly, and run() complete only after them.
 TEST(Fetch, CancellingTheCallerStopsEveryIoThread) {

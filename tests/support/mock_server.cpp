@@ -213,6 +213,7 @@ asio::awaitable<void> accept_loop(mock_server::state* st, bool tls) {
                     auto [hec] =
                         co_await stream.async_handshake(asio::ssl::stream_base::server, nothrow);
                     if (hec) co_return;
+                    if (SSL_session_reused(stream.native_handle()) == 1) st->owner->note_resumed();
                     co_await session(st, std::move(stream));
                 },
                 asio::detached);  // a test server's connection failures are the client's to report
@@ -248,6 +249,13 @@ mock_server::mock_server(options o) : options_(std::move(o)), state_(std::make_u
     if (options_.tls) {
         state_->tls.use_certificate_chain(asio::buffer(options_.cert.cert_pem));
         state_->tls.use_private_key(asio::buffer(options_.cert.key_pem), asio::ssl::context::pem);
+        SSL_CTX* ctx = state_->tls.native_handle();
+        if (options_.tls12_only) SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+        if (options_.no_resumption) {
+            SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+            SSL_CTX_set_num_tickets(ctx, 0);
+            SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+        }
     }
     const tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), options_.port);
     state_->acceptor.open(ep.protocol());

@@ -36,6 +36,8 @@ class mock_server {
         cert_pair cert;                  // required when tls
         std::string host = "localhost";  // the host name used in url()
         unsigned short port = 0;         // 0: ephemeral
+        bool tls12_only = false;         // negotiate at most TLS 1.2
+        bool no_resumption = false;      // neither session tickets nor a session cache
     };
 
     explicit mock_server(options o);
@@ -48,6 +50,8 @@ class mock_server {
 
     [[nodiscard]] unsigned max_in_flight() const noexcept { return max_in_flight_; }
     [[nodiscard]] unsigned connections() const noexcept { return connections_; }
+    // TLS handshakes that resumed an earlier session, as the server saw them.
+    [[nodiscard]] unsigned resumed_handshakes() const noexcept { return resumed_; }
     [[nodiscard]] unsigned requests() const noexcept { return requests_; }
     // The value of `header` in the last request for `path` ("" if none).
     [[nodiscard]] std::string last_header(const std::string& path, const std::string& header) const;
@@ -57,12 +61,14 @@ class mock_server {
     void note_request_start();
     void note_request_end();
     void note_connection();
+    void note_resumed() { ++resumed_; }
     void record_headers(const std::string& path, std::map<std::string, std::string> headers);
 
   private:
     options options_;
     unsigned short port_ = 0;
-    std::atomic<unsigned> in_flight_{0}, max_in_flight_{0}, connections_{0}, requests_{0};
+    std::atomic<unsigned> in_flight_{0}, max_in_flight_{0}, connections_{0}, requests_{0},
+        resumed_{0};
     mutable std::mutex headers_mutex_;
     std::map<std::string, std::map<std::string, std::string>> last_headers_;
     std::unique_ptr<state> state_;
