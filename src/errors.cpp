@@ -50,6 +50,8 @@ class category_impl final : public boost::system::error_category {
                 return "connection lost";
             case errc::proxy_error:
                 return "proxy error";
+            case errc::bad_encoding:
+                return "bad content encoding";
         }
         return "unknown salesproc error";
     }

@@ -1,6 +1,7 @@
 #include "salesproc/http_client.hpp"
 
 #include "salesproc/api_records.hpp"
+#include "salesproc/content_coding.hpp"
 #include "salesproc/detail/http_response.hpp"
 #include "salesproc/units.hpp"
 
@@ -555,9 +556,15 @@ asio::awaitable<void> api_fetcher::impl::shard::fetch_one(std::size_t index) {
             // a redirect points at.
             attempt_result r = co_await attempt(current, current.origin() == original.origin());
             if (r.ok) {
-                const response& resp = *r.ok;
+                response& resp = *r.ok;
                 if (resp.status >= 200 && resp.status < 300) {
-                    auto parsed = parse_api_records(resp.body, owner_.rules_, original.redacted);
+                    auto body = decode_content(std::move(resp.body), resp.content_encoding,
+                                               settings().max_body, original.redacted);
+                    if (!body) {
+                        out.error = body.error().reason;
+                        co_return;
+                    }
+                    auto parsed = parse_api_records(*body, owner_.rules_, original.redacted);
                     if (!parsed) {
                         out.error = parsed.error().reason;
                         co_return;
@@ -811,6 +818,7 @@ asio::awaitable<attempt_result> api_fetcher::impl::shard::attempt(const http_url
     req.set(http::field::host, default_port ? host : host + ":" + url.port);
     req.set(http::field::user_agent, settings().user_agent);
     req.set(http::field::accept, "application/json");
+    req.set(http::field::accept_encoding, accepted_encodings);
     if (send_credentials) {
         if (!url.userinfo.empty())
             req.set(http::field::authorization, "Basic " + base64(url.userinfo));

@@ -31,6 +31,7 @@ enum class errc {
     connect_failed,    // DNS, refused, unreachable
     connection_lost,   // reset or truncated response
     proxy_error,       // CONNECT tunnel refused
+    bad_encoding,      // unsupported or corrupt Content-Encoding
 };
 
 const boost::system::error_category& category() noexcept;

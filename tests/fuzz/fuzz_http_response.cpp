@@ -1,10 +1,12 @@
 // The HTTP response path: arbitrary bytes as a server's reply, delivered in pieces of an
 // arbitrary size to a Beast parser with the client's own limits (detail/http_response.hpp), then
-// through what the client does with a parsed response: JSON records for a 2xx, Location for a
-// redirect, Retry-After otherwise. Oracles: no crash, no unbounded buffering (a message only
-// completes within its limits), and the split points never change the parsed response.
+// through what the client does with a parsed response: gzip decoding and JSON records for a 2xx,
+// Location for a redirect, Retry-After otherwise. Oracles: no crash, no unbounded buffering (a
+// message, and a decoded body, only completes within its limits), and the split points never
+// change the parsed response.
 #include "fuzz_support.hpp"
 #include "salesproc/api_records.hpp"
+#include "salesproc/content_coding.hpp"
 #include "salesproc/detail/http_response.hpp"
 #include "salesproc/retry_policy.hpp"
 #include "salesproc/url.hpp"
@@ -74,11 +76,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!whole) return 0;
     FUZZ_CHECK(whole->status == pieces->status && whole->body == pieces->body &&
                whole->location == pieces->location && whole->retry_after == pieces->retry_after &&
+               whole->content_encoding == pieces->content_encoding &&
                whole->keep_alive == pieces->keep_alive);
 
     const rules r;
     if (whole->status >= 200 && whole->status < 300) {
-        (void)parse_api_records(whole->body, r, "https://fuzz.invalid/");
+        // The decoded body is capped like the raw one (a gzip bomb stops at --max-body).
+        auto body = decode_content(whole->body, whole->content_encoding, max_body, "u");
+        if (body) {
+            FUZZ_CHECK(body->size() <= max_body);
+            (void)parse_api_records(*body, r, "https://fuzz.invalid/");
+        }
     } else if (!whole->location.empty()) {
         const auto base = parse_http_url("https://user:secret@fuzz.invalid:8443/a/b?c=d");
         FUZZ_CHECK(base.has_value());

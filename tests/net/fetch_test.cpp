@@ -195,6 +195,37 @@ TEST(Fetch, BodyOverLimitFailsWithoutRetry) {
     EXPECT_TRUE(f.urls[1].ok) << f.urls[1].error;
 }
 
+TEST(Fetch, GzipBodiesAreAskedForAndDecoded) {
+    mock_server srv(tls_options());
+    const auto f = fetch({srv.url("/posts?gzip=1"), srv.url("/sales?gzip=1")});
+    ASSERT_TRUE(f.urls[0].ok) << f.urls[0].error;
+    EXPECT_EQ(f.urls[0].records, 100U);
+    EXPECT_EQ(srv.last_header("/posts", "Accept-Encoding"), "gzip");
+    ASSERT_TRUE(f.urls[1].ok) << f.urls[1].error;
+    EXPECT_EQ(f.urls[1].sales.total(), 2500 + 4530 + 1001);
+}
+
+// --max-body caps the decoded size too: ~8 KB on the wire that would inflate to 8 MB fails that
+// URL, without a retry, while the compressed size alone was well under the limit.
+TEST(Fetch, GzipBombFailsWithoutRetry) {
+    mock_server srv(tls_options());
+    auto s = fast_settings();
+    s.max_body = 1 << 20;
+    const auto f = fetch({srv.url("/posts?huge=8000000&gzip=1")}, s);
+    EXPECT_FALSE(f.urls[0].ok);
+    EXPECT_EQ(f.urls[0].attempts, 1U);
+    EXPECT_EQ(f.urls[0].error, "decoded gzip body exceeds --max-body 1048576 bytes");
+}
+
+TEST(Fetch, UnsupportedOrCorruptEncodingIsPermanent) {
+    mock_server srv(tls_options());
+    const auto f = fetch({srv.url("/posts/1?encoding=br"), srv.url("/posts/2?encoding=gzip")});
+    EXPECT_EQ(f.urls[0].attempts, 1U);
+    EXPECT_EQ(f.urls[0].error, "unsupported Content-Encoding 'br' (only gzip was asked for)");
+    EXPECT_EQ(f.urls[1].attempts, 1U);
+    EXPECT_NE(f.urls[1].error.find("invalid gzip body"), std::string::npos) << f.urls[1].error;
+}
+
 // The header cap: a server that sends an endless header is cut off at 64 KiB, not buffered.
 TEST(Fetch, HeadersOverTheCapFailWithoutRetry) {
     mock_server srv(tls_options());

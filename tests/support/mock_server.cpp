@@ -1,5 +1,7 @@
 #include "support/mock_server.hpp"
 
+#include "support/test_support.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -135,6 +137,14 @@ asio::awaitable<void> session(mock_server::state* st, Stream stream) {
                 r.body += "0,";
             r.body += "0]";
         }
+        // gzip=1: compress the body, as a server does when the request accepts gzip.
+        // encoding=NAME: claim that Content-Encoding without changing the body.
+        if (q.count("gzip") &&
+            std::string(req[http::field::accept_encoding]).find("gzip") != std::string::npos) {
+            r.body = gzip_compress(r.body);
+            r.headers.emplace_back("Content-Encoding", "gzip");
+        }
+        if (q.count("encoding")) r.headers.emplace_back("Content-Encoding", q["encoding"]);
         if (q.count("delay_ms")) {
             asio::steady_timer t(co_await asio::this_coro::executor,
                                  std::chrono::milliseconds(std::stoul(q["delay_ms"])));

@@ -1,5 +1,7 @@
 #include "support/test_support.hpp"
 
+#include <zlib.h>
+
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -129,6 +131,22 @@ std::string generate_sales_csv(std::size_t rows, unsigned seed) {
                prices[pick(std::size(prices))] + "," + quantities[pick(std::size(quantities))] +
                (pick(3) == 0 ? ",\"a, \"\"note\"\"\"" : ",plain") + (pick(4) == 0 ? "\r\n" : "\n");
     }
+    return out;
+}
+
+std::string gzip_compress(std::string_view data) {
+    z_stream z{};
+    if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        throw std::runtime_error("deflateInit2 failed");
+    std::string out(deflateBound(&z, static_cast<uLong>(data.size())), '\0');
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+    z.avail_in = static_cast<uInt>(data.size());
+    z.next_out = reinterpret_cast<Bytef*>(out.data());
+    z.avail_out = static_cast<uInt>(out.size());
+    const int rc = deflate(&z, Z_FINISH);
+    out.resize(z.total_out);
+    deflateEnd(&z);
+    if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
     return out;
 }
 

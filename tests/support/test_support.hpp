@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace salesproc::test {
@@ -51,5 +52,8 @@ void expect_one_error_line(const process_result& r, const std::string& needle);
 // A deterministic sales CSV of `rows` rows with quoted names, doubled quotes, CRLF, blank lines
 // and every reject reason, for determinism and seam tests.
 std::string generate_sales_csv(std::size_t rows, unsigned seed);
+
+// `data` compressed as one gzip member (RFC 1952), as a server would send it.
+std::string gzip_compress(std::string_view data);
 
 }  // namespace salesproc::test

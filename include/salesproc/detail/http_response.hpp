@@ -19,6 +19,7 @@ struct http_response {
     std::string body;
     std::string location;
     std::string retry_after;
+    std::string content_encoding;
     bool keep_alive = false;
 };
 
@@ -42,6 +43,7 @@ inline http_response take_response(http_response_parser& parser) {
     r.reason = std::string(msg.reason());
     r.location = std::string(msg[http::field::location]);
     r.retry_after = std::string(msg[http::field::retry_after]);
+    r.content_encoding = std::string(msg[http::field::content_encoding]);
     r.keep_alive = msg.keep_alive();
     r.body = std::move(msg.body());
     return r;
