@@ -752,8 +752,8 @@ asio::awaitable<std::unique_ptr<connection>> api_fetcher::impl::shard::connect(
     conn->session_key = key;
     SSL_set_ex_data(native, connection_index(), conn.get());
     SSL_SESSION* resume = owner_.sessions_.get(key);
-    // Waiting costs the rest of one handshake: a few round trips, which on a fast link (the TCP
-    // connect took a few ms at most) is less than the CPU a full handshake costs both sides.
+    // Waiting costs the rest of one handshake: a few round trips, which on a fast link (a kernel
+    // RTT estimate of a few ms at most) is less than the CPU a full handshake costs both sides.
     if (resume == nullptr && round_trip(conn->tcp().socket()) <= fast_link_rtt) {
         auto woken = std::make_shared<asio::steady_timer>(
             ex_, std::min(deadline, steady::now() + max_session_wait));
@@ -778,7 +778,6 @@ asio::awaitable<std::unique_ptr<connection>> api_fetcher::impl::shard::connect(
     }
     conn->tcp().expires_at(deadline);
     auto [hec] = co_await conn->secure->async_handshake(ssl::stream_base::client, nothrow);
-    if (SSL_session_reused(native) == 1) ++tls_resumed;
     // A TLS 1.2 session is complete with the handshake; a TLS 1.3 one arrives as a ticket just
     // after it, so the first connection keeps the origin unsettled until its first response.
     if (hec || SSL_version(native) <= TLS1_2_VERSION) conn->first_handshake.reset();
@@ -791,6 +790,7 @@ asio::awaitable<std::unique_ptr<connection>> api_fetcher::impl::shard::connect(
             failure = failed(errc::connection_lost, "TLS handshake failed: " + hec.message());
         co_return nullptr;
     }
+    if (SSL_session_reused(native) == 1) ++tls_resumed;
     co_return conn;
 }
 
