@@ -71,17 +71,32 @@ class tls_sessions {
     tls_sessions(const tls_sessions&) = delete;
     tls_sessions& operator=(const tls_sessions&) = delete;
     ~tls_sessions() {
-        for (auto& [key, o] : origins_)
+        for (auto& [key, o] : origins_) {
             if (o.session != nullptr) SSL_SESSION_free(o.session);
+            for (SSL_SESSION* s : o.tickets)
+                SSL_SESSION_free(s);
+        }
     }
 
-    // A reference to the origin's latest resumable session that the caller frees, or nullptr.
+    // A session to resume, which the caller frees, or nullptr. A TLS 1.2 session serves every
+    // connection; a TLS 1.3 ticket serves one (RFC 8446 C.4, and OpenSSL marks a TLS 1.3 session
+    // not resumable once one connection has used it).
     SSL_SESSION* get(const std::string& key) {
         std::lock_guard lock(mu_);
         auto it = origins_.find(key);
-        if (it == origins_.end() || it->second.session == nullptr) return nullptr;
-        SSL_SESSION_up_ref(it->second.session);
-        return it->second.session;
+        if (it == origins_.end()) return nullptr;
+        origin& o = it->second;
+        if (o.session != nullptr) {
+            SSL_SESSION_up_ref(o.session);
+            return o.session;
+        }
+        while (!o.tickets.empty()) {
+            SSL_SESSION* s = o.tickets.back();
+            o.tickets.pop_back();
+            if (SSL_SESSION_is_resumable(s) == 1) return s;
+            SSL_SESSION_free(s);
+        }
+        return nullptr;
     }
 
     // Takes ownership of `s`, and ends the wait for the origin's first handshake.
@@ -90,8 +105,16 @@ class tls_sessions {
         {
             std::lock_guard lock(mu_);
             auto& o = origins_[key];
-            if (o.session != nullptr) SSL_SESSION_free(o.session);
-            o.session = s;
+            if (SSL_SESSION_get_protocol_version(s) >= TLS1_3_VERSION) {
+                o.tickets.push_back(s);
+                if (o.tickets.size() > max_tickets) {  // keep the newest
+                    SSL_SESSION_free(o.tickets.front());
+                    o.tickets.erase(o.tickets.begin());
+                }
+            } else {
+                if (o.session != nullptr) SSL_SESSION_free(o.session);
+                o.session = s;
+            }
             o.settled = true;
             wake.swap(o.waiters);
         }
@@ -128,8 +151,10 @@ class tls_sessions {
     }
 
   private:
+    static constexpr std::size_t max_tickets = 64;
     struct origin {
-        SSL_SESSION* session = nullptr;
+        SSL_SESSION* session = nullptr;     // TLS 1.2: reusable
+        std::vector<SSL_SESSION*> tickets;  // TLS 1.3: one connection each
         bool claimed = false;
         bool settled = false;
         std::vector<std::function<void()>> waiters;
@@ -768,7 +793,8 @@ asio::awaitable<std::unique_ptr<connection>> api_fetcher::impl::shard::connect(
                     throw boost::system::system_error(asio::error::operation_aborted);
                 resume = owner_.sessions_.get(key);
                 break;
-            case tls_sessions::turn::go:
+            case tls_sessions::turn::go:  // settled since get(): maybe with a session now
+                resume = owner_.sessions_.get(key);
                 break;
         }
     }
