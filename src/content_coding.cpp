@@ -1,5 +1,9 @@
 #include "salesproc/content_coding.hpp"
 
+#include "salesproc/csv.hpp"
+
+#include <boost/algorithm/string/predicate.hpp>
+
 #include <zlib.h>
 
 #include <algorithm>
@@ -9,17 +13,6 @@
 namespace salesproc {
 
 namespace {
-
-std::string lower_trimmed(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
 
 struct inflate_end {
     void operator()(z_stream* z) const {
@@ -40,6 +33,11 @@ result<std::string> gunzip(std::string_view data, std::uint64_t max_size,
         return make_error(errc::bad_encoding, context,
                           "invalid gzip body (" + std::string(why) + ")");
     };
+    auto too_large = [&] {
+        return make_error(
+            errc::body_too_large, context,
+            "decoded gzip body exceeds --max-body " + std::to_string(max_size) + " bytes");
+    };
     std::string out;
     std::size_t produced = 0;
     // zlib counts in uInt; feed it at most 1 GiB at a time.
@@ -54,14 +52,11 @@ result<std::string> gunzip(std::string_view data, std::uint64_t max_size,
             next += n;
             left -= n;
         }
-        // Grow the output in steps up to one past the limit, so an over-long result is detected
-        // after at most 64 KiB more than the limit.
+        // Grow the output (doubling, from 64 KiB) up to one byte past the limit, so an over-long
+        // result is detected without ever holding more than that.
         if (produced == out.size()) {
             const std::uint64_t cap = max_size + 1;
-            if (out.size() >= cap)
-                return make_error(
-                    errc::body_too_large, context,
-                    "decoded gzip body exceeds --max-body " + std::to_string(max_size) + " bytes");
+            if (out.size() >= cap) return too_large();
             const std::uint64_t grow = std::max<std::uint64_t>(out.size(), 64 * 1024);
             out.resize(static_cast<std::size_t>(std::min<std::uint64_t>(out.size() + grow, cap)));
         }
@@ -82,19 +77,17 @@ result<std::string> gunzip(std::string_view data, std::uint64_t max_size,
         if (rc == Z_MEM_ERROR) throw std::bad_alloc();
         if (rc != Z_OK && rc != Z_BUF_ERROR) return corrupt("zlib error " + std::to_string(rc));
     }
-    if (produced > max_size)
-        return make_error(
-            errc::body_too_large, context,
-            "decoded gzip body exceeds --max-body " + std::to_string(max_size) + " bytes");
+    if (produced > max_size) return too_large();
     out.resize(produced);
     return out;
 }
 
 result<std::string> decode_content(std::string body, std::string_view encoding,
                                    std::uint64_t max_size, const std::string& context) {
-    const std::string e = lower_trimmed(encoding);
-    if (e.empty() || e == "identity") return body;
-    if (e == "gzip" || e == "x-gzip") return gunzip(body, max_size, context);
+    const std::string_view e = csv::trim(encoding);
+    using boost::algorithm::iequals;
+    if (e.empty() || iequals(e, "identity")) return body;
+    if (iequals(e, "gzip") || iequals(e, "x-gzip")) return gunzip(body, max_size, context);
     return make_error(
         errc::bad_encoding, context,
         "unsupported Content-Encoding '" + std::string(encoding) + "' (only gzip was asked for)");

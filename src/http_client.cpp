@@ -101,7 +101,6 @@ class tls_sessions {
 
     // Takes ownership of `s`, and ends the wait for the origin's first handshake.
     void put(const std::string& key, SSL_SESSION* s) {
-        std::vector<std::function<void()>> wake;
         {
             std::lock_guard lock(mu_);
             auto& o = origins_[key];
@@ -115,11 +114,8 @@ class tls_sessions {
                 if (o.session != nullptr) SSL_SESSION_free(o.session);
                 o.session = s;
             }
-            o.settled = true;
-            wake.swap(o.waiters);
         }
-        for (auto& w : wake)
-            w();
+        settle(key);
     }
 
     // first: the caller's handshake is the one others wait for; it must settle() the origin.
@@ -410,7 +406,9 @@ class api_fetcher::impl::shard {
     asio::awaitable<void> worker();
     asio::awaitable<void> fetch_one(std::size_t index);
     asio::awaitable<attempt_result> attempt(const http_url& url, bool send_credentials);
+    // `key`: the pool key of `url`, which is also what TLS sessions are kept by.
     asio::awaitable<std::unique_ptr<connection>> connect(const http_url& url,
+                                                         const std::string& key,
                                                          steady::time_point deadline,
                                                          attempt_result& failure);
     attempt_result classify(const boost::system::error_code& ec);
@@ -679,7 +677,8 @@ attempt_result api_fetcher::impl::shard::classify(const boost::system::error_cod
 }
 
 asio::awaitable<std::unique_ptr<connection>> api_fetcher::impl::shard::connect(
-    const http_url& url, steady::time_point deadline, attempt_result& failure) {
+    const http_url& url, const std::string& key, steady::time_point deadline,
+    attempt_result& failure) {
     using namespace asio::experimental::awaitable_operators;
     const http_url* proxy = owner_.proxy_for(url);
     const http_url& dial = proxy ? *proxy : url;
@@ -772,7 +771,6 @@ asio::awaitable<std::unique_ptr<connection>> api_fetcher::impl::shard::connect(
                 return ok;
             });
     }
-    const std::string key = owner_.pool_key(url);
     conn->sessions = &owner_.sessions_;
     conn->session_key = key;
     SSL_set_ex_data(native, connection_index(), conn.get());
@@ -855,7 +853,7 @@ asio::awaitable<attempt_result> api_fetcher::impl::shard::attempt(const http_url
     for (;;) {
         if (!conn) {
             attempt_result failure;
-            conn = co_await connect(url, deadline, failure);
+            conn = co_await connect(url, origin, deadline, failure);
             if (!conn) co_return failure;
             reused = false;
         }

@@ -1,6 +1,7 @@
 // When to retry an HTTP fetch, and after how long: a pure, sans-I/O policy. The fetch coroutine
 // only sleeps for the delay it is given and calls again. Thread-safety: retry_policy is
-// immutable; retry_budget is meant for one strand (the I/O thread).
+// immutable (its random source must be safe to call from every thread that calls next());
+// retry_budget is not synchronised, and the fetcher's I/O threads share it under a mutex.
 #pragma once
 
 #include "salesproc/errors.hpp"
