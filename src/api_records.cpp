@@ -1,6 +1,7 @@
 #include "salesproc/api_records.hpp"
 
 #include "salesproc/csv.hpp"
+#include "salesproc/detail/text.hpp"
 #include "salesproc/validator.hpp"
 
 #include <nlohmann/json.hpp>
@@ -8,17 +9,19 @@
 namespace salesproc {
 namespace {
 
-using json = nlohmann::json;
+// Ordered, so that a rejected record reads back with its keys as the API sent them.
+using json = nlohmann::ordered_json;
 
 // Builds the DOM like nlohmann's own SAX DOM builder, but keeps floating-point numbers as their
-// source text (so a price is exact) and refuses nesting beyond max_json_depth.
+// source text in a binary value (so a price is exact, and stays a number, not a string, when the
+// record is written back) and refuses nesting beyond max_json_depth.
 class exact_sax : public nlohmann::detail::json_sax_dom_parser<json> {
   public:
     explicit exact_sax(json& result) : json_sax_dom_parser(result, false) {}
 
     bool number_float(json::number_float_t, const json::string_t& text) {
-        json::string_t copy = text;
-        return json_sax_dom_parser::string(copy);
+        json::binary_t bytes(std::vector<std::uint8_t>(text.begin(), text.end()));
+        return json_sax_dom_parser::binary(bytes);
     }
     bool start_object(std::size_t n) {
         return ++depth_ <= max_json_depth && json_sax_dom_parser::start_object(n);
@@ -47,12 +50,59 @@ class exact_sax : public nlohmann::detail::json_sax_dom_parser<json> {
     std::string error_;
 };
 
-// A sale field as text: strings as they are (trimmed like CSV fields), integers exactly.
+// Compact JSON of a record as parsed: numbers written from their own text.
+void write_compact(const json& v, std::string& out) {
+    switch (v.type()) {
+        case json::value_t::binary: {
+            const auto& bytes = v.get_binary();
+            out.append(bytes.begin(), bytes.end());
+            return;
+        }
+        case json::value_t::string:
+            detail::append_json_string(out, v.get_ref<const std::string&>());
+            return;
+        case json::value_t::object: {
+            out += '{';
+            bool first = true;
+            for (const auto& [key, item] : v.items()) {
+                if (!first) out += ',';
+                first = false;
+                detail::append_json_string(out, key);
+                out += ':';
+                write_compact(item, out);
+            }
+            out += '}';
+            return;
+        }
+        case json::value_t::array: {
+            out += '[';
+            for (std::size_t i = 0; i < v.size(); ++i) {
+                if (i) out += ',';
+                write_compact(v[i], out);
+            }
+            out += ']';
+            return;
+        }
+        default:
+            out += v.dump();
+    }
+}
+
+// A sale field as text: strings as they are (trimmed like CSV fields), numbers exactly.
 std::optional<std::string> field_text(const json& v) {
     if (v.is_string()) return std::string(csv::trim(v.get_ref<const std::string&>()));
+    if (v.is_binary()) return std::string(v.get_binary().begin(), v.get_binary().end());
     if (v.is_number_unsigned()) return std::to_string(v.get<std::uint64_t>());
     if (v.is_number_integer()) return std::to_string(v.get<std::int64_t>());
     return std::nullopt;
+}
+
+void keep_reject(api_records& out, reject_reason why, const json& record,
+                 const std::string& detail) {
+    if (!out.rejects.wants(why)) return;
+    std::string row;
+    write_compact(record, row);
+    out.rejects.add(why, out.records - 1, row, detail);
 }
 
 bool add_record(const json& v, const rules& r, api_records& out) {
@@ -68,15 +118,28 @@ bool add_record(const json& v, const rules& r, api_records& out) {
     if (!product || !price || !quantity) {
         // The shape of a sale with a field of the wrong JSON type: a malformed sale, not "other".
         out.sales.add_reject(reject_reason::malformed_row);
+        const char* field = !product ? "product" : (!price ? "price" : "quantity");
+        keep_reject(out, reject_reason::malformed_row, v,
+                    std::string(field) + " is " + (!product ? *p : (!price ? *pr : *q)).type_name() +
+                        ", expected a string or a number");
         return true;
     }
-    return validate_fields(*product, *price, *quantity, r, out.sales);
+    reject_reason why{};
+    const std::uint64_t invalid_before = out.sales.invalid();
+    if (!validate_fields(*product, *price, *quantity, r, out.sales, &why)) return false;
+    if (out.sales.invalid() != invalid_before) {
+        std::string detail;
+        describe_reject(why, *product, *price, *quantity, r, detail);
+        keep_reject(out, why, v, detail);
+    }
+    return true;
 }
 
 }  // namespace
 
 result<api_records> parse_api_records(std::string_view body, const rules& r,
-                                      const std::string& context) {
+                                      const std::string& context,
+                                      const reject_options& rejects) {
     json root;
     exact_sax sax(root);
     const bool ok = json::sax_parse(body, &sax, json::input_format_t::json, true);
@@ -90,6 +153,7 @@ result<api_records> parse_api_records(std::string_view body, const rules& r,
             "invalid JSON " + (sax.error().empty() ? std::string("body") : sax.error()));
     }
     api_records out;
+    out.rejects.reset(rejects);
     bool fits = true;
     if (root.is_array()) {
         for (const auto& item : root)
@@ -101,6 +165,7 @@ result<api_records> parse_api_records(std::string_view body, const rules& r,
         return make_error(errc::money_overflow, context,
                           "the total of product '" + out.sales.overflowed_product() +
                               "' exceeds the exact 128-bit fixed-point range");
+    out.rejects.set_lines(out.records);
     return out;
 }
 

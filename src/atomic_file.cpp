@@ -83,6 +83,7 @@ atomic_output::atomic_output(atomic_output&& other) noexcept
       fd_(std::exchange(other.fd_, -1)),
       temp_path_(std::exchange(other.temp_path_, {})),
       file_mode_(other.file_mode_),
+      finished_(other.finished_),
       committed_(other.committed_) {}
 
 atomic_output::~atomic_output() {
@@ -96,34 +97,46 @@ void atomic_output::discard() noexcept {
     temp_path_.clear();
 }
 
-result<void> atomic_output::commit(std::string_view content) {
-    if (fd_ < 0) return make_error(errc::io_error, path_, "report output already closed");
+result<void> atomic_output::write(std::string_view data) {
+    if (fd_ < 0 || finished_) return make_error(errc::io_error, path_, "output already closed");
+    auto r = write_all(fd_, data, mode_ == mode::stdout_stream ? std::string("<stdout>") : path_);
+    if (!r) discard();
+    return r;
+}
+
+result<void> atomic_output::finish() {
+    if (fd_ < 0 || finished_) return make_error(errc::io_error, path_, "output already closed");
+    finished_ = true;
     if (mode_ == mode::stdout_stream) {
-        auto r = write_all(fd_, content, "<stdout>");
         fd_ = -1;
-        if (r) committed_ = true;
-        return r;
-    }
-    if (mode_ == mode::in_place) {
-        auto r = write_all(fd_, content, path_);
-        const int rc = ::close(std::exchange(fd_, -1));
-        if (!r) return r;
-        if (rc != 0) return errno_error(path_, errno);
-        committed_ = true;
         return {};
     }
     auto fail = [&](int e) {
         discard();
         return errno_error(path_, e);
     };
-    if (auto r = write_all(fd_, content, path_); !r) {
-        discard();
-        return r;
+    if (mode_ == mode::in_place) {
+        if (::close(std::exchange(fd_, -1)) != 0) return fail(errno);
+        return {};
     }
     if (::fsync(fd_) != 0) return fail(errno);
     if (::fchmod(fd_, static_cast<mode_t>(file_mode_)) != 0) return fail(errno);
     if (::close(std::exchange(fd_, -1)) != 0) return fail(errno);
-    if (::rename(temp_path_.c_str(), path_.c_str()) != 0) return fail(errno);
+    return {};
+}
+
+result<void> atomic_output::publish() {
+    if (!finished_ || committed_)
+        return make_error(errc::io_error, path_, "output not finished, or already published");
+    if (mode_ != mode::rename) {
+        committed_ = true;
+        return {};
+    }
+    if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+        const int e = errno;
+        discard();
+        return errno_error(path_, e);
+    }
     committed_ = true;
     temp_path_.clear();
     // Make the rename itself durable.
@@ -133,6 +146,12 @@ result<void> atomic_output::commit(std::string_view content) {
         ::close(dir);
     }
     return {};
+}
+
+result<void> atomic_output::commit(std::string_view content) {
+    if (auto r = write(content); !r) return r;
+    if (auto r = finish(); !r) return r;
+    return publish();
 }
 
 bool is_broken_pipe(const error& e) noexcept {

@@ -1,6 +1,8 @@
 #include "salesproc/chunker.hpp"
 
 #include "salesproc/csv.hpp"
+#include "salesproc/detail/text.hpp"
+#include "salesproc/rejects.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -11,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <utility>
 
 namespace salesproc {
 namespace {
@@ -126,6 +129,7 @@ result<std::string> chunker::read_header() {
     // carry_[line, ...) is the current line; lines before it were blank. Erasing them one at a
     // time would be quadratic in a file that starts with a million empty lines.
     std::size_t line = 0;
+    std::uint64_t blank_lines = 0;
     for (;;) {
         const std::size_t pos =
             csv::find_first_record_end(std::string_view(carry_).substr(line + scanned), in_quotes);
@@ -138,8 +142,13 @@ result<std::string> chunker::read_header() {
             in_quotes = false;
             if (csv::trim(text).empty()) {  // leading blank line
                 line = next;
+                ++blank_lines;
                 continue;
             }
+            // The header's own lines (a quoted name may span several) and the blank ones before
+            // it come before the first chunk's line 0.
+            lines_pending_ = blank_lines + 1 + static_cast<std::uint64_t>(std::count(
+                                                   text.begin(), text.end(), '\n'));
             std::string header(text);
             carry_.erase(0, next);
             carry_is_partial_ = false;
@@ -173,22 +182,47 @@ result<std::string> chunker::read_header() {
     }
 }
 
-result<void> chunker::skip_record(chunk_buffer& buf, bool in_quotes) {
+result<void> chunker::skip_record(chunk_buffer& buf, std::string_view row, bool in_quotes) {
     ++oversized_rows_;
+    skipped_row skipped;
+    skipped.line = lines_pending_;
+    skipped.size = row.size();
+    // One byte more than shown, so that the cut can back off to a UTF-8 boundary.
+    constexpr std::size_t head_bytes = oversized_row_bytes + 1;
+    skipped.head.assign(row.substr(0, head_bytes));
+    // Its quoted line breaks, and its terminator once found, move the line count on.
+    std::uint64_t newlines = static_cast<std::uint64_t>(std::count(row.begin(), row.end(), '\n'));
     buf.end_ = 0;
     buf.reserve(options_.chunk_size);
     while (!eof_) {
         auto got = fill(buf, 0, options_.chunk_size);
         if (!got) return got.error();
-        const std::string_view block(buf.data_.get(), *got);
+        std::string_view block(buf.data_.get(), *got);
         const std::size_t pos = csv::find_first_record_end(block, in_quotes);
+        const std::string_view part = block.substr(0, pos);  // the row's bytes in this block
+        newlines += static_cast<std::uint64_t>(std::count(part.begin(), part.end(), '\n'));
+        skipped.size += pos == std::string_view::npos ? part.size() : part.size() - 1;
+        if (skipped.head.size() < head_bytes)
+            skipped.head.append(part.substr(0, head_bytes - skipped.head.size()));
         if (pos != std::string_view::npos) {
             carry_.assign(block.substr(pos));
             carry_is_partial_ = false;
-            return {};
+            break;
         }
     }
+    if (skipped.head.size() > skipped.size) skipped.head.resize(skipped.size);  // not its '\n'
+    if (!skipped.head.empty() && skipped.head.back() == '\r' && skipped.head.size() == skipped.size)
+        skipped.head.pop_back();
+    skipped.head.resize(detail::utf8_prefix(skipped.head, oversized_row_bytes).size());
+    lines_pending_ += newlines;
+    skipped_pending_.push_back(std::move(skipped));
     return {};
+}
+
+void chunker::hand_over(chunk_buffer& buf) {
+    buf.lines_before_ = std::exchange(lines_pending_, 0);
+    buf.skipped_.swap(skipped_pending_);
+    skipped_pending_.clear();
 }
 
 result<bool> chunker::next(chunk_buffer& buf) {
@@ -218,7 +252,8 @@ result<bool> chunker::next(chunk_buffer& buf) {
             if (eof_) {
                 buf.begin_ = start;
                 buf.end_ = write;
-                return write > start;
+                hand_over(buf);
+                return write > start || !buf.skipped_.empty();
             }
             if (buf.capacity_ - write < chunk) {
                 buf.end_ = write;
@@ -237,12 +272,19 @@ result<bool> chunker::next(chunk_buffer& buf) {
                 carry_.assign(region.substr(cut));
                 buf.begin_ = start;
                 buf.end_ = start + cut;
+                hand_over(buf);
                 return true;
             }
             quotes = quotes_total;
             if (region.size() > options_.max_row_size) {
-                if (auto r = skip_record(buf, (quotes_total & 1U) != 0); !r) return r.error();
+                if (auto r = skip_record(buf, region, (quotes_total & 1U) != 0); !r)
+                    return r.error();
                 skipped = true;  // restart with whatever followed the skipped row
+                if (skipped_pending_.size() >= max_skipped_per_chunk) {
+                    buf.begin_ = buf.end_ = 0;
+                    hand_over(buf);
+                    return true;
+                }
             }
         }
     }

@@ -53,6 +53,7 @@ bool tokenizer::next(record& rec, std::span<std::string_view> fields) noexcept {
     std::size_t n = 0;
     bool quoted = false;
     std::uint64_t quoted_fields = 0;
+    std::size_t quoted_newlines = 0;
     // One pass for every record: separators inside quotes are skipped by the quote state, so a
     // quoted record costs the same scan as a plain one.
     auto visit = [&](const char* q) {
@@ -64,6 +65,8 @@ bool tokenizer::next(record& rec, std::span<std::string_view> fields) noexcept {
             if (c == '\n') return true;
             store(fields, n++, field_start, q);
             field_start = q + 1;
+        } else {
+            quoted_newlines += c == '\n';  // line numbers count these, as editors do
         }
         return false;
     };
@@ -98,6 +101,7 @@ done:
     rec.field_count = n;
     rec.unterminated_quote = quoted;
     rec.quoted_fields = quoted_fields;
+    rec.quoted_newlines = quoted_newlines;
     rec.text = std::string_view(start, static_cast<std::size_t>(p - start));
     rec.blank = n == 1 && quoted_fields == 0 && is_blank(rec.text);
     pos_ = p == end_ ? p : p + 1;

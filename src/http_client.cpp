@@ -587,7 +587,8 @@ asio::awaitable<void> api_fetcher::impl::shard::fetch_one(std::size_t index) {
                         out.error = body.error().reason;
                         co_return;
                     }
-                    auto parsed = parse_api_records(*body, owner_.rules_, original.redacted);
+                    auto parsed = parse_api_records(*body, owner_.rules_, original.redacted,
+                                                    settings().rejects);
                     if (!parsed) {
                         out.error = parsed.error().reason;
                         co_return;
@@ -596,6 +597,7 @@ asio::awaitable<void> api_fetcher::impl::shard::fetch_one(std::size_t index) {
                     out.error.clear();
                     out.records = parsed->records;
                     out.sales = std::move(parsed->sales);
+                    out.rejects = std::move(parsed->rejects);
                     co_return;
                 }
                 if (is_redirect(resp.status)) {

@@ -1,5 +1,7 @@
 // salesproc entry point: parse the command line, run, map the outcome to an exit code.
 #include "salesproc/csv.hpp"
+#include "salesproc/output_paths.hpp"
+#include "salesproc/quality.hpp"
 #include "salesproc/run.hpp"
 #include "salesproc/units.hpp"
 
@@ -8,6 +10,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <exception>
+#include <charconv>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -20,6 +23,8 @@ constexpr const char* exit_codes_help = R"(Exit codes:
        no report is written and a previous report at --out is left byte-for-byte untouched
   2    usage error: unknown flag or bad value
   3    report written but some API sources failed
+  4    report (and --rejects file) written, but a --max-invalid or --max-invalid-ratio
+       gate was exceeded; takes precedence over 3
   130  interrupted by SIGINT; 143 by SIGTERM (no report written)
 
 Errors are one stderr line: salesproc: error: <context>: <reason>)";
@@ -54,6 +59,15 @@ std::vector<std::string> read_url_lines(const std::string& path) {
         if (!t.empty() && t.front() != '#') out.emplace_back(t);
     }
     return out;
+}
+
+// A count: digits only, so "-1" and "1e3" are refused rather than wrapped or truncated.
+std::optional<std::uint64_t> parse_count(const std::string& s) {
+    std::uint64_t v = 0;
+    if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+    return v;
 }
 
 CLI::Validator decimal_validator() {
@@ -94,6 +108,14 @@ int main(int argc, char** argv) {
     app.add_option("--csv", o.csv_path, "Sales CSV to process; '-' reads stdin")->required();
     app.add_option("--out", o.out_path, "Report path, replaced atomically; '-' writes to stdout")
         ->required();
+    std::string rejects_path, max_invalid, max_invalid_ratio;
+    app.add_option("--rejects", rejects_path,
+                   "Every rejected row and record: CSV, or JSON Lines when the path ends\n"
+                   "in .jsonl or .ndjson; replaced atomically; '-' writes to stdout");
+    app.add_option("--samples", o.samples,
+                   "First N rejects per reason in the report's rejected_samples;\n0 leaves it out")
+        ->check(CLI::Range(std::size_t{0}, std::size_t{10000}))
+        ->capture_default_str();
     app.add_option("--config", o.config_path, "YAML rules (format of data/config.yaml)")
         ->check(CLI::ExistingFile);
     auto* rules = "Rules (override --config)";
@@ -113,13 +135,22 @@ int main(int argc, char** argv) {
            "Worker threads; the API fetch uses up to 4 of them\n(default: hardware concurrency)")
         ->check(CLI::Range(1U, 1024U))
         ->capture_default_str();
-    app.add_option("--chunk-size", chunk_size, "Bytes per chunk: 65536, 64KiB, 4MiB")
-        ->check(size_validator())
-        ->capture_default_str();
+    auto* chunk_option =
+        app.add_option("--chunk-size", chunk_size,
+                       "Bytes per chunk: 65536, 64KiB, 4MiB\n(default: 4MiB; 1MiB with --rejects)")
+            ->check(size_validator());
     app.add_option("--max-row-size", max_row_size,
                    "Longest row kept; longer rows count as malformed_row")
         ->check(size_validator())
         ->capture_default_str();
+    auto* gates = "Data-quality gates (exit 4 when exceeded; report still written)";
+    app.add_option("--max-invalid", max_invalid, "Most rejected rows and records tolerated")
+        ->check(parsed_by(parse_count, "non-negative integer", "0, 100", "N"))
+        ->group(gates);
+    app.add_option("--max-invalid-ratio", max_invalid_ratio,
+                   "Most tolerated as a fraction of all rows and records, 0..1")
+        ->check(parsed_by(salesproc::parse_ratio, "ratio from 0 to 1", "0.05, 0, 1", "R"))
+        ->group(gates);
     auto* q = app.add_flag("-q,--quiet", quiet, "Only warnings and errors on stderr");
     auto* v = app.add_flag("-v,--verbose", verbose, "Also debug detail on stderr");
     q->excludes(v);
@@ -188,6 +219,18 @@ int main(int argc, char** argv) {
         salesproc::print_error(message);
         return salesproc::exit_usage;
     };
+    // An output that names an input (or another output) would destroy it: refuse before any
+    // file is opened.
+    {
+        std::vector<salesproc::named_path> inputs{{"--csv", o.csv_path}};
+        if (o.config_path) inputs.push_back({"--config", *o.config_path});
+        if (!urls_file.empty()) inputs.push_back({"--urls-file", urls_file});
+        if (!o.fetch.cacert.empty()) inputs.push_back({"--cacert", o.fetch.cacert});
+        std::vector<salesproc::named_path> outputs{{"--out", o.out_path}};
+        if (!rejects_path.empty()) outputs.push_back({"--rejects", rejects_path});
+        if (auto ok = salesproc::check_output_clashes(inputs, outputs); !ok)
+            return usage(ok.error().message());
+    }
     if (!urls_file.empty())
         for (auto& u : read_url_lines(urls_file))
             api_urls.push_back(std::move(u));
@@ -225,8 +268,14 @@ int main(int argc, char** argv) {
     // handshake storm at start and each burst of responses. Beyond 4 it only costs.
     o.fetch.io_threads = std::min(o.threads, 4U);
 
+    if (!rejects_path.empty()) o.rejects_path = rejects_path;
+    if (!max_invalid.empty()) o.gates.max_invalid = parse_count(max_invalid);
+    if (!max_invalid_ratio.empty()) o.gates.max_invalid_ratio = salesproc::parse_ratio(max_invalid_ratio);
     if (!min_price.empty()) o.min_price = salesproc::parse_fixed(min_price);
     o.chunk_size = *salesproc::parse_size(chunk_size);
+    // A chunk's formatted rejects wait in memory until the chunks before it are written, and
+    // can take more room than the chunk itself: smaller chunks keep peak memory flat.
+    if (chunk_option->count() == 0 && o.rejects_path) o.chunk_size = std::size_t{1} << 20;
     o.max_row_size = *salesproc::parse_size(max_row_size);
     o.level = quiet ? salesproc::verbosity::quiet
                     : (verbose ? salesproc::verbosity::verbose : salesproc::verbosity::normal);

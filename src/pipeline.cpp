@@ -27,6 +27,7 @@ namespace {
 struct slot {
     chunk_buffer buffer;
     sales_aggregate totals;
+    reject_batch rejects;
     std::uint64_t sequence = 0;
     bool overflow = false;
     std::exception_ptr failure;
@@ -42,7 +43,8 @@ error overflow_error(const std::string& path, const std::string& product) {
 }  // namespace
 
 asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_io_executor workers,
-                                                 const std::atomic<bool>& stop, csv_events events) {
+                                                 const std::atomic<bool>& stop, csv_events events,
+                                                 reject_log* rejects) {
     auto source = byte_source::open(job.path);
     if (!source) co_return source.error();
     chunker cutter(*source, chunker_options{job.chunk_size, job.max_row_size});
@@ -64,6 +66,7 @@ asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_i
     std::map<std::uint64_t, std::size_t> finished;  // out-of-order results wait here
     std::uint64_t next_sequence = 0;
     std::uint64_t next_to_reduce = 0;
+    std::uint64_t next_line = 1;  // the first line of the next chunk to reduce
 
     csv_outcome out;
     std::optional<error> failure;
@@ -81,6 +84,11 @@ asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_i
                     failure = overflow_error(job.path, s.totals.overflowed_product());
                 else if (!out.totals.merge(s.totals))
                     failure = overflow_error(job.path, out.totals.overflowed_product());
+                if (rejects != nullptr && !failure) {
+                    if (auto taken = rejects->take(s.rejects, job.path, next_line); !taken)
+                        failure = taken.error();
+                }
+                next_line += s.rejects.lines();
             }
             free_slots.push_back(it->second);
         }
@@ -115,11 +123,17 @@ asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_i
         asio::post(workers, [&s, &done, &layout, &job, &stop, index] {
             try {
                 s.totals.clear();
+                s.rejects.reset(job.rejects);
                 s.overflow = false;
                 s.failure = nullptr;
+                for (const auto& row : s.buffer.skipped())
+                    if (s.rejects.wants(reject_reason::malformed_row))
+                        s.rejects.add(reject_reason::malformed_row, row.line, row.head,
+                                      oversized_detail(row.size, job.max_row_size));
                 if (!stop.load(std::memory_order_relaxed))
                     s.overflow =
-                        !validate_records(s.buffer.records(), *layout, job.rule_set, s.totals);
+                        !validate_records(s.buffer.records(), *layout, job.rule_set, s.totals,
+                                          &s.rejects, s.buffer.lines_before());
             } catch (...) {
                 s.failure = std::current_exception();
             }
@@ -139,10 +153,12 @@ asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_i
     co_return out;
 }
 
-result<csv_outcome> process_csv_blocking(const csv_job& job, unsigned threads) {
+result<csv_outcome> process_csv_blocking(const csv_job& job, unsigned threads,
+                                         reject_log* rejects) {
     asio::thread_pool pool(std::max(1U, threads));
     std::atomic<bool> stop{false};
-    auto fut = asio::co_spawn(asio::make_strand(pool), process_csv(job, pool.get_executor(), stop),
+    auto fut = asio::co_spawn(asio::make_strand(pool),
+                              process_csv(job, pool.get_executor(), stop, {}, rejects),
                               asio::use_future);
     auto r = fut.get();
     pool.join();

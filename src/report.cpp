@@ -86,6 +86,19 @@ json build_report(const report_input& in) {
     for (auto r : all_reject_reasons)
         rejected[std::string(to_string(r))] = t.rejected(r);
     doc["rejected"] = rejected;
+    if (in.samples != nullptr) {
+        json samples = json::object();
+        for (auto r : all_reject_reasons) {
+            json list = json::array();
+            for (const auto& sample : (*in.samples)[static_cast<std::size_t>(r)])
+                list.push_back({{"source", sample.source},
+                                {"line", sample.line},
+                                {"detail", sample.detail},
+                                {"row", sample.row}});
+            samples[std::string(to_string(r))] = std::move(list);
+        }
+        doc["rejected_samples"] = std::move(samples);
+    }
     json by_product = json::array();
     for (const auto& p : t.products()) {
         json row;
@@ -100,6 +113,7 @@ json build_report(const report_input& in) {
                       {"bytes", in.csv_bytes},
                       {"chunks", in.csv_chunks}};
     if (in.api) doc["api"] = *in.api;
+    if (in.quality) doc["quality"] = *in.quality;
     doc["generated_at"] = iso8601(in.generated_at);
     doc["duration_ms"] = in.duration.count();
     return doc;

@@ -3,7 +3,9 @@
 #include "salesproc/atomic_file.hpp"
 #include "salesproc/config.hpp"
 #include "salesproc/pipeline.hpp"
+#include "salesproc/rejects.hpp"
 #include "salesproc/report.hpp"
+#include "salesproc/write_behind.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -84,6 +86,34 @@ int run(const run_options& o) {
         print_error(output.error().message());
         return exit_failure;
     }
+    std::optional<atomic_output> rejects_output;
+    if (o.rejects_path) {
+        auto prepared = atomic_output::prepare(*o.rejects_path);
+        if (!prepared) {
+            print_error(prepared.error().message());
+            return exit_failure;
+        }
+        rejects_output.emplace(std::move(*prepared));
+    }
+    reject_options reject_opts;
+    reject_opts.samples = o.samples;
+    reject_opts.all = o.rejects_path.has_value();
+    if (o.rejects_path) reject_opts.format = rejects_format_for(*o.rejects_path);
+    // The rejects file is written on a thread of its own, so the reducer never waits for it.
+    std::optional<write_behind> rejects_writer;
+    if (rejects_output)
+        rejects_writer.emplace(
+            [&](std::string_view bytes) { return rejects_output->write(bytes); });
+    reject_log rejects(reject_opts, [&](std::string_view bytes) -> result<void> {
+        if (!rejects_writer) return {};
+        return rejects_writer->write(bytes);
+    });
+    // Every way out of a failed or interrupted run leaves no rejects file either.
+    auto discard_outputs = [&] {
+        output->discard();
+        if (rejects_writer) (void)rejects_writer->close();
+        if (rejects_output) rejects_output->discard();
+    };
 
     csv_job job;
     job.path = o.csv_path;
@@ -93,11 +123,14 @@ int run(const run_options& o) {
     // Enough chunks to keep every worker busy while the strand reads ahead, and no more, so
     // memory stays flat in the file size.
     job.in_flight = o.threads + 2;
+    job.rejects = reject_opts;
 
     asio::io_context io;
     std::unique_ptr<api_fetcher> fetcher;
     if (!o.urls.empty()) {
-        auto created = api_fetcher::create(io.get_executor(), o.fetch, *rule_set);
+        fetch_settings fetch = o.fetch;
+        fetch.rejects = reject_opts;
+        auto created = api_fetcher::create(io.get_executor(), std::move(fetch), *rule_set);
         if (!created) {
             print_error(created.error().message());
             return exit_failure;
@@ -122,7 +155,7 @@ int run(const run_options& o) {
         grace.expires_after(std::chrono::milliseconds(300));
         grace.async_wait([&, sig](const boost::system::error_code& wait_ec) {
             if (wait_ec || finished) return;
-            output->discard();
+            discard_outputs();
             log.finish_progress();
             log.warn("interrupted", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
             std::_Exit(sig == SIGINT ? exit_sigint : exit_sigterm);
@@ -158,7 +191,8 @@ int run(const run_options& o) {
             // The chunker runs on a strand of the worker pool and validation on the pool; this
             // (I/O) thread runs the API fetches meanwhile. Neither waits for the other.
             auto csv = asio::co_spawn(asio::make_strand(workers),
-                                      process_csv(job, workers.get_executor(), stop, events),
+                                      process_csv(job, workers.get_executor(), stop, events,
+                                                  &rejects),
                                       asio::use_awaitable);
             if (!fetcher) {
                 csv_result = co_await std::move(csv);
@@ -182,7 +216,7 @@ int run(const run_options& o) {
 
     if (bug) std::rethrow_exception(bug);
     if (stop_signal != 0) {
-        output->discard();
+        discard_outputs();
         log.warn("interrupted", {{"signal", stop_signal == SIGINT ? "SIGINT" : "SIGTERM"}});
         return stop_signal == SIGINT ? exit_sigint : exit_sigterm;
     }
@@ -217,6 +251,11 @@ int run(const run_options& o) {
                             "' exceeds the exact 128-bit fixed-point range");
                 return exit_failure;
             }
+            // Line 1 is the URL's first record.
+            if (auto taken = rejects.take(u.rejects, u.url, 1); !taken) {
+                print_error(taken.error().message());
+                return exit_failure;
+            }
         }
         api_failed = failed != 0;
         log.info("api done", {{"requested", api->urls.size()},
@@ -228,8 +267,37 @@ int run(const run_options& o) {
             log.warn("retry budget exhausted: later failures were final");
     }
 
+    if (auto flushed = rejects.flush(); !flushed) {
+        print_error(flushed.error().message());
+        return exit_failure;
+    }
+    if (rejects_writer) {
+        if (auto closed = rejects_writer->close(); !closed) {
+            print_error(closed.error().message());
+            return exit_failure;
+        }
+    }
+    if (rejects_output)
+        log.info("rejects written", {{"path", *o.rejects_path}, {"rejects", totals.invalid()}});
+
+    const auto gates = check_quality(o.gates, totals.invalid(), totals.rows());
+    bool gate_failed = false;
+    nlohmann::ordered_json quality = nlohmann::ordered_json::object();
+    for (const auto& g : gates) {
+        quality[g.name] = {{"limit", exact_number(g.limit)},
+                           {"actual", exact_number(g.actual)},
+                           {"passed", g.passed}};
+        if (!g.passed) {
+            gate_failed = true;
+            log.warn("quality gate exceeded",
+                     {{"gate", g.flag}, {"limit", g.limit}, {"actual", g.actual}});
+        }
+    }
+
     report_input in;
     in.totals = &totals;
+    if (o.samples != 0) in.samples = &rejects.samples();
+    if (o.gates.any()) in.quality = std::move(quality);
     in.scale = job.rule_set.max_decimals;
     in.csv_path = o.csv_path;
     in.csv_rows = csv_rows;
@@ -243,12 +311,29 @@ int run(const run_options& o) {
     in.generated_at = std::chrono::system_clock::now();
     in.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
+    // Both outputs are complete and durable before either becomes visible, so a failure leaves
+    // the previous report and rejects file as they were.
+    if (rejects_output) {
+        if (auto finished_rejects = rejects_output->finish(); !finished_rejects) {
+            discard_outputs();
+            print_error(finished_rejects.error().message());
+            return exit_failure;
+        }
+    }
     if (auto written = output->commit(serialize_report(build_report(in))); !written) {
+        discard_outputs();
         if (is_broken_pipe(written.error())) return exit_failure;
         print_error(written.error().message());
         return exit_failure;
     }
+    if (rejects_output) {
+        if (auto published = rejects_output->publish(); !published) {
+            print_error(published.error().message());
+            return exit_failure;
+        }
+    }
     log.info("report written", {{"path", o.out_path}});
+    if (gate_failed) return exit_quality;
     return api_failed ? exit_api_failed : exit_ok;
 }
 

@@ -1,25 +1,13 @@
 #include "salesproc/validator.hpp"
 
 #include "salesproc/csv.hpp"
+#include "salesproc/detail/text.hpp"
 
 #include <algorithm>
 #include <span>
 #include <vector>
 
 namespace salesproc {
-
-namespace {
-
-// A column name as a message shows it: at most about 40 bytes, never cut inside UTF-8.
-std::string shorten(const std::string& name) {
-    if (name.size() <= 40) return name;
-    std::size_t n = 40;
-    while (n > 0 && (static_cast<unsigned char>(name[n]) & 0xC0U) == 0x80U)
-        --n;
-    return name.substr(0, n) + "...";
-}
-
-}  // namespace
 
 result<header_layout> parse_header(std::string_view header, const rules& r,
                                    const std::string& source_name) {
@@ -56,7 +44,7 @@ result<header_layout> parse_header(std::string_view header, const rules& r,
         if (!find(name)) {
             std::string seen;
             for (std::size_t i = 0; i < names.size() && i < 10; ++i)
-                seen += (i ? ", " : "") + shorten(names[i]);
+                seen += (i ? ", " : "") + detail::shorten(names[i]);
             if (names.size() > 10) seen += ", ...";
             return make_error(errc::missing_column, source_name + ": column '" + name + "'",
                               "required column is missing from the header (found: " + seen + ")");
@@ -68,14 +56,50 @@ result<header_layout> parse_header(std::string_view header, const rules& r,
 
 namespace {
 
+// The row as the rejects file shows it: without the CR of a CR LF line ending.
+std::string_view row_text(std::string_view text) noexcept {
+    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    return text;
+}
+
+// Out of line and cold: the hot loop only tests rejects->wants().
+[[gnu::cold, gnu::noinline]] void keep_rule_reject(reject_batch& rejects, reject_reason why,
+                                                   std::uint64_t line, std::string_view row,
+                                                   std::string_view product,
+                                                   std::string_view price,
+                                                   std::string_view quantity, const rules& r) {
+    thread_local std::string detail;
+    detail.clear();
+    describe_reject(why, product, price, quantity, r, detail);
+    rejects.add(why, line, row_text(row), detail);
+}
+
+[[gnu::cold, gnu::noinline]] void keep_malformed(reject_batch& rejects, std::uint64_t line,
+                                                 const csv::record& rec,
+                                                 const header_layout& layout) {
+    std::string detail;
+    std::string_view row = row_text(rec.text);
+    if (rec.text.size() > layout.max_row_size) {
+        detail = oversized_detail(rec.text.size(), layout.max_row_size);
+        row = detail::utf8_prefix(row, oversized_row_bytes);
+    } else if (rec.unterminated_quote) {
+        detail = "a quoted field is not closed before the end of the input";
+    } else {
+        detail = "expected " + std::to_string(layout.columns) + " fields, found " +
+                 std::to_string(rec.field_count);
+    }
+    rejects.add(reject_reason::malformed_row, line, row, detail);
+}
+
 // Shared by the CSV and API halves; inlined into the per-row loop.
 inline bool check_into(std::string_view product, std::string_view price, std::string_view quantity,
-                       const rules& r, sales_aggregate& out) {
+                       const rules& r, sales_aggregate& out, reject_reason* rejected_as) {
     const sale_check c = check_sale(product, price, quantity, r);
     if (c.outcome == sale_check::kind::valid) [[likely]]
         return out.add_sale(product, c.amount, c.quantity);
     if (c.outcome == sale_check::kind::rejected) {
         out.add_reject(c.reason);
+        if (rejected_as != nullptr) *rejected_as = c.reason;
         return true;
     }
     out.note_overflow(product);
@@ -85,12 +109,12 @@ inline bool check_into(std::string_view product, std::string_view price, std::st
 }  // namespace
 
 bool validate_fields(std::string_view product, std::string_view price, std::string_view quantity,
-                     const rules& r, sales_aggregate& out) {
-    return check_into(product, price, quantity, r, out);
+                     const rules& r, sales_aggregate& out, reject_reason* rejected_as) {
+    return check_into(product, price, quantity, r, out, rejected_as);
 }
 
 bool validate_records(std::string_view records, const header_layout& layout, const rules& r,
-                      sales_aggregate& out) {
+                      sales_aggregate& out, reject_batch* rejects, std::uint64_t first_line) {
     // Per-thread scratch: reused across chunks, so the hot loop allocates nothing per row.
     thread_local std::vector<std::string_view> field_storage;
     thread_local std::string product_scratch, price_scratch, quantity_scratch;
@@ -99,16 +123,25 @@ bool validate_records(std::string_view records, const header_layout& layout, con
 
     csv::tokenizer tok(records);
     csv::record rec;
+    // Physical lines, counted from the tokenizer's own record ends and quoted newlines: no
+    // second scan of the chunk.
+    std::uint64_t next_line = first_line;
     while (tok.next(rec, fields)) {
+        const std::uint64_t line = next_line;
+        next_line += 1 + rec.quoted_newlines;
         // Size first: the chunker skips an over-long line without looking at it, blank or not,
         // and the outcome must not depend on which of the two saw it (fuzzing found this).
         if (rec.text.size() > layout.max_row_size) {
             out.add_oversized_rows(1);
+            if (rejects != nullptr && rejects->wants(reject_reason::malformed_row))
+                keep_malformed(*rejects, line, rec, layout);
             continue;
         }
         if (rec.blank) continue;
         if (rec.field_count != layout.columns || rec.unterminated_quote) {
             out.add_reject(reject_reason::malformed_row);
+            if (rejects != nullptr && rejects->wants(reject_reason::malformed_row))
+                keep_malformed(*rejects, line, rec, layout);
             continue;
         }
         // Only fields that hold a quote need unquoting; the rest are trimmed in place.
@@ -116,10 +149,22 @@ bool validate_records(std::string_view records, const header_layout& layout, con
             const bool quoted = ((rec.quoted_fields >> std::min<std::size_t>(i, 63)) & 1U) != 0;
             return quoted ? csv::field_value(fields[i], scratch) : csv::trim(fields[i]);
         };
-        if (!check_into(value(layout.product, product_scratch), value(layout.price, price_scratch),
-                        value(layout.quantity, quantity_scratch), r, out))
+        const std::string_view product = value(layout.product, product_scratch);
+        const std::string_view price = value(layout.price, price_scratch);
+        const std::string_view quantity = value(layout.quantity, quantity_scratch);
+        const sale_check c = check_sale(product, price, quantity, r);
+        if (c.outcome == sale_check::kind::valid) [[likely]] {
+            if (!out.add_sale(product, c.amount, c.quantity)) return false;
+        } else if (c.outcome == sale_check::kind::rejected) {
+            out.add_reject(c.reason);
+            if (rejects != nullptr && rejects->wants(c.reason))
+                keep_rule_reject(*rejects, c.reason, line, rec.text, product, price, quantity, r);
+        } else {
+            out.note_overflow(product);
             return false;
+        }
     }
+    if (rejects != nullptr) rejects->set_lines(next_line);
     return true;
 }
 

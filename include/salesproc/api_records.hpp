@@ -5,6 +5,7 @@
 
 #include "salesproc/aggregate.hpp"
 #include "salesproc/errors.hpp"
+#include "salesproc/rejects.hpp"
 #include "salesproc/rules.hpp"
 
 #include <cstdint>
@@ -15,6 +16,9 @@ namespace salesproc {
 struct api_records {
     std::uint64_t records = 0;
     sales_aggregate sales;
+    // Rejected sales as `rejects` asked: line 0 is the first record; a row is the record's
+    // compact JSON (object keys in their order, numbers in their own text).
+    reject_batch rejects;
 };
 
 inline constexpr unsigned max_json_depth = 64;
@@ -22,6 +26,7 @@ inline constexpr unsigned max_json_depth = 64;
 // Errors: errc::bad_json (syntax, nesting deeper than max_json_depth) with the byte offset;
 // errc::money_overflow when a sale's exact total overflows. `context` names the URL.
 result<api_records> parse_api_records(std::string_view body, const rules& r,
-                                      const std::string& context);
+                                      const std::string& context,
+                                      const reject_options& rejects = {});
 
 }  // namespace salesproc

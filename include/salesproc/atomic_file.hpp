@@ -23,9 +23,18 @@ class atomic_output {
     // Removes the temp file unless commit() succeeded.
     ~atomic_output();
 
-    // Writes `content` and publishes it. On failure the previous file is untouched and the temp
-    // file is removed. Errors name the path and the reason (e.g. no space left on device).
+    // Writes `content` and publishes it: write(), finish() and publish() in one. On failure the
+    // previous file is untouched and the temp file is removed. Errors name the path and the
+    // reason (e.g. no space left on device).
     result<void> commit(std::string_view content);
+
+    // For output written as it is produced (the rejects file): appends `data`.
+    result<void> write(std::string_view data);
+    // Makes everything written durable and closes it, not yet visible at the path.
+    result<void> finish();
+    // Makes a finished output visible at the path (the rename), so that several outputs can be
+    // finished first and published together.
+    result<void> publish();
 
     // Removes the temp file now (also done by the destructor).
     void discard() noexcept;
@@ -48,6 +57,7 @@ class atomic_output {
     int fd_ = -1;
     std::string temp_path_;
     unsigned file_mode_ = 0;  // 0666 less the umask, applied at commit
+    bool finished_ = false;
     bool committed_ = false;
 };
 

@@ -11,8 +11,16 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace salesproc {
+
+// A row over max_row_size that the chunker skipped without buffering it whole.
+struct skipped_row {
+    std::uint64_t line = 0;  // counted from the chunk's line 0 (see chunk_buffer)
+    std::uint64_t size = 0;  // bytes, without the '\n'
+    std::string head;        // its first bytes, at most oversized_row_bytes (rejects.hpp)
+};
 
 // The CSV input: a named file, a FIFO, or stdin ("-").
 class byte_source {
@@ -48,6 +56,12 @@ class chunk_buffer {
     [[nodiscard]] std::string_view records() const noexcept {
         return {data_.get() + begin_, end_ - begin_};
     }
+    // A chunk's line 0 is the first physical line after the previous chunk's records. Lines the
+    // chunker consumed itself (leading blank lines and the header, rows it skipped) come first:
+    // records() starts at line lines_before().
+    [[nodiscard]] std::uint64_t lines_before() const noexcept { return lines_before_; }
+    // Rows over max_row_size skipped before records(), in input order.
+    [[nodiscard]] const std::vector<skipped_row>& skipped() const noexcept { return skipped_; }
 
   private:
     friend class chunker;
@@ -60,7 +74,11 @@ class chunk_buffer {
     std::size_t capacity_ = 0;
     std::size_t begin_ = 0;
     std::size_t end_ = 0;
+    std::uint64_t lines_before_ = 0;
+    std::vector<skipped_row> skipped_;
 };
+
+inline constexpr std::size_t max_skipped_per_chunk = 64;
 
 struct chunker_options {
     std::size_t chunk_size = std::size_t{4} << 20;
@@ -76,7 +94,9 @@ class chunker {
     // skipped. Errors: empty input, a header over max_row_size, read failures.
     result<std::string> read_header();
 
-    // Fills `buf` with the next run of whole records. false once the input is exhausted.
+    // Fills `buf` with the next run of whole records. false once the input is exhausted. A chunk
+    // may hold no records, only skipped rows: at most max_skipped_per_chunk of them, so memory
+    // stays bounded in a file of nothing but over-long rows.
     // Errors: read failures, and a regular file that shrank while being read.
     result<bool> next(chunk_buffer& buf);
 
@@ -87,8 +107,11 @@ class chunker {
   private:
     // Appends up to `n` bytes of input at buf[write]; returns the count (0 at end of input).
     result<std::size_t> fill(chunk_buffer& buf, std::size_t write, std::size_t n);
-    // Discards input up to the end of the current (oversized) record.
-    result<void> skip_record(chunk_buffer& buf, bool in_quotes);
+    // Discards input up to the end of the current (oversized) record, which starts `row`, the
+    // part of it already read; notes it for the next chunk.
+    result<void> skip_record(chunk_buffer& buf, std::string_view row, bool in_quotes);
+    // Gives `buf` the lines and skipped rows seen since the previous chunk.
+    void hand_over(chunk_buffer& buf);
 
     byte_source& source_;
     chunker_options options_;
@@ -99,6 +122,8 @@ class chunker {
     bool carry_is_partial_ = false;
     std::uint64_t bytes_read_ = 0;
     std::uint64_t oversized_rows_ = 0;
+    std::uint64_t lines_pending_ = 0;  // lines consumed outside chunks since the last chunk
+    std::vector<skipped_row> skipped_pending_;
     bool eof_ = false;
     bool started_ = false;
 };

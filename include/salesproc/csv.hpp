@@ -35,6 +35,7 @@ struct record {
     std::uint64_t quoted_fields = 0;  // bit i: field i holds a quote (bit 63: field 63 or later);
                                       // 0: every field is plain text, trim() is enough
     bool blank = false;               // only whitespace: not a row at all
+    std::size_t quoted_newlines = 0;  // '\n' inside quotes: the record spans this many more lines
     std::string_view text;            // the whole record, without its '\n'
 };
 

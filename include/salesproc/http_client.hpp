@@ -7,6 +7,7 @@
 
 #include "salesproc/aggregate.hpp"
 #include "salesproc/errors.hpp"
+#include "salesproc/rejects.hpp"
 #include "salesproc/retry_policy.hpp"
 #include "salesproc/rules.hpp"
 #include "salesproc/url.hpp"
@@ -52,6 +53,7 @@ struct fetch_settings {
     bool insecure = false;
     proxy_settings proxy;
     std::string user_agent = "salesproc";
+    reject_options rejects;  // what each URL keeps of its rejected sales
     std::function<double()> uniform;  // random source for jitter; default: a seeded engine
 };
 
@@ -63,6 +65,7 @@ struct url_outcome {
         error;  // "HTTP 404 Not Found", "timeout after 10s", "certificate verify failed: ..."
     std::uint64_t records = 0;
     sales_aggregate sales;
+    reject_batch rejects;  // line 0 is the first record
 };
 
 struct fetch_summary {

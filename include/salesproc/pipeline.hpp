@@ -6,6 +6,7 @@
 
 #include "salesproc/aggregate.hpp"
 #include "salesproc/errors.hpp"
+#include "salesproc/rejects.hpp"
 #include "salesproc/rules.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -25,6 +26,7 @@ struct csv_job {
     std::size_t chunk_size = std::size_t{4} << 20;
     std::size_t max_row_size = std::size_t{64} << 20;
     unsigned in_flight = 4;  // chunks being validated or waiting to be reduced
+    reject_options rejects;  // what each chunk keeps of its rejects for the reject_log
 };
 
 struct csv_outcome {
@@ -45,13 +47,17 @@ struct csv_events {
 
 // Runs on the calling coroutine's executor, which must be a strand (or single-threaded), and
 // posts validation to `workers`. Stops early with errc::interrupted once `stop` is set.
-// Errors name the input: unreadable, missing column, empty, exact-total overflow.
+// With `rejects`, each chunk's rejects go there in input order, as job.path's, on this executor.
+// Errors name the input: unreadable, missing column, empty, exact-total overflow; and a failed
+// write of the rejects.
 boost::asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job,
                                                         boost::asio::any_io_executor workers,
                                                         const std::atomic<bool>& stop,
-                                                        csv_events events = {});
+                                                        csv_events events = {},
+                                                        reject_log* rejects = nullptr);
 
 // Blocking convenience for tests and tools: own pool of `threads`, then process_csv.
-result<csv_outcome> process_csv_blocking(const csv_job& job, unsigned threads);
+result<csv_outcome> process_csv_blocking(const csv_job& job, unsigned threads,
+                                         reject_log* rejects = nullptr);
 
 }  // namespace salesproc

@@ -5,6 +5,7 @@
 #include "salesproc/http_client.hpp"
 #include "salesproc/log.hpp"
 #include "salesproc/money.hpp"
+#include "salesproc/quality.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -19,6 +20,7 @@ enum exit_code : int {
     exit_failure = 1,     // fatal: nothing written, previous report untouched
     exit_usage = 2,       // bad flag or value
     exit_api_failed = 3,  // report written, some API sources failed
+    exit_quality = 4,     // report written, a --max-invalid gate was exceeded (before 3)
     exit_sigint = 130,
     exit_sigterm = 143,
 };
@@ -26,6 +28,9 @@ enum exit_code : int {
 struct run_options {
     std::string csv_path;
     std::string out_path;
+    std::optional<std::string> rejects_path;  // every reject, CSV or JSON Lines
+    std::size_t samples = 3;                  // rejected_samples per reason; 0: no key
+    quality_gates gates;
     std::optional<std::string> config_path;
     std::optional<std::string> product_prefix;
     std::optional<fixed_point> min_price;

@@ -4,6 +4,7 @@
 
 #include "salesproc/aggregate.hpp"
 #include "salesproc/errors.hpp"
+#include "salesproc/rejects.hpp"
 #include "salesproc/rules.hpp"
 
 #include <cstddef>
@@ -32,11 +33,15 @@ result<header_layout> parse_header(std::string_view header, const rules& r,
 
 // Validates every record in `records` (whole records; the last may lack its '\n'), adding to
 // `out`. Returns false when an exact total overflowed; out.overflowed_product() names it.
+// With `rejects`, the rejects it wants go there, numbered from `first_line` (the line of the
+// first record, counted from the batch's line 0), and its lines end up as the batch's lines().
 bool validate_records(std::string_view records, const header_layout& layout, const rules& r,
-                      sales_aggregate& out);
+                      sales_aggregate& out, reject_batch* rejects = nullptr,
+                      std::uint64_t first_line = 0);
 
 // Validates one record that is already split into fields (the API half's sales), adding to `out`.
+// A rejected sale sets `*rejected_as` to its reason, when given.
 bool validate_fields(std::string_view product, std::string_view price, std::string_view quantity,
-                     const rules& r, sales_aggregate& out);
+                     const rules& r, sales_aggregate& out, reject_reason* rejected_as = nullptr);
 
 }  // namespace salesproc

@@ -1,0 +1,213 @@
+#include "salesproc/rejects.hpp"
+
+#include "salesproc/detail/text.hpp"
+#include "salesproc/money.hpp"
+
+#include <charconv>
+#include <cstring>
+#include <utility>
+
+namespace salesproc {
+namespace {
+
+constexpr std::size_t buffer_bytes = std::size_t{1} << 20;
+
+bool ends_with(std::string_view s, std::string_view suffix) noexcept {
+    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+void append_quoted(std::string& out, std::string_view value) {
+    out += '\'';
+    detail::append_shortened(out, value);
+    out += '\'';
+}
+
+void append_number(std::string& out, std::uint64_t v) {
+    char digits[24];
+    const auto r = std::to_chars(digits, digits + sizeof digits, v);
+    out.append(digits, r.ptr);
+}
+
+}  // namespace
+
+rejects_format rejects_format_for(std::string_view path) noexcept {
+    return ends_with(path, ".jsonl") || ends_with(path, ".ndjson") ? rejects_format::jsonl
+                                                                   : rejects_format::csv;
+}
+
+void describe_reject(reject_reason why, std::string_view product, std::string_view price,
+                     std::string_view quantity, const rules& r, std::string& out) {
+    switch (why) {
+        case reject_reason::malformed_row:
+            out += "not a sale";
+            return;
+        case reject_reason::missing_product:
+            out += "product is empty";
+            return;
+        case reject_reason::bad_prefix:
+            out += "product ";
+            append_quoted(out, product);
+            out += " does not start with ";
+            append_quoted(out, r.product_prefix);
+            return;
+        case reject_reason::bad_price:
+            if (price.empty()) {
+                out += "price is empty";
+                return;
+            }
+            out += "price ";
+            append_quoted(out, price);
+            out += " is not a plain decimal number";
+            return;
+        case reject_reason::price_below_min:
+            out += "price ";
+            detail::append_shortened(out, price);
+            out += " is below min_price ";
+            out += format_units(r.min_price.units, r.min_price.scale);
+            return;
+        case reject_reason::too_many_decimals: {
+            const auto d = parse_decimal_text(price);
+            out += "price ";
+            detail::append_shortened(out, price);
+            out += " has ";
+            append_number(out, d ? d->frac_digits.size() : 0);
+            out += " decimals, more than max_decimals ";
+            append_number(out, r.max_decimals);
+            return;
+        }
+        case reject_reason::bad_quantity:
+            if (quantity.empty()) {
+                out += "quantity is empty";
+                return;
+            }
+            out += "quantity ";
+            append_quoted(out, quantity);
+            out += " is not an integer";
+            return;
+        case reject_reason::quantity_out_of_range: {
+            const auto q = parse_integer_text(quantity);
+            out += "quantity ";
+            detail::append_shortened(out, quantity);
+            if (q && !q->negative && q->magnitude > r.max_quantity) {
+                out += " is above max_quantity ";
+                append_number(out, r.max_quantity);
+            } else {
+                out += " is below 1";
+            }
+            return;
+        }
+    }
+}
+
+std::string oversized_detail(std::uint64_t size, std::uint64_t max_row_size) {
+    std::string out = "row of ";
+    append_number(out, size);
+    out += " bytes is over --max-row-size (";
+    append_number(out, max_row_size);
+    out += " bytes); the row shown is cut to its first ";
+    append_number(out, oversized_row_bytes);
+    out += " bytes";
+    return out;
+}
+
+void reject_batch::reset(const reject_options& options) noexcept {
+    samples_ = options.samples;
+    all_ = options.all;
+    format_ = options.format;
+    kept_ = {};
+    samples_kept_.clear();
+    text_.clear();
+    entries_.clear();
+    lines_ = 0;
+}
+
+void reject_batch::add(reject_reason why, std::uint64_t line, std::string_view row,
+                       std::string_view detail) {
+    auto& kept = kept_[static_cast<std::size_t>(why)];
+    if (kept < samples_)
+        samples_kept_.push_back(sample{why, line, std::string(detail),
+                                       std::string(detail::utf8_prefix(row, sample_row_bytes))});
+    ++kept;
+    if (!all_) return;
+    const std::string_view reason = to_string(why);
+    if (format_ == rejects_format::csv) {
+        text_ += ',';
+        text_ += reason;
+        text_ += ',';
+        detail::append_csv_field(text_, detail);
+        text_ += ',';
+        detail::append_csv_field(text_, row);
+        text_ += '\n';
+    } else {
+        text_ += ",\"reason\":\"";
+        text_ += reason;
+        text_ += "\",\"detail\":";
+        detail::append_json_string(text_, detail);
+        text_ += ",\"row\":";
+        detail::append_json_string(text_, row);
+        text_ += "}\n";
+    }
+    entries_.push_back(entry{line, text_.size()});
+}
+
+reject_log::reject_log(reject_options options, writer out)
+    : options_(options), out_(std::move(out)) {
+    if (!options_.all) return;
+    buffer_.resize(buffer_bytes);
+    if (options_.format == rejects_format::csv) {
+        constexpr std::string_view header = "source,line,reason,detail,row\n";
+        std::memcpy(buffer_.data(), header.data(), header.size());
+        used_ = header.size();
+    }
+}
+
+result<void> reject_log::take(const reject_batch& batch, std::string_view source,
+                              std::uint64_t first_line) {
+    for (const auto& s : batch.samples_kept_) {
+        auto& list = samples_[static_cast<std::size_t>(s.reason)];
+        if (list.size() < options_.samples)
+            list.push_back(reject_sample{std::string(source), first_line + s.line, s.detail, s.row});
+    }
+    if (!options_.all || batch.entries_.empty()) return {};
+    if (source != source_ || prefix_.empty()) {
+        source_ = source;
+        prefix_.clear();
+        if (options_.format == rejects_format::csv) {
+            detail::append_csv_field(prefix_, source);
+            prefix_ += ',';
+        } else {
+            prefix_ = "{\"source\":";
+            detail::append_json_string(prefix_, source);
+            prefix_ += ",\"line\":";
+        }
+    }
+    // The serial part of writing rejects, on the reducer's thread: copies into a buffer that is
+    // allocated once, with no per-line allocation.
+    std::size_t begin = 0;
+    for (const auto& e : batch.entries_) {
+        const std::size_t tail = e.end - begin;
+        const std::size_t need = prefix_.size() + 20 + tail;
+        if (used_ + need > buffer_.size()) {
+            if (auto r = flush(); !r) return r;
+            if (need > buffer_.size()) buffer_.resize(need);  // one huge row
+        }
+        char* p = buffer_.data() + used_;
+        std::memcpy(p, prefix_.data(), prefix_.size());
+        p += prefix_.size();
+        p = std::to_chars(p, p + 20, first_line + e.line).ptr;
+        std::memcpy(p, batch.text_.data() + begin, tail);
+        p += tail;
+        begin = e.end;
+        used_ = static_cast<std::size_t>(p - buffer_.data());
+    }
+    return {};
+}
+
+result<void> reject_log::flush() {
+    if (used_ == 0) return {};
+    const std::size_t n = std::exchange(used_, 0);
+    if (!out_) return {};
+    return out_(std::string_view(buffer_.data(), n));
+}
+
+}  // namespace salesproc
