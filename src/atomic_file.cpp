@@ -97,6 +97,10 @@ void atomic_output::discard() noexcept {
     temp_path_.clear();
 }
 
+void atomic_output::remove_temp() const noexcept {
+    if (!temp_path_.empty()) ::unlink(temp_path_.c_str());
+}
+
 result<void> atomic_output::write(std::string_view data) {
     if (fd_ < 0 || finished_) return make_error(errc::io_error, path_, "output already closed");
     auto r = write_all(fd_, data, mode_ == mode::stdout_stream ? std::string("<stdout>") : path_);

@@ -155,7 +155,10 @@ int run(const run_options& o) {
         grace.expires_after(std::chrono::milliseconds(300));
         grace.async_wait([&, sig](const boost::system::error_code& wait_ec) {
             if (wait_ec || finished) return;
-            discard_outputs();
+            // The pipeline may still be handing the writer data, so nothing that both threads
+            // touch is closed here: the temp files go, and the process ends.
+            output->discard();
+            if (rejects_output) rejects_output->remove_temp();
             log.finish_progress();
             log.warn("interrupted", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
             std::_Exit(sig == SIGINT ? exit_sigint : exit_sigterm);

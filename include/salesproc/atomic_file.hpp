@@ -38,6 +38,9 @@ class atomic_output {
 
     // Removes the temp file now (also done by the destructor).
     void discard() noexcept;
+    // Only unlinks the temp file, leaving the descriptor to a thread that may still be writing:
+    // for a process about to exit on a signal. Safe to call while write() runs elsewhere.
+    void remove_temp() const noexcept;
 
     [[nodiscard]] const std::string& path() const noexcept { return path_; }
     [[nodiscard]] const std::string& temp_path() const noexcept { return temp_path_; }

@@ -3,10 +3,13 @@
 #include "support/test_support.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_future.hpp>
+
+#include <sstream>
 
 namespace salesproc {
 namespace {
@@ -135,6 +138,156 @@ TEST(Pipeline, StopFlagInterrupts) {
     const auto r = fut.get();
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, make_error_code(errc::interrupted));
+}
+
+// Rejects, with lines and samples: what --rejects and rejected_samples are built from.
+struct rejects_run {
+    csv_outcome outcome;
+    std::string text;
+    reject_samples samples;
+};
+
+rejects_run run_rejects(const std::string& path, unsigned threads, std::size_t chunk,
+                        rejects_format format, std::size_t max_row = std::size_t{64} << 20) {
+    csv_job job;
+    job.path = path;
+    job.chunk_size = chunk;
+    job.max_row_size = max_row;
+    job.in_flight = threads + 2;
+    job.rejects.all = true;
+    job.rejects.format = format;
+    rejects_run out;
+    reject_log log(job.rejects, [&](std::string_view b) -> result<void> {
+        out.text.append(b);
+        return {};
+    });
+    auto r = process_csv_blocking(job, threads, &log);
+    EXPECT_TRUE(r) << r.error().message();
+    EXPECT_TRUE(log.flush());
+    out.outcome = std::move(*r);
+    out.samples = log.samples();
+    return out;
+}
+
+// Where each physical line starts, by counting '\n' alone: an editor's view of the file, which
+// knows nothing of CSV quoting.
+std::vector<std::size_t> line_starts(const std::string& text) {
+    std::vector<std::size_t> starts{0};
+    for (std::size_t i = 0; i < text.size(); ++i)
+        if (text[i] == '\n') starts.push_back(i + 1);
+    return starts;
+}
+
+// A file with a BOM, blank lines before the header, CRLF and LF rows, quoted newlines, every
+// reject reason, and rows over a 200-byte limit (one with a quoted newline inside).
+std::string awkward_csv() {
+    std::string body = test::generate_sales_csv(1500, 11);
+    const auto header_end = body.find('\n') + 1;
+    auto longs = [](int n) {
+        std::string rows;
+        for (int i = 0; i < n; ++i)
+            rows += "9" + std::to_string(i) + ",\"Halal Long\nName\",10.00,1," +
+                    std::string(250, 'x') + (i % 2 ? "\r\n" : "\n");
+        return rows;
+    };
+    body.insert(body.find('\n', body.size() / 2) + 1, longs(5));
+    body.insert(header_end, longs(2));
+    return "\xEF\xBB\xBF\n\r\n" + body + "Monitor,no,final,row";
+}
+
+TEST(Pipeline, RejectLinesPointAtTheRowsAnEditorShows) {
+    temp_dir dir;
+    const auto path = dir.file("awkward.csv");
+    const std::string text = awkward_csv();
+    write_file(path, text);
+    const auto starts = line_starts(text);
+    const auto run = run_rejects(path, 2, 4096, rejects_format::jsonl, 200);
+    std::istringstream lines(run.text);
+    std::string line;
+    std::uint64_t count = 0, oversized = 0, previous = 0;
+    while (std::getline(lines, line)) {
+        ++count;
+        const auto j = nlohmann::json::parse(line);
+        const std::uint64_t n = j["line"];
+        ASSERT_GT(n, previous) << line;  // input order
+        previous = n;
+        ASSERT_LE(n, starts.size()) << line;
+        const std::string row = j["row"];
+        const std::string at = text.substr(starts[n - 1], row.size() + 2);
+        EXPECT_EQ(at.substr(0, row.size()), row) << "line " << n;
+        const std::string after = at.substr(row.size());
+        EXPECT_TRUE(after.empty() || after[0] == '\n' || after.substr(0, 2) == "\r\n")
+            << "line " << n << " continues past the row";
+        EXPECT_EQ(j["source"], path);
+        if (std::string(j["detail"]).find("--max-row-size") != std::string::npos) ++oversized;
+    }
+    EXPECT_EQ(count, run.outcome.totals.invalid());
+    EXPECT_EQ(oversized, 7U);
+    EXPECT_EQ(oversized, run.outcome.totals.oversized_rows());
+    EXPECT_EQ(previous, starts.size());  // the unterminated last row is the last line
+}
+
+TEST(Pipeline, RejectsAreByteIdenticalForAnyThreadsAndChunkSize) {
+    temp_dir dir;
+    const auto path = dir.file("awkward.csv");
+    write_file(path, awkward_csv());
+    for (auto format : {rejects_format::csv, rejects_format::jsonl}) {
+        const auto reference = run_rejects(path, 1, 64 << 20, format, 200);
+        ASSERT_GT(reference.text.size(), 1000U);
+        for (unsigned threads : {1U, 2U, 3U, 4U})
+            for (std::size_t chunk : {std::size_t{1}, std::size_t{13}, std::size_t{199},
+                                      std::size_t{4096}, std::size_t{1} << 16}) {
+                const auto r = run_rejects(path, threads, chunk, format, 200);
+                const auto what =
+                    "threads=" + std::to_string(threads) + " chunk=" + std::to_string(chunk);
+                EXPECT_EQ(r.text, reference.text) << what;
+                expect_same(r.outcome.totals, reference.outcome.totals, what);
+                for (std::size_t i = 0; i < reject_reason_count; ++i) {
+                    ASSERT_EQ(r.samples[i].size(), reference.samples[i].size()) << what;
+                    for (std::size_t k = 0; k < r.samples[i].size(); ++k) {
+                        EXPECT_EQ(r.samples[i][k].line, reference.samples[i][k].line) << what;
+                        EXPECT_EQ(r.samples[i][k].row, reference.samples[i][k].row) << what;
+                        EXPECT_EQ(r.samples[i][k].detail, reference.samples[i][k].detail);
+                    }
+                }
+            }
+    }
+}
+
+TEST(Pipeline, OversizedRowsAreListedCutToOneKibibyte) {
+    temp_dir dir;
+    // Rows of 5000 bytes, one with multi-byte characters straddling the 1 KiB cut, and a file
+    // of nothing but over-long rows (more than a chunk's worth of skipped rows).
+    std::string body = "product,price,quantity\n";
+    body += "Halal " + std::string(1017, 'a') + "\xE2\x82\xAC" + std::string(4000, 'b') + ",10,1\n";
+    for (int i = 0; i < 150; ++i)
+        body += "Halal " + std::string(3000, 'c') + ",10,1\r\n";
+    write_file(dir.file("long.csv"), body);
+    for (std::size_t chunk : {std::size_t{100}, std::size_t{1} << 20}) {
+        const auto run = run_rejects(dir.file("long.csv"), 2, chunk, rejects_format::jsonl, 1000);
+        std::istringstream lines(run.text);
+        std::string line;
+        std::uint64_t n = 0;
+        while (std::getline(lines, line)) {
+            const auto j = nlohmann::json::parse(line);
+            ++n;
+            EXPECT_EQ(j["line"], n + 1);
+            EXPECT_EQ(j["reason"], "malformed_row");
+            const std::string row = j["row"];
+            if (n == 1) {
+                EXPECT_EQ(row, "Halal " + std::string(1017, 'a')) << chunk;  // not inside the euro
+                EXPECT_EQ(j["detail"],
+                          "row of 5031 bytes is over --max-row-size (1000 bytes); the row shown "
+                          "is cut to its first 1024 bytes");
+            } else {
+                EXPECT_EQ(row, "Halal " + std::string(1018, 'c')) << chunk;
+                EXPECT_EQ(j["detail"],
+                          "row of 3012 bytes is over --max-row-size (1000 bytes); the row shown "
+                          "is cut to its first 1024 bytes");
+            }
+        }
+        EXPECT_EQ(n, 151U) << chunk;
+    }
 }
 
 }  // namespace
