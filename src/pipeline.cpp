@@ -122,18 +122,15 @@ asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_i
         s.sequence = next_sequence++;
         asio::post(workers, [&s, &done, &layout, &job, &stop, index] {
             try {
-                s.totals.clear();
-                s.rejects.reset(job.rejects);
                 s.overflow = false;
                 s.failure = nullptr;
-                for (const auto& row : s.buffer.skipped())
-                    if (s.rejects.wants(reject_reason::malformed_row))
-                        s.rejects.add(reject_reason::malformed_row, row.line, row.head,
-                                      oversized_detail(row.size, job.max_row_size));
-                if (!stop.load(std::memory_order_relaxed))
-                    s.overflow =
-                        !validate_records(s.buffer.records(), *layout, job.rule_set, s.totals,
-                                          &s.rejects, s.buffer.lines_before());
+                if (!stop.load(std::memory_order_relaxed)) {
+                    s.overflow = !validate_chunk(s.buffer, *layout, job.rule_set, job.rejects,
+                                                 s.totals, s.rejects);
+                } else {
+                    s.totals.clear();
+                    s.rejects.reset(job.rejects);
+                }
             } catch (...) {
                 s.failure = std::current_exception();
             }

@@ -108,6 +108,19 @@ inline bool check_into(std::string_view product, std::string_view price, std::st
 
 }  // namespace
 
+bool validate_chunk(const chunk_buffer& chunk, const header_layout& layout, const rules& r,
+                    const reject_options& options, sales_aggregate& out, reject_batch& rejects) {
+    out.clear();
+    rejects.reset(options);
+    // The chunker counts its skipped rows itself (chunker::oversized_rows); here they are only
+    // listed, in their place before the chunk's records.
+    for (const auto& row : chunk.skipped())
+        if (rejects.wants(reject_reason::malformed_row))
+            rejects.add(reject_reason::malformed_row, row.line, row.head,
+                        oversized_detail(row.size, layout.max_row_size));
+    return validate_records(chunk.records(), layout, r, out, &rejects, chunk.lines_before());
+}
+
 bool validate_fields(std::string_view product, std::string_view price, std::string_view quantity,
                      const rules& r, sales_aggregate& out, reject_reason* rejected_as) {
     return check_into(product, price, quantity, r, out, rejected_as);

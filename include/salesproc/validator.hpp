@@ -3,6 +3,7 @@
 #pragma once
 
 #include "salesproc/aggregate.hpp"
+#include "salesproc/chunker.hpp"
 #include "salesproc/errors.hpp"
 #include "salesproc/rejects.hpp"
 #include "salesproc/rules.hpp"
@@ -38,6 +39,11 @@ result<header_layout> parse_header(std::string_view header, const rules& r,
 bool validate_records(std::string_view records, const header_layout& layout, const rules& r,
                       sales_aggregate& out, reject_batch* rejects = nullptr,
                       std::uint64_t first_line = 0);
+
+// One chunk as the pipeline validates it: the rows the chunker skipped (rejected as over
+// layout.max_row_size) and then its records, into `out` and `rejects`, which it resets first.
+bool validate_chunk(const chunk_buffer& chunk, const header_layout& layout, const rules& r,
+                    const reject_options& options, sales_aggregate& out, reject_batch& rejects);
 
 // Validates one record that is already split into fields (the API half's sales), adding to `out`.
 // A rejected sale sets `*rejected_as` to its reason, when given.

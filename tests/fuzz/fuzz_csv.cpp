@@ -1,11 +1,15 @@
 // The CSV half end to end below the pipeline: byte_source -> chunker -> parse_header ->
-// validate_records -> merge. Oracle: cutting the same input into chunks of an arbitrary size
-// (1..256 bytes) gives exactly the outcome of one whole-input chunk, which is the guarantee
-// behind "the report is identical for any --chunk-size".
+// validate_chunk -> merge, with every reject written as JSON Lines. Oracles: cutting the same
+// input into chunks of an arbitrary size (1..256 bytes) gives exactly the outcome and the
+// rejects file of one whole-input chunk, which is the guarantee behind "the report is identical
+// for any --chunk-size"; the rejects file has one JSON object per rejected row, in strictly
+// increasing line order.
 #include "fuzz_support.hpp"
 #include "salesproc/aggregate.hpp"
 #include "salesproc/chunker.hpp"
 #include "salesproc/validator.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -20,6 +24,7 @@ using namespace salesproc;
 struct outcome {
     std::string error;  // empty when the run succeeded
     sales_aggregate totals;
+    std::string rejects;  // JSON Lines
 };
 
 outcome run(const std::string& path, std::size_t chunk_size, std::size_t max_row, const rules& r) {
@@ -41,8 +46,17 @@ outcome run(const std::string& path, std::size_t chunk_size, std::size_t max_row
         return o;
     }
     layout->max_row_size = max_row;
+    reject_options options;
+    options.all = true;
+    options.format = rejects_format::jsonl;
+    reject_log log(options, [&](std::string_view b) -> result<void> {
+        o.rejects.append(b);
+        return {};
+    });
     chunk_buffer buf;
     sales_aggregate part;
+    reject_batch batch;
+    std::uint64_t line = 1;
     for (;;) {
         auto more = cuts.next(buf);
         if (!more) {
@@ -50,12 +64,14 @@ outcome run(const std::string& path, std::size_t chunk_size, std::size_t max_row
             return o;
         }
         if (!*more) break;
-        part.clear();
-        if (!validate_records(buf.records(), *layout, r, part) || !o.totals.merge(part)) {
+        if (!validate_chunk(buf, *layout, r, options, part, batch) || !o.totals.merge(part)) {
             o.error = "overflow";
             return o;
         }
+        FUZZ_CHECK(log.take(batch, "fuzz.csv", line).has_value());
+        line += batch.lines();
     }
+    FUZZ_CHECK(log.flush().has_value());
     o.totals.add_oversized_rows(cuts.oversized_rows());
     return o;
 }
@@ -79,6 +95,20 @@ void check_same(const outcome& a, const outcome& b) {
         FUZZ_CHECK(pa[i].quantity == pb[i].quantity);
         FUZZ_CHECK(pa[i].amount == pb[i].amount);
     }
+    FUZZ_CHECK(a.rejects == b.rejects);
+    std::uint64_t count = 0, previous = 0;
+    for (std::size_t at = 0; at < a.rejects.size();) {
+        const std::size_t end = a.rejects.find('\n', at);
+        FUZZ_CHECK(end != std::string::npos);
+        const auto j = nlohmann::json::parse(a.rejects.substr(at, end - at), nullptr, false);
+        FUZZ_CHECK(j.is_object() && j.size() == 5);
+        const std::uint64_t line = j["line"];
+        FUZZ_CHECK(line > previous);
+        previous = line;
+        ++count;
+        at = end + 1;
+    }
+    FUZZ_CHECK(count == a.totals.invalid());
 }
 
 }  // namespace
