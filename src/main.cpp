@@ -19,9 +19,10 @@ namespace {
 
 constexpr const char* exit_codes_help = R"(Exit codes:
   0    report written (rejected rows are normal business data, not an error)
-  1    fatal error: unreadable CSV, missing required column, bad config, unwritable --out;
-       no report is written and a previous report at --out is left byte-for-byte untouched
-  2    usage error: unknown flag or bad value
+  1    fatal error: unreadable CSV, missing required column, bad config, unwritable --out
+       or --rejects; no report or rejects file is written and previous ones are left
+       byte-for-byte untouched
+  2    usage error: unknown flag, bad value, or an output naming an input (or another output)
   3    report written but some API sources failed
   4    report (and --rejects file) written, but a --max-invalid or --max-invalid-ratio
        gate was exceeded; takes precedence over 3
