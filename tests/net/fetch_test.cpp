@@ -24,6 +24,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <sstream>
 #include <thread>
 
 namespace salesproc {
@@ -609,6 +610,48 @@ TEST(Cli, CsvPlusApiIsTheExactSumAndFailuresExitThree) {
     EXPECT_EQ(doc["valid_sales"], 3);  // CSV totals intact
     EXPECT_EQ(doc["api"]["failed"], 1);
     EXPECT_EQ(doc["api"]["failures"][0]["error"], "HTTP 404 Not Found");
+}
+
+// API rejects follow the CSV's in the rejects file and the samples, in URL order, each with its
+// URL (redacted) and its 1-based index in that URL's records.
+TEST(Cli, ApiRejectsFollowTheCsvRejectsInUrlOrder) {
+    mock_server srv(tls_options());
+    temp_dir dir;
+    const auto out = dir.file("r.json");
+    const auto rejects = dir.file("r.jsonl");
+    const std::string csv = std::string(SALESPROC_TEST_DATA_DIR) + "/sales.csv";
+    const auto sales_url = "https://user:pw-secret@localhost:" + std::to_string(srv.port()) +
+                           "/sales";
+    const auto r = test::run_process({SALESPROC_BIN, "--csv", csv, "--out", out, "-q",
+                                      "--cacert", shared_pki().ca_file, "--api-url", sales_url,
+                                      "--api-url", srv.url("/posts/1"), "--api-url",
+                                      srv.url("/sales?second=1"), "--rejects", rejects});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::vector<nlohmann::json> lines;
+    std::istringstream in(test::read_file(rejects));
+    for (std::string line; std::getline(in, line);)
+        lines.push_back(nlohmann::json::parse(line));
+    ASSERT_EQ(lines.size(), 3U + 2U + 2U);
+    for (int i = 0; i < 3; ++i)
+        EXPECT_EQ(lines[static_cast<std::size_t>(i)]["source"], csv);
+    const std::string redacted = "https://***@localhost:" + std::to_string(srv.port()) + "/sales";
+    EXPECT_EQ(lines[3]["source"], redacted);
+    EXPECT_EQ(lines[3]["line"], 4);
+    EXPECT_EQ(lines[3]["reason"], "bad_prefix");
+    EXPECT_EQ(lines[3]["row"], R"({"product":"Pork Rind","price":20.00,"quantity":1})");
+    EXPECT_EQ(lines[4]["line"], 5);
+    EXPECT_EQ(lines[4]["reason"], "bad_price");
+    EXPECT_EQ(lines[4]["detail"], "price '1e3' is not a plain decimal number");
+    EXPECT_EQ(lines[5]["source"], srv.url("/sales?second=1"));
+    EXPECT_EQ(lines[6]["line"], 5);
+    const auto doc = nlohmann::json::parse(test::read_file(out));
+    const auto& prefix = doc["rejected_samples"]["bad_prefix"];
+    ASSERT_EQ(prefix.size(), 3U);  // two from the CSV, then the first URL's
+    EXPECT_EQ(prefix[2]["source"], redacted);
+    EXPECT_EQ(prefix[2]["line"], 4);
+    EXPECT_EQ(doc["rejected_samples"]["bad_price"][0]["row"],
+              R"({"product":"Halal Honey","price":1e3,"quantity":1})");
+    EXPECT_EQ(test::read_file(rejects).find("pw-secret"), std::string::npos);
 }
 
 TEST(Cli, SecretsNeverReachLogsOrReport) {
