@@ -120,7 +120,8 @@ bool add_record(const json& v, const rules& r, api_records& out) {
         out.sales.add_reject(reject_reason::malformed_row);
         const char* field = !product ? "product" : (!price ? "price" : "quantity");
         keep_reject(out, reject_reason::malformed_row, v,
-                    std::string(field) + " is " + (!product ? *p : (!price ? *pr : *q)).type_name() +
+                    std::string(field) + " is " +
+                        (!product ? *p : (!price ? *pr : *q)).type_name() +
                         ", expected a string or a number");
         return true;
     }
@@ -138,8 +139,7 @@ bool add_record(const json& v, const rules& r, api_records& out) {
 }  // namespace
 
 result<api_records> parse_api_records(std::string_view body, const rules& r,
-                                      const std::string& context,
-                                      const reject_options& rejects) {
+                                      const std::string& context, const reject_options& rejects) {
     json root;
     exact_sax sax(root);
     const bool ok = json::sax_parse(body, &sax, json::input_format_t::json, true);

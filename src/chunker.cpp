@@ -147,8 +147,8 @@ result<std::string> chunker::read_header() {
             }
             // The header's own lines (a quoted name may span several) and the blank ones before
             // it come before the first chunk's line 0.
-            lines_pending_ = blank_lines + 1 + static_cast<std::uint64_t>(std::count(
-                                                   text.begin(), text.end(), '\n'));
+            lines_pending_ = blank_lines + 1 +
+                             static_cast<std::uint64_t>(std::count(text.begin(), text.end(), '\n'));
             std::string header(text);
             carry_.erase(0, next);
             carry_is_partial_ = false;

@@ -7,10 +7,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <charconv>
 #include <csignal>
 #include <cstdlib>
 #include <exception>
-#include <charconv>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -271,7 +271,8 @@ int main(int argc, char** argv) {
 
     if (!rejects_path.empty()) o.rejects_path = rejects_path;
     if (!max_invalid.empty()) o.gates.max_invalid = parse_count(max_invalid);
-    if (!max_invalid_ratio.empty()) o.gates.max_invalid_ratio = salesproc::parse_ratio(max_invalid_ratio);
+    if (!max_invalid_ratio.empty())
+        o.gates.max_invalid_ratio = salesproc::parse_ratio(max_invalid_ratio);
     if (!min_price.empty()) o.min_price = salesproc::parse_fixed(min_price);
     o.chunk_size = *salesproc::parse_size(chunk_size);
     // A chunk's formatted rejects wait in memory until the chunks before it are written, and

@@ -24,7 +24,8 @@ bool never_clashes(const std::string& path) {
 
 std::string resolved(const std::string& path) {
     const auto slash = path.rfind('/');
-    const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+    const std::string dir =
+        slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
     const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
     char buf[PATH_MAX];
     if (::realpath(dir.c_str(), buf) == nullptr) return path;  // the write fails later, clearly

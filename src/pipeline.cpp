@@ -154,9 +154,9 @@ result<csv_outcome> process_csv_blocking(const csv_job& job, unsigned threads,
                                          reject_log* rejects) {
     asio::thread_pool pool(std::max(1U, threads));
     std::atomic<bool> stop{false};
-    auto fut = asio::co_spawn(asio::make_strand(pool),
-                              process_csv(job, pool.get_executor(), stop, {}, rejects),
-                              asio::use_future);
+    auto fut =
+        asio::co_spawn(asio::make_strand(pool),
+                       process_csv(job, pool.get_executor(), stop, {}, rejects), asio::use_future);
     auto r = fut.get();
     pool.join();
     return r;

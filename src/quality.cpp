@@ -21,12 +21,14 @@ std::vector<gate_outcome> check_quality(const quality_gates& gates, std::uint64_
         const fixed_point& limit = *gates.max_invalid_ratio;
         // invalid / total <= units / 10^scale, cross-multiplied: exact in 128 bits, since every
         // factor is below 2^64 and units <= 10^18.
-        const bool passed = static_cast<int128>(invalid) * static_cast<int128>(pow10_u64[limit.scale]) <=
-                            limit.units * static_cast<int128>(total);
+        const bool passed =
+            static_cast<int128>(invalid) * static_cast<int128>(pow10_u64[limit.scale]) <=
+            limit.units * static_cast<int128>(total);
         constexpr unsigned digits = 9;
         int128 actual = 0;
         if (total != 0) {
-            const int128 scaled = static_cast<int128>(invalid) * static_cast<int128>(pow10_u64[digits]);
+            const int128 scaled =
+                static_cast<int128>(invalid) * static_cast<int128>(pow10_u64[digits]);
             actual = (2 * scaled + static_cast<int128>(total)) / (2 * static_cast<int128>(total));
         }
         out.push_back(gate_outcome{"max_invalid_ratio", "--max-invalid-ratio",

@@ -166,7 +166,8 @@ result<void> reject_log::take(const reject_batch& batch, std::string_view source
     for (const auto& s : batch.samples_kept_) {
         auto& list = samples_[static_cast<std::size_t>(s.reason)];
         if (list.size() < options_.samples)
-            list.push_back(reject_sample{std::string(source), first_line + s.line, s.detail, s.row});
+            list.push_back(
+                reject_sample{std::string(source), first_line + s.line, s.detail, s.row});
     }
     if (!options_.all || batch.entries_.empty()) return {};
     if (source != source_ || prefix_.empty()) {

@@ -193,10 +193,10 @@ int run(const run_options& o) {
             using namespace asio::experimental::awaitable_operators;
             // The chunker runs on a strand of the worker pool and validation on the pool; this
             // (I/O) thread runs the API fetches meanwhile. Neither waits for the other.
-            auto csv = asio::co_spawn(asio::make_strand(workers),
-                                      process_csv(job, workers.get_executor(), stop, events,
-                                                  &rejects),
-                                      asio::use_awaitable);
+            auto csv =
+                asio::co_spawn(asio::make_strand(workers),
+                               process_csv(job, workers.get_executor(), stop, events, &rejects),
+                               asio::use_awaitable);
             if (!fetcher) {
                 csv_result = co_await std::move(csv);
                 co_return;

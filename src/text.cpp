@@ -4,7 +4,6 @@
 #include <emmintrin.h>
 #endif
 
-
 namespace salesproc::detail {
 namespace {
 
@@ -87,8 +86,8 @@ void append_json_string(std::string& out, std::string_view s) {
 }
 
 void append_csv_field(std::string& out, std::string_view s) {
-    bool needs_quotes = !s.empty() && (s.front() == ' ' || s.front() == '\t' ||
-                                       s.back() == ' ' || s.back() == '\t');
+    bool needs_quotes = !s.empty() && (s.front() == ' ' || s.front() == '\t' || s.back() == ' ' ||
+                                       s.back() == '\t');
     bool has_quote = false;
     std::size_t i = 0;
 #if defined(__SSE2__)
@@ -102,9 +101,9 @@ void append_csv_field(std::string& out, std::string_view s) {
         int quotes = 0;
         auto scan = [&](const char* p) {
             const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-            special |= _mm_movemask_epi8(_mm_or_si128(
-                _mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, lf)),
-                _mm_cmpeq_epi8(v, cr)));
+            special |= _mm_movemask_epi8(
+                _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, lf)),
+                             _mm_cmpeq_epi8(v, cr)));
             quotes |= _mm_movemask_epi8(_mm_cmpeq_epi8(v, quote));
         };
         for (; i + 16 <= s.size(); i += 16)

@@ -65,8 +65,7 @@ std::string_view row_text(std::string_view text) noexcept {
 // Out of line and cold: the hot loop only tests rejects->wants().
 [[gnu::cold, gnu::noinline]] void keep_rule_reject(reject_batch& rejects, reject_reason why,
                                                    std::uint64_t line, std::string_view row,
-                                                   std::string_view product,
-                                                   std::string_view price,
+                                                   std::string_view product, std::string_view price,
                                                    std::string_view quantity, const rules& r) {
     thread_local std::string detail;
     detail.clear();

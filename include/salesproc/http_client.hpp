@@ -53,7 +53,7 @@ struct fetch_settings {
     bool insecure = false;
     proxy_settings proxy;
     std::string user_agent = "salesproc";
-    reject_options rejects;  // what each URL keeps of its rejected sales
+    reject_options rejects;           // what each URL keeps of its rejected sales
     std::function<double()> uniform;  // random source for jitter; default: a seeded engine
 };
 

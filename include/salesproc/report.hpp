@@ -22,8 +22,8 @@ struct report_input {
     std::uint64_t csv_bytes = 0;
     std::uint64_t csv_chunks = 0;
     std::uint64_t api_records = 0;
-    std::optional<nlohmann::ordered_json> api;  // the "api" section, when URLs were given
-    const reject_samples* samples = nullptr;     // "rejected_samples", unless --samples 0
+    std::optional<nlohmann::ordered_json> api;      // the "api" section, when URLs were given
+    const reject_samples* samples = nullptr;        // "rejected_samples", unless --samples 0
     std::optional<nlohmann::ordered_json> quality;  // the "quality" section, when gates were given
     std::chrono::system_clock::time_point generated_at;
     std::chrono::milliseconds duration{0};

@@ -126,9 +126,9 @@ TEST(Rejects, SamplesFollowRejectedAndAreTheFirstThreePerReason) {
     const auto rejected = std::find(keys.begin(), keys.end(), "rejected");
     ASSERT_NE(rejected, keys.end());
     EXPECT_EQ(*(rejected + 1), "rejected_samples");
-    EXPECT_EQ(std::vector<std::string>(keys.begin(), keys.begin() + 4),
-              (std::vector<std::string>{"api_records", "total_sales", "unique_products",
-                                        "valid_sales"}));
+    EXPECT_EQ(
+        std::vector<std::string>(keys.begin(), keys.begin() + 4),
+        (std::vector<std::string>{"api_records", "total_sales", "unique_products", "valid_sales"}));
     const auto& samples = doc["rejected_samples"];
     ASSERT_EQ(samples.size(), 8U);
     for (const auto& [reason, list] : samples.items()) {
@@ -173,18 +173,22 @@ struct gate_case {
 
 TEST(Rejects, GatesAtJustUnderAndJustOverTheLimit) {
     const std::vector<gate_case> cases = {
-        {{"--max-invalid", "3"}, 0},          {{"--max-invalid", "4"}, 0},
-        {{"--max-invalid", "2"}, 4},          {{"--max-invalid", "0"}, 4},
-        {{"--max-invalid-ratio", "0.5"}, 0},  {{"--max-invalid-ratio", "0.51"}, 0},
-        {{"--max-invalid-ratio", "0.49"}, 4}, {{"--max-invalid-ratio", "0.4999999"}, 4},
+        {{"--max-invalid", "3"}, 0},
+        {{"--max-invalid", "4"}, 0},
+        {{"--max-invalid", "2"}, 4},
+        {{"--max-invalid", "0"}, 4},
+        {{"--max-invalid-ratio", "0.5"}, 0},
+        {{"--max-invalid-ratio", "0.51"}, 0},
+        {{"--max-invalid-ratio", "0.49"}, 4},
+        {{"--max-invalid-ratio", "0.4999999"}, 4},
         {{"--max-invalid", "3", "--max-invalid-ratio", "0.49"}, 4},
     };
     for (const auto& c : cases) {
         temp_dir dir;
         const auto out = dir.file("r.json");
         const auto rejects = dir.file("rejects.csv");
-        std::vector<std::string> args{"--csv", data + "/sales.csv", "--out", out,
-                                      "--rejects", rejects};
+        std::vector<std::string> args{"--csv", data + "/sales.csv", "--out",
+                                      out,     "--rejects",         rejects};
         args.insert(args.end(), c.flags.begin(), c.flags.end());
         const auto r = salesproc(args);
         const std::string what = c.flags[0] + " " + c.flags[1];
@@ -204,8 +208,7 @@ TEST(Rejects, GatesAtJustUnderAndJustOverTheLimit) {
         }
         if (c.exit_code == 4) {
             const std::string gate = c.flags.size() > 2 ? "--max-invalid-ratio" : c.flags[0];
-            EXPECT_NE(r.err.find("quality gate exceeded gate=" + gate), std::string::npos)
-                << r.err;
+            EXPECT_NE(r.err.find("quality gate exceeded gate=" + gate), std::string::npos) << r.err;
             EXPECT_NE(r.err.find("actual="), std::string::npos);
         } else {
             EXPECT_EQ(r.err.find("quality gate"), std::string::npos) << r.err;
@@ -213,8 +216,8 @@ TEST(Rejects, GatesAtJustUnderAndJustOverTheLimit) {
     }
     // No gate, no section.
     temp_dir dir;
-    ASSERT_EQ(salesproc({"--csv", data + "/sales.csv", "--out", dir.file("r.json"), "-q"}).exit_code,
-              0);
+    ASSERT_EQ(
+        salesproc({"--csv", data + "/sales.csv", "--out", dir.file("r.json"), "-q"}).exit_code, 0);
     EXPECT_FALSE(json::parse(read_file(dir.file("r.json"))).contains("quality"));
 }
 
@@ -222,9 +225,9 @@ TEST(Rejects, GateExitFourTakesPrecedenceOverApiFailureThree) {
     temp_dir dir;
     const auto out = dir.file("r.json");
     // Port 1 on loopback refuses at once: an API source that fails, without retries.
-    const std::vector<std::string> base{"--csv",    data + "/sales.csv", "--out",   out,
-                                        "--api-url", "http://127.0.0.1:1/sales", "--retries",
-                                        "0",        "-q"};
+    const std::vector<std::string> base{"--csv",     data + "/sales.csv",        "--out",     out,
+                                        "--api-url", "http://127.0.0.1:1/sales", "--retries", "0",
+                                        "-q"};
     auto r = salesproc(base);
     ASSERT_EQ(r.exit_code, 3) << r.err;
     auto args = base;
@@ -245,8 +248,8 @@ TEST(Rejects, BadGateValuesAreUsageErrors) {
         {"--max-invalid-ratio", "half"}, {"--max-invalid-ratio", "5%"},
     };
     for (const auto& [flag, value] : bad) {
-        const auto r = salesproc(
-            {"--csv", data + "/sales.csv", "--out", dir.file("r.json"), flag, value});
+        const auto r =
+            salesproc({"--csv", data + "/sales.csv", "--out", dir.file("r.json"), flag, value});
         EXPECT_EQ(r.exit_code, 2) << flag << " " << value;
         expect_one_error_line(r, flag);
         EXPECT_NE(r.err.find("'" + value + "'"), std::string::npos) << r.err;
@@ -333,8 +336,8 @@ TEST(Rejects, SigtermLeavesNoRejectsFileAndThePreviousOneUntouched) {
     write_file(rejects, "previous rejects");
     const pid_t pid = ::fork();
     if (pid == 0) {
-        ::execl(bin.c_str(), bin.c_str(), "--csv", fifo.c_str(), "--out", out.c_str(),
-                "--rejects", rejects.c_str(), "--chunk-size", "64", "-q", nullptr);
+        ::execl(bin.c_str(), bin.c_str(), "--csv", fifo.c_str(), "--out", out.c_str(), "--rejects",
+                rejects.c_str(), "--chunk-size", "64", "-q", nullptr);
         _exit(127);
     }
     // Rejected rows flow into the rejects temp file while the FIFO stays open.
@@ -377,8 +380,8 @@ TEST(Rejects, RowsOverTheLimitAreListedCut) {
 TEST(Rejects, HelpDocumentsTheOptionsAndExitFour) {
     const auto r = salesproc({"--help"});
     ASSERT_EQ(r.exit_code, 0);
-    for (const char* s : {"--rejects", "--samples", "--max-invalid", "--max-invalid-ratio",
-                          "  4    report"})
+    for (const char* s :
+         {"--rejects", "--samples", "--max-invalid", "--max-invalid-ratio", "  4    report"})
         EXPECT_NE(r.out.find(s), std::string::npos) << s;
 }
 

@@ -620,12 +620,12 @@ TEST(Cli, ApiRejectsFollowTheCsvRejectsInUrlOrder) {
     const auto out = dir.file("r.json");
     const auto rejects = dir.file("r.jsonl");
     const std::string csv = std::string(SALESPROC_TEST_DATA_DIR) + "/sales.csv";
-    const auto sales_url = "https://user:pw-secret@localhost:" + std::to_string(srv.port()) +
-                           "/sales";
-    const auto r = test::run_process({SALESPROC_BIN, "--csv", csv, "--out", out, "-q",
-                                      "--cacert", shared_pki().ca_file, "--api-url", sales_url,
-                                      "--api-url", srv.url("/posts/1"), "--api-url",
-                                      srv.url("/sales?second=1"), "--rejects", rejects});
+    const auto sales_url =
+        "https://user:pw-secret@localhost:" + std::to_string(srv.port()) + "/sales";
+    const auto r = test::run_process({SALESPROC_BIN, "--csv", csv, "--out", out, "-q", "--cacert",
+                                      shared_pki().ca_file, "--api-url", sales_url, "--api-url",
+                                      srv.url("/posts/1"), "--api-url", srv.url("/sales?second=1"),
+                                      "--rejects", rejects});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     std::vector<nlohmann::json> lines;
     std::istringstream in(test::read_file(rejects));

@@ -57,19 +57,20 @@ TEST(ApiRecords, RejectedSalesKeepTheirIndexDetailAndCompactJson) {
     ASSERT_TRUE(log.take(r->rejects, "https://api/sales", 1));
     ASSERT_TRUE(log.flush());
     // Line = the record's 1-based index; keys in the API's order; numbers in their own text.
-    EXPECT_EQ(text,
-              R"({"source":"https://api/sales","line":2,"reason":"bad_prefix",)"
-              R"("detail":"product 'Pork' does not start with 'Halal'",)"
-              R"("row":"{\"product\":\"Pork\",\"price\":20.00,\"quantity\":1,\"tags\":[\"a\",\"b\"]}"})"
-              "\n"
-              R"({"source":"https://api/sales","line":4,"reason":"bad_price",)"
-              R"("detail":"price '1e3' is not a plain decimal number",)"
-              R"("row":"{\"quantity\":1,\"price\":1e3,\"product\":\"Halal Honey\"}"})"
-              "\n"
-              R"({"source":"https://api/sales","line":5,"reason":"malformed_row",)"
-              R"("detail":"price is null, expected a string or a number",)"
-              R"("row":"{\"product\":\"Halal Arr\",\"price\":null,\"quantity\":1}"})"
-              "\n");
+    EXPECT_EQ(
+        text,
+        R"({"source":"https://api/sales","line":2,"reason":"bad_prefix",)"
+        R"("detail":"product 'Pork' does not start with 'Halal'",)"
+        R"("row":"{\"product\":\"Pork\",\"price\":20.00,\"quantity\":1,\"tags\":[\"a\",\"b\"]}"})"
+        "\n"
+        R"({"source":"https://api/sales","line":4,"reason":"bad_price",)"
+        R"("detail":"price '1e3' is not a plain decimal number",)"
+        R"("row":"{\"quantity\":1,\"price\":1e3,\"product\":\"Halal Honey\"}"})"
+        "\n"
+        R"({"source":"https://api/sales","line":5,"reason":"malformed_row",)"
+        R"("detail":"price is null, expected a string or a number",)"
+        R"("row":"{\"product\":\"Halal Arr\",\"price\":null,\"quantity\":1}"})"
+        "\n");
     EXPECT_EQ(r->rejects.lines(), 5U);
 }
 

@@ -3,11 +3,11 @@
 #include "support/test_support.hpp"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_future.hpp>
+#include <nlohmann/json.hpp>
 
 #include <sstream>
 

@@ -77,7 +77,8 @@ TEST(Rejects, BatchesAreNumberedByTheReducerAndQuotedAsCsv) {
     reject_batch b;
     b.reset(o);
     ASSERT_TRUE(b.wants(reject_reason::bad_prefix));
-    b.add(reject_reason::bad_prefix, 0, "Monitor,5,1", "product 'Monitor' does not start with 'Halal'");
+    b.add(reject_reason::bad_prefix, 0, "Monitor,5,1",
+          "product 'Monitor' does not start with 'Halal'");
     b.add(reject_reason::malformed_row, 3, "\"a \"\"b\"\"\nc\",1", "expected 3 fields, found 2");
     b.set_lines(5);
     ASSERT_TRUE(c.log.take(b, "in,put.csv", 2));

@@ -48,7 +48,9 @@ TEST(Text, CsvFieldsAreQuotedOnlyWhenNeeded) {
 }
 
 TEST(Text, Utf8PrefixNeverCutsASequence) {
-    const std::string s = "ab\xE2\x82\xAC" "cd";  // a, b, euro sign (3 bytes), c, d
+    const std::string s =
+        "ab\xE2\x82\xAC"
+        "cd";  // a, b, euro sign (3 bytes), c, d
     EXPECT_EQ(utf8_prefix(s, 100), s);
     EXPECT_EQ(utf8_prefix(s, 5), "ab\xE2\x82\xAC");
     EXPECT_EQ(utf8_prefix(s, 4), "ab");
