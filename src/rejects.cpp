@@ -59,12 +59,20 @@ void describe_reject(reject_reason why, std::string_view product, std::string_vi
             append_quoted(out, price);
             out += " is not a plain decimal number";
             return;
-        case reject_reason::price_below_min:
+        case reject_reason::price_below_min: {
+            // The most common reject in real exports: its constant part is formatted once.
+            thread_local fixed_point cached{-1, 0};
+            thread_local std::string min_text;
+            if (cached.units != r.min_price.units || cached.scale != r.min_price.scale) {
+                cached = r.min_price;
+                min_text = format_units(r.min_price.units, r.min_price.scale);
+            }
             out += "price ";
             detail::append_shortened(out, price);
             out += " is below min_price ";
-            out += format_units(r.min_price.units, r.min_price.scale);
+            out += min_text;
             return;
+        }
         case reject_reason::too_many_decimals: {
             const auto d = parse_decimal_text(price);
             out += "price ";
@@ -130,22 +138,31 @@ void reject_batch::add(reject_reason why, std::uint64_t line, std::string_view r
     ++kept;
     if (!all_) return;
     const std::string_view reason = to_string(why);
+    auto put = [](char* p, std::string_view s) {
+        return detail::copy_bytes(p, s.data(), s.size());
+    };
     if (format_ == rejects_format::csv) {
-        text_ += ',';
-        text_ += reason;
-        text_ += ',';
-        detail::append_csv_field(text_, detail);
-        text_ += ',';
-        detail::append_csv_field(text_, row);
-        text_ += '\n';
+        char* p = text_.reserve_more(reason.size() + detail::csv_field_bound(detail.size()) +
+                                     detail::csv_field_bound(row.size()) + 4);
+        *p++ = ',';
+        p = put(p, reason);
+        *p++ = ',';
+        p = detail::write_csv_field(p, detail);
+        *p++ = ',';
+        p = detail::write_csv_field(p, row);
+        *p++ = '\n';
+        text_.commit(p);
     } else {
-        text_ += ",\"reason\":\"";
-        text_ += reason;
-        text_ += "\",\"detail\":";
-        detail::append_json_string(text_, detail);
-        text_ += ",\"row\":";
-        detail::append_json_string(text_, row);
-        text_ += "}\n";
+        char* p = text_.reserve_more(reason.size() + detail::json_string_bound(detail.size()) +
+                                     detail::json_string_bound(row.size()) + 40);
+        p = put(p, ",\"reason\":\"");
+        p = put(p, reason);
+        p = put(p, "\",\"detail\":");
+        p = detail::write_json_string(p, detail);
+        p = put(p, ",\"row\":");
+        p = detail::write_json_string(p, row);
+        p = put(p, "}\n");
+        text_.commit(p);
     }
     entries_.push_back(entry{line, text_.size()});
 }
@@ -193,11 +210,9 @@ result<void> reject_log::take(const reject_batch& batch, std::string_view source
             if (need > buffer_.size()) buffer_.resize(need);  // one huge row
         }
         char* p = buffer_.data() + used_;
-        std::memcpy(p, prefix_.data(), prefix_.size());
-        p += prefix_.size();
+        p = detail::copy_bytes(p, prefix_.data(), prefix_.size());
         p = std::to_chars(p, p + 20, first_line + e.line).ptr;
-        std::memcpy(p, batch.text_.data() + begin, tail);
-        p += tail;
+        p = detail::copy_bytes(p, batch.text_.data() + begin, tail);
         begin = e.end;
         used_ = static_cast<std::size_t>(p - buffer_.data());
     }

@@ -1,5 +1,7 @@
 #include "salesproc/detail/text.hpp"
 
+#include <algorithm>
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -32,9 +34,17 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) noexcept {
 
 }  // namespace
 
-void append_json_string(std::string& out, std::string_view s) {
+void byte_buffer::grow(std::size_t n) {
+    const std::size_t capacity = std::max(size_ + n, capacity_ * 2 + 4096);
+    std::unique_ptr<char[]> bigger(new char[capacity]);
+    if (size_ != 0) std::memcpy(bigger.get(), data_.get(), size_);
+    data_ = std::move(bigger);
+    capacity_ = capacity;
+}
+
+char* write_json_string(char* out, std::string_view s) noexcept {
     static constexpr char hex[] = "0123456789abcdef";
-    out += '"';
+    *out++ = '"';
     std::size_t i = 0;
     while (i < s.size()) {
         // Runs of plain ASCII are copied at once: rows are mostly that.
@@ -44,48 +54,53 @@ void append_json_string(std::string& out, std::string_view s) {
             if (c < 0x20U || c >= 0x80U || c == '"' || c == '\\') break;
             ++j;
         }
-        out.append(s.data() + i, j - i);
+        out = copy_bytes(out, s.data() + i, j - i);
         i = j;
         if (i == s.size()) break;
         const auto c = static_cast<unsigned char>(s[i]);
         if (c >= 0x80U) {
             const std::size_t n = utf8_sequence(s, i);
             if (n == 0) {
-                out += "\\ufffd";
+                std::memcpy(out, "\\ufffd", 6);
+                out += 6;
                 ++i;
             } else {
-                out.append(s.data() + i, n);
+                std::memcpy(out, s.data() + i, n);
+                out += n;
                 i += n;
             }
             continue;
         }
+        *out++ = '\\';
         switch (c) {
             case '"':
-                out += "\\\"";
+                *out++ = '"';
                 break;
             case '\\':
-                out += "\\\\";
+                *out++ = '\\';
                 break;
             case '\n':
-                out += "\\n";
+                *out++ = 'n';
                 break;
             case '\r':
-                out += "\\r";
+                *out++ = 'r';
                 break;
             case '\t':
-                out += "\\t";
+                *out++ = 't';
                 break;
             default:
-                out += "\\u00";
-                out += hex[c >> 4U];
-                out += hex[c & 0xFU];
+                std::memcpy(out, "u00", 3);
+                out += 3;
+                *out++ = hex[c >> 4U];
+                *out++ = hex[c & 0xFU];
         }
         ++i;
     }
-    out += '"';
+    *out++ = '"';
+    return out;
 }
 
-void append_csv_field(std::string& out, std::string_view s) {
+char* write_csv_field(char* out, std::string_view s) noexcept {
     bool needs_quotes = !s.empty() && (s.front() == ' ' || s.front() == '\t' || s.back() == ' ' ||
                                        s.back() == '\t');
     bool has_quote = false;
@@ -119,26 +134,30 @@ void append_csv_field(std::string& out, std::string_view s) {
         needs_quotes |= c == ',' || c == '\n' || c == '\r';
         has_quote |= c == '"';
     }
-    if (!needs_quotes && !has_quote) {
-        out.append(s);
-        return;
-    }
-    out += '"';
+    if (!needs_quotes && !has_quote) return copy_bytes(out, s.data(), s.size());
+    *out++ = '"';
     if (!has_quote) {
-        out.append(s);
+        out = copy_bytes(out, s.data(), s.size());
     } else {
-        for (std::size_t from = 0;;) {
-            const std::size_t q = s.find('"', from);
-            if (q == std::string_view::npos) {
-                out.append(s.substr(from));
-                break;
-            }
-            out.append(s.substr(from, q + 1 - from));
-            out += '"';
-            from = q + 1;
+        for (const char c : s) {
+            *out++ = c;
+            if (c == '"') *out++ = '"';
         }
     }
-    out += '"';
+    *out++ = '"';
+    return out;
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+    const std::size_t at = out.size();
+    out.resize(at + json_string_bound(s.size()));
+    out.resize(static_cast<std::size_t>(write_json_string(out.data() + at, s) - out.data()));
+}
+
+void append_csv_field(std::string& out, std::string_view s) {
+    const std::size_t at = out.size();
+    out.resize(at + csv_field_bound(s.size()));
+    out.resize(static_cast<std::size_t>(write_csv_field(out.data() + at, s) - out.data()));
 }
 
 std::string_view utf8_prefix(std::string_view s, std::size_t limit) noexcept {

@@ -6,6 +6,7 @@
 // Neither is thread-safe: each has one owner at a time.
 #pragma once
 
+#include "salesproc/detail/text.hpp"
 #include "salesproc/errors.hpp"
 #include "salesproc/rules.hpp"
 
@@ -89,7 +90,7 @@ class reject_batch {
     std::vector<sample> samples_kept_;
     // Everything of a --rejects line but its source and line number, which only the in-order
     // reducer knows: formatted here, on the validating thread.
-    std::string text_;
+    detail::byte_buffer text_;
     std::vector<entry> entries_;
     std::uint64_t lines_ = 0;
 };

@@ -3,10 +3,80 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 
 namespace salesproc::detail {
+
+// Copies `n` bytes; short copies (most fields) inline, as two overlapping loads and stores,
+// instead of a call into memcpy.
+inline char* copy_bytes(char* dst, const char* src, std::size_t n) noexcept {
+    if (n >= 8 && n <= 16) {
+        std::uint64_t a, b;
+        std::memcpy(&a, src, 8);
+        std::memcpy(&b, src + n - 8, 8);
+        std::memcpy(dst, &a, 8);
+        std::memcpy(dst + n - 8, &b, 8);
+    } else if (n >= 4 && n < 8) {
+        std::uint32_t a, b;
+        std::memcpy(&a, src, 4);
+        std::memcpy(&b, src + n - 4, 4);
+        std::memcpy(dst, &a, 4);
+        std::memcpy(dst + n - 4, &b, 4);
+    } else if (n < 4) {
+        for (std::size_t i = 0; i < n; ++i)
+            dst[i] = src[i];
+    } else {
+        std::memcpy(dst, src, n);
+    }
+    return dst + n;
+}
+
+// A growable byte buffer for hot formatting loops: unlike std::string, growing it does not
+// zero-fill, and writers fill reserved room through a plain pointer.
+class byte_buffer {
+  public:
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+    [[nodiscard]] const char* data() const noexcept { return data_.get(); }
+    [[nodiscard]] std::string_view view() const noexcept { return {data_.get(), size_}; }
+    void clear() noexcept { size_ = 0; }
+
+    // Room for `n` more bytes at end(); invalidates earlier end() pointers.
+    char* reserve_more(std::size_t n) {
+        if (capacity_ - size_ < n) grow(n);
+        return data_.get() + size_;
+    }
+    // Marks everything up to `end` (a pointer into the reserved room) as written.
+    void commit(const char* end) noexcept { size_ = static_cast<std::size_t>(end - data_.get()); }
+    void append(std::string_view s) {
+        char* p = reserve_more(s.size());
+        std::memcpy(p, s.data(), s.size());
+        size_ += s.size();
+    }
+
+  private:
+    void grow(std::size_t n);
+
+    std::unique_ptr<char[]> data_;
+    std::size_t size_ = 0;
+    std::size_t capacity_ = 0;
+};
+
+// Bytes write_json_string / write_csv_field may write for `n` input bytes.
+constexpr std::size_t json_string_bound(std::size_t n) noexcept {
+    return 6 * n + 2;
+}
+constexpr std::size_t csv_field_bound(std::size_t n) noexcept {
+    return 2 * n + 2;
+}
+
+// As the append_ forms below, into room the caller reserved; return the end of what they wrote.
+char* write_json_string(char* out, std::string_view s) noexcept;
+char* write_csv_field(char* out, std::string_view s) noexcept;
 
 // Appends `s` as a JSON string literal, quotes included. Bytes that are not valid UTF-8 become
 // U+FFFD, so the output is always valid JSON whatever the input file held.
