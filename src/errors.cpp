@@ -52,12 +52,52 @@ class category_impl final : public boost::system::error_category {
                 return "proxy error";
             case errc::bad_encoding:
                 return "bad content encoding";
+            case errc::dns_failed:
+                return "host name did not resolve";
+            case errc::connection_refused:
+                return "connection refused";
         }
         return "unknown salesproc error";
     }
 };
 
 }  // namespace
+
+std::string_view failure_code(const boost::system::error_code& code) noexcept {
+    if (code.category() != category()) return "other";
+    switch (static_cast<errc>(code.value())) {
+        case errc::timeout:
+            return "timeout";
+        case errc::tls_verify:
+            return "tls";
+        case errc::http_status:
+            return "http_status";
+        case errc::dns_failed:
+            return "dns";
+        case errc::connection_refused:
+            return "refused";
+        case errc::connect_failed:
+            return "connect";
+        case errc::connection_lost:
+            return "reset";
+        case errc::body_too_large:
+            return "body_too_large";
+        case errc::bad_json:
+            return "bad_json";
+        case errc::bad_encoding:
+            return "bad_encoding";
+        case errc::bad_redirect:
+            return "redirect";
+        case errc::proxy_error:
+            return "proxy";
+        case errc::interrupted:
+            return "cancelled";
+        case errc::money_overflow:
+            return "overflow";
+        default:
+            return "other";
+    }
+}
 
 const boost::system::error_category& category() noexcept {
     static const category_impl instance;

@@ -2,11 +2,13 @@
 
 #include "salesproc/api_records.hpp"
 #include "salesproc/content_coding.hpp"
+#include "salesproc/detail/fetch_step.hpp"
+#include "salesproc/detail/http_request.hpp"
 #include "salesproc/detail/http_response.hpp"
+#include "salesproc/proxy.hpp"
 #include "salesproc/units.hpp"
 
 #include <openssl/err.h>
-#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <boost/asio/as_tuple.hpp>
@@ -216,49 +218,19 @@ attempt_result failed(errc code, std::string text) {
     return r;
 }
 
-std::string base64(std::string_view s) {
-    std::string out(4 * ((s.size() + 2) / 3) + 1, '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                  reinterpret_cast<const unsigned char*>(s.data()),
-                                  static_cast<int>(s.size()));
-    out.resize(static_cast<std::size_t>(n));
-    return out;
-}
-
 bool is_ip_literal(const std::string& host) {
     boost::system::error_code ec;
     (void)asio::ip::make_address(host, ec);
     return !ec;
 }
 
-std::string host_port(const http_url& u) {
-    const bool v6 = u.host.find(':') != std::string::npos;
-    return (v6 ? "[" + u.host + "]" : u.host) + ":" + u.port;
-}
-
-// NO_PROXY: comma-separated host names or suffixes (".example.com" or "example.com" match the
-// domain and its subdomains), or "*" for every host.
-bool bypasses_proxy(const std::string& host, const std::string& no_proxy) {
-    std::size_t pos = 0;
-    while (pos <= no_proxy.size()) {
-        const auto comma = no_proxy.find(',', pos);
-        std::string entry =
-            no_proxy.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-        pos = comma == std::string::npos ? no_proxy.size() + 1 : comma + 1;
-        while (!entry.empty() && entry.front() == ' ')
-            entry.erase(0, 1);
-        while (!entry.empty() && entry.back() == ' ')
-            entry.pop_back();
-        if (entry.empty()) continue;
-        if (entry == "*") return true;
-        if (entry.front() == '.') entry.erase(0, 1);
-        if (host == entry) return true;
-        if (host.size() > entry.size() &&
-            host.compare(host.size() - entry.size(), entry.size(), entry) == 0 &&
-            host[host.size() - entry.size() - 1] == '.')
-            return true;
-    }
-    return false;
+// A request head as Beast sends it; set() keeps the last value of a repeated field, so a
+// --header overrides a default one of the same name.
+http::request<http::empty_body> to_beast(const detail::request_head& head) {
+    http::request<http::empty_body> req{http::string_to_verb(head.method), head.target, 11};
+    for (const auto& [name, value] : head.fields)
+        req.set(name, value);
+    return req;
 }
 
 // The kernel's round-trip estimate for a connected socket (from the handshake's SYN/SYN-ACK), so
@@ -269,10 +241,6 @@ std::chrono::microseconds round_trip(tcp::socket& socket) {
     if (::getsockopt(socket.native_handle(), IPPROTO_TCP, TCP_INFO, &info, &size) != 0)
         return std::chrono::microseconds::max();
     return std::chrono::microseconds(info.tcpi_rtt);
-}
-
-bool is_redirect(unsigned status) {
-    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
 // The peer closed or reset a connection: for a pooled connection before any reply, that is the
@@ -324,13 +292,12 @@ struct run_state {
 class api_fetcher::impl {
   public:
     impl(asio::any_io_executor ex, fetch_settings s, rules r, ssl::context ctx,
-         std::optional<http_url> https_proxy, std::optional<http_url> http_proxy)
+         proxy_config proxies)
         : ex_(std::move(ex)),
           settings_(std::move(s)),
           rules_(std::move(r)),
           tls_(std::move(ctx)),
-          https_proxy_(std::move(https_proxy)),
-          http_proxy_(std::move(http_proxy)),
+          proxies_(std::move(proxies)),
           // The random source may be the caller's; shards on other threads take turns with it.
           policy_(settings_.retry, [this] {
               std::lock_guard lock(uniform_mu_);
@@ -349,25 +316,13 @@ class api_fetcher::impl {
         std::lock_guard lock(stop_mu_);
         return stop_reason_;
     }
-    const http_url* proxy_for(const http_url& url) const {
-        const auto& p = url.tls ? https_proxy_ : http_proxy_;
-        if (!p || bypasses_proxy(url.host, settings_.proxy.no_proxy)) return nullptr;
-        return &*p;
-    }
-    // Pooled connections are keyed by where they lead: the origin, through which proxy.
-    std::string pool_key(const http_url& url) const {
-        const http_url* proxy = proxy_for(url);
-        if (!proxy) return url.origin();
-        return url.tls ? url.origin() + " via " + proxy->origin() : "http via " + proxy->origin();
-    }
 
     // Read-only while a run is in progress, so every shard's thread may use them.
     asio::any_io_executor ex_;
     fetch_settings settings_;
     rules rules_;
     ssl::context tls_;  // SSL_CTX is safe to share between threads once configured
-    std::optional<http_url> https_proxy_;
-    std::optional<http_url> http_proxy_;
+    proxy_config proxies_;
     std::mutex uniform_mu_;
     retry_policy policy_;
     tls_sessions sessions_;
@@ -399,16 +354,14 @@ class api_fetcher::impl::shard {
 
     std::uint64_t retries = 0;
     std::uint64_t connections_opened = 0;
-    std::uint64_t requests_sent = 0;
     std::uint64_t tls_resumed = 0;
 
   private:
     asio::awaitable<void> worker();
     asio::awaitable<void> fetch_one(std::size_t index);
     asio::awaitable<attempt_result> attempt(const http_url& url, bool send_credentials);
-    // `key`: the pool key of `url`, which is also what TLS sessions are kept by.
-    asio::awaitable<std::unique_ptr<connection>> connect(const http_url& url,
-                                                         const std::string& key,
+    // Along `way`, whose pool key is also what TLS sessions are kept by.
+    asio::awaitable<std::unique_ptr<connection>> connect(const http_url& url, const route& way,
                                                          steady::time_point deadline,
                                                          attempt_result& failure);
     attempt_result classify(const boost::system::error_code& ec);
@@ -504,7 +457,6 @@ asio::awaitable<fetch_summary> api_fetcher::impl::run(std::vector<http_url> urls
         if (slot.thread.joinable()) slot.thread.join();
         summary.retries += slot.s->retries;
         summary.connections_opened += slot.s->connections_opened;
-        summary.requests_sent += slot.s->requests_sent;
         summary.tls_resumed += slot.s->tls_resumed;
     }
     shards_.clear();
@@ -515,7 +467,10 @@ asio::awaitable<fetch_summary> api_fetcher::impl::run(std::vector<http_url> urls
     summary.urls = std::move(state.outcomes);
     const std::string reason = stop_reason();
     for (auto& u : summary.urls)
-        if (!u.ok && u.error.empty()) u.error = "not started: " + reason;
+        if (!u.ok && u.error.empty()) {
+            u.error = "not started: " + reason;
+            u.code = make_error_code(errc::interrupted);
+        }
     co_return summary;
 }
 
@@ -566,95 +521,65 @@ asio::awaitable<void> api_fetcher::impl::shard::worker() {
 }
 
 asio::awaitable<void> api_fetcher::impl::shard::fetch_one(std::size_t index) {
+    using kind = detail::fetch_action::kind;
     url_outcome& out = state_.outcomes[index];
     const http_url& original = state_.urls[index];
-    http_url current = original;
-    unsigned redirects = 0;
-    unsigned retry = 0;
+    detail::fetch_step step(original, owner_.policy_, settings().max_redirects, [this] {
+        std::lock_guard lock(state_.mu);
+        return state_.budget.try_spend();
+    });
+    auto fail = [&](boost::system::error_code code, std::string error) {
+        out.code = code;
+        out.error = std::move(error);
+    };
     try {
-        ++out.attempts;
+        detail::fetch_action next = step.start();
         for (;;) {
-            ++requests_sent;
-            // Credentials and --header values go to the URL's own origin only, never to a host
-            // a redirect points at.
-            attempt_result r = co_await attempt(current, current.origin() == original.origin());
-            if (r.ok) {
-                response& resp = *r.ok;
-                if (resp.status >= 200 && resp.status < 300) {
-                    auto body = decode_content(std::move(resp.body), resp.content_encoding,
-                                               settings().max_body, original.redacted);
-                    if (!body) {
-                        out.error = body.error().reason;
-                        co_return;
-                    }
-                    auto parsed = parse_api_records(*body, owner_.rules_, original.redacted,
-                                                    settings().rejects);
-                    if (!parsed) {
-                        out.error = parsed.error().reason;
-                        co_return;
-                    }
-                    out.ok = true;
-                    out.error.clear();
-                    out.records = parsed->records;
-                    out.sales = std::move(parsed->sales);
-                    out.rejects = std::move(parsed->rejects);
-                    co_return;
-                }
-                if (is_redirect(resp.status)) {
-                    if (resp.location.empty()) {
-                        out.error =
-                            "HTTP " + std::to_string(resp.status) + " redirect without Location";
-                        co_return;
-                    }
-                    if (++redirects > settings().max_redirects) {
-                        out.error = "more than " + std::to_string(settings().max_redirects) +
-                                    " redirects in a row";
-                        co_return;
-                    }
-                    auto next = resolve_location(current, resp.location);
-                    if (!next) {
-                        out.error = next.error().reason;
-                        co_return;
-                    }
-                    if (current.tls && !next->tls) {
-                        out.error = "refusing redirect from https to http (" + next->redacted + ")";
-                        co_return;
-                    }
-                    current = std::move(*next);
-                    continue;
-                }
-                r.failure.code = make_error_code(errc::http_status);
-                r.failure.http_status = resp.status;
-                if (!resp.retry_after.empty())
-                    r.failure.retry_after =
-                        parse_retry_after(resp.retry_after, std::chrono::system_clock::now());
-                r.error = "HTTP " + std::to_string(resp.status) +
-                          (resp.reason.empty() ? std::string() : " " + resp.reason);
-            }
-            const retry_decision d = owner_.policy_.next(retry, r.failure, time_left());
-            if (!d.retry) {
-                out.error =
-                    r.error + (d.give_up_reason.empty() ? "" : " (" + d.give_up_reason + ")");
+            out.attempts = step.attempts();
+            if (next.what == kind::fail) {
+                fail(next.code, std::move(next.error));
                 co_return;
             }
-            bool spent = false;
-            {
-                std::lock_guard lock(state_.mu);
-                spent = state_.budget.try_spend();
+            if (next.what == kind::wait) {
+                ++retries;
+                asio::steady_timer backoff(ex_, next.delay);
+                co_await backoff.async_wait(asio::use_awaitable);
+                next = step.on_waited();
+                continue;
             }
-            if (!spent) {
-                out.error = r.error + " (retry budget exhausted)";
+            attempt_result r = co_await attempt(step.url(), step.send_credentials());
+            if (!r.ok) {
+                next = step.on_failure(r.failure, std::move(r.error), time_left());
+                continue;
+            }
+            response& resp = *r.ok;
+            next = step.on_response({resp.status, resp.reason, resp.location, resp.retry_after},
+                                    std::chrono::system_clock::now(), time_left());
+            if (next.what != kind::done) continue;
+            auto body = decode_content(std::move(resp.body), resp.content_encoding,
+                                       settings().max_body, original.redacted);
+            if (!body) {
+                fail(body.error().code, body.error().reason);
                 co_return;
             }
-            ++retries;
-            ++retry;
-            asio::steady_timer backoff(ex_, d.delay);
-            co_await backoff.async_wait(asio::use_awaitable);
-            ++out.attempts;
+            auto parsed =
+                parse_api_records(*body, owner_.rules_, original.redacted, settings().rejects);
+            if (!parsed) {
+                fail(parsed.error().code, parsed.error().reason);
+                co_return;
+            }
+            out.ok = true;
+            out.error.clear();
+            out.code.clear();
+            out.records = parsed->records;
+            out.sales = std::move(parsed->sales);
+            out.rejects = std::move(parsed->rejects);
+            co_return;
         }
     } catch (const boost::system::system_error& e) {
         if (e.code() != asio::error::operation_aborted) throw;
-        out.error = owner_.stopping() ? owner_.stop_reason() : std::string("cancelled");
+        fail(make_error_code(errc::interrupted),
+             owner_.stopping() ? owner_.stop_reason() : std::string("cancelled"));
     }
 }
 
@@ -679,11 +604,11 @@ attempt_result api_fetcher::impl::shard::classify(const boost::system::error_cod
 }
 
 asio::awaitable<std::unique_ptr<connection>> api_fetcher::impl::shard::connect(
-    const http_url& url, const std::string& key, steady::time_point deadline,
-    attempt_result& failure) {
+    const http_url& url, const route& way, steady::time_point deadline, attempt_result& failure) {
     using namespace asio::experimental::awaitable_operators;
-    const http_url* proxy = owner_.proxy_for(url);
-    const http_url& dial = proxy ? *proxy : url;
+    const http_url* proxy = way.proxy;
+    const http_url& dial = way.dial(url);
+    const std::string& key = way.pool_key;
     tcp::resolver resolver(ex_);
     asio::steady_timer timer(ex_, deadline);
     auto resolved = co_await (resolver.async_resolve(dial.host, dial.port, nothrow) ||
@@ -698,9 +623,9 @@ asio::awaitable<std::unique_ptr<connection>> api_fetcher::impl::shard::connect(
     if (rec) {
         failure = rec == asio::error::operation_aborted
                       ? classify(rec)
-                      : failed(errc::connect_failed, "cannot resolve " +
-                                                         std::string(proxy ? "proxy" : "host") +
-                                                         " '" + dial.host + "': " + rec.message());
+                      : failed(errc::dns_failed, "cannot resolve " +
+                                                     std::string(proxy ? "proxy" : "host") + " '" +
+                                                     dial.host + "': " + rec.message());
         co_return nullptr;
     }
     auto conn = std::make_unique<connection>();
@@ -711,11 +636,12 @@ asio::awaitable<std::unique_ptr<connection>> api_fetcher::impl::shard::connect(
     conn->tcp().expires_at(deadline);
     auto [cec, ep] = co_await conn->tcp().async_connect(endpoints, nothrow);
     if (cec) {
-        failure =
-            cec == beast::error::timeout || cec == asio::error::operation_aborted
-                ? classify(cec)
-                : failed(errc::connect_failed, "connect to " + std::string(proxy ? "proxy " : "") +
-                                                   host_port(dial) + " failed: " + cec.message());
+        failure = cec == beast::error::timeout || cec == asio::error::operation_aborted
+                      ? classify(cec)
+                      : failed(cec == asio::error::connection_refused ? errc::connection_refused
+                                                                      : errc::connect_failed,
+                               "connect to " + std::string(proxy ? "proxy " : "") +
+                                   dial.authority() + " failed: " + cec.message());
         co_return nullptr;
     }
     ++connections_opened;
@@ -723,12 +649,9 @@ asio::awaitable<std::unique_ptr<connection>> api_fetcher::impl::shard::connect(
     conn->tcp().socket().set_option(tcp::no_delay(true), opt_ec);
     if (!url.tls) co_return conn;
 
-    if (proxy) {
+    if (way.tunnel) {
         // A CONNECT tunnel to the origin; TLS then runs end to end through it.
-        http::request<http::empty_body> tunnel{http::verb::connect, host_port(url), 11};
-        tunnel.set(http::field::host, host_port(url));
-        if (!proxy->userinfo.empty())
-            tunnel.set(http::field::proxy_authorization, "Basic " + base64(proxy->userinfo));
+        const auto tunnel = to_beast(detail::make_connect(url, *proxy));
         conn->tcp().expires_at(deadline);
         auto [twec, tw] = co_await http::async_write(conn->tcp(), tunnel, nothrow);
         http::response_parser<http::empty_body> reply;
@@ -741,14 +664,14 @@ asio::awaitable<std::unique_ptr<connection>> api_fetcher::impl::shard::connect(
         }
         if (tec) {
             failure = classify(tec);
-            failure.error = "proxy " + host_port(*proxy) + ": " + failure.error;
+            failure.error = "proxy " + proxy->authority() + ": " + failure.error;
             co_return nullptr;
         }
         const unsigned status = reply.get().result_int();
         if (status != 200) {
             failure = failed(status >= 500 ? errc::connect_failed : errc::proxy_error,
-                             "proxy " + host_port(*proxy) + " refused CONNECT to " +
-                                 host_port(url) + ": HTTP " + std::to_string(status) + " " +
+                             "proxy " + proxy->authority() + " refused CONNECT to " +
+                                 url.authority() + ": HTTP " + std::to_string(status) + " " +
                                  std::string(reply.get().reason()));
             co_return nullptr;
         }
@@ -823,8 +746,8 @@ asio::awaitable<std::unique_ptr<connection>> api_fetcher::impl::shard::connect(
 asio::awaitable<attempt_result> api_fetcher::impl::shard::attempt(const http_url& url,
                                                                   bool send_credentials) {
     const auto deadline = steady::now() + settings().timeout;
-    const std::string origin = owner_.pool_key(url);
-    const http_url* proxy = owner_.proxy_for(url);
+    const route way = owner_.proxies_.route_for(url);
+    const std::string& origin = way.pool_key;
     std::unique_ptr<connection> conn;
     if (auto it = idle_.find(origin); it != idle_.end() && !it->second.empty()) {
         conn = std::move(it->second.back());
@@ -832,30 +755,16 @@ asio::awaitable<attempt_result> api_fetcher::impl::shard::attempt(const http_url
     }
     bool reused = conn != nullptr;
 
-    // Through an http proxy the request line carries the absolute URL (without credentials).
-    const bool absolute_form = proxy != nullptr && !url.tls;
-    http::request<http::empty_body> req{
-        http::verb::get, absolute_form ? "http://" + host_port(url) + url.target : url.target, 11};
-    if (absolute_form && !proxy->userinfo.empty())
-        req.set(http::field::proxy_authorization, "Basic " + base64(proxy->userinfo));
-    const bool default_port = url.port == (url.tls ? "443" : "80");
-    const std::string host =
-        url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
-    req.set(http::field::host, default_port ? host : host + ":" + url.port);
-    req.set(http::field::user_agent, settings().user_agent);
-    req.set(http::field::accept, "application/json");
-    req.set(http::field::accept_encoding, accepted_encodings);
-    if (send_credentials) {
-        if (!url.userinfo.empty())
-            req.set(http::field::authorization, "Basic " + base64(url.userinfo));
-        for (const auto& [name, value] : settings().headers)
-            req.set(name, value);
-    }
+    detail::get_options options;
+    options.user_agent = settings().user_agent;
+    options.accept_encoding = accepted_encodings;
+    options.headers = &settings().headers;
+    const auto req = to_beast(detail::make_get(url, way, send_credentials, options));
 
     for (;;) {
         if (!conn) {
             attempt_result failure;
-            conn = co_await connect(url, origin, deadline, failure);
+            conn = co_await connect(url, way, deadline, failure);
             if (!conn) co_return failure;
             reused = false;
         }
@@ -910,41 +819,16 @@ result<std::unique_ptr<api_fetcher>> api_fetcher::create(asio::any_io_executor e
     SSL_CTX_set_session_cache_mode(ctx.native_handle(),
                                    SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
     SSL_CTX_sess_set_new_cb(ctx.native_handle(), on_new_session);
-    auto parse_proxy = [](const std::string& text,
-                          const char* var) -> result<std::optional<http_url>> {
-        if (text.empty()) return std::optional<http_url>();
-        auto u = parse_http_url(text.find("://") == std::string::npos ? "http://" + text : text);
-        if (!u)
-            return make_error(errc::bad_config, std::string(var) + " " + redact_url(text),
-                              u.error().reason);
-        if (u->tls)
-            return make_error(errc::bad_config, std::string(var) + " " + u->redacted,
-                              "only http:// proxies are supported");
-        return std::optional<http_url>(std::move(*u));
-    };
-    auto https_proxy = parse_proxy(settings.proxy.https, "HTTPS_PROXY");
-    if (!https_proxy) return https_proxy.error();
-    auto http_proxy = parse_proxy(settings.proxy.http, "HTTP_PROXY");
-    if (!http_proxy) return http_proxy.error();
+    auto proxies = proxy_config::parse(settings.proxy);
+    if (!proxies) return proxies.error();
     if (!settings.uniform) {
         auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
         settings.uniform = [engine] {
             return std::uniform_real_distribution<double>(0.0, 1.0)(*engine);
         };
     }
-    return std::unique_ptr<api_fetcher>(new api_fetcher(
-        std::make_unique<impl>(std::move(ex), std::move(settings), std::move(r), std::move(ctx),
-                               std::move(*https_proxy), std::move(*http_proxy))));
-}
-
-proxy_settings proxy_settings_from_env() {
-    auto get = [](const char* upper, const char* lower) {
-        const char* v = std::getenv(upper);
-        if (v == nullptr || *v == '\0') v = std::getenv(lower);
-        return std::string(v ? v : "");
-    };
-    return {get("HTTPS_PROXY", "https_proxy"), get("HTTP_PROXY", "http_proxy"),
-            get("NO_PROXY", "no_proxy")};
+    return std::unique_ptr<api_fetcher>(new api_fetcher(std::make_unique<impl>(
+        std::move(ex), std::move(settings), std::move(r), std::move(ctx), std::move(*proxies))));
 }
 
 api_fetcher::api_fetcher(std::unique_ptr<impl> p) : impl_(std::move(p)) {}

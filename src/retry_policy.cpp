@@ -24,6 +24,8 @@ bool is_transient(const attempt_failure& f) noexcept {
         }
     }
     return f.code == make_error_code(errc::connect_failed) ||
+           f.code == make_error_code(errc::dns_failed) ||
+           f.code == make_error_code(errc::connection_refused) ||
            f.code == make_error_code(errc::timeout) ||
            f.code == make_error_code(errc::connection_lost);
 }

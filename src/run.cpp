@@ -44,7 +44,10 @@ nlohmann::ordered_json api_section(const fetch_summary& f) {
             ++ok;
             records += u.records;
         } else {
-            failures.push_back({{"url", u.url}, {"attempts", u.attempts}, {"error", u.error}});
+            failures.push_back({{"url", u.url},
+                                {"attempts", u.attempts},
+                                {"error", u.error},
+                                {"code", failure_code(u.code)}});
         }
     }
     return {{"requested", f.urls.size()},   {"succeeded", ok},

@@ -50,6 +50,23 @@ std::string http_url::origin() const {
     return out;
 }
 
+namespace {
+
+std::string bracketed(const std::string& host) {
+    return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+}  // namespace
+
+std::string http_url::authority() const {
+    return bracketed(host) + ":" + port;
+}
+
+std::string http_url::host_header() const {
+    const bool default_port = port == (tls ? "443" : "80");
+    return default_port ? bracketed(host) : authority();
+}
+
 result<http_url> parse_http_url(std::string_view text) {
     auto u = urls::parse_uri(text);
     if (!u)
@@ -65,9 +82,7 @@ result<http_url> resolve_location(const http_url& base, std::string_view locatio
                           "malformed Location '" + redact_url(location) + "'");
     // The base for resolution, rebuilt from its parts (userinfo is not inherited by design).
     std::string base_text = base.tls ? "https://" : "http://";
-    const bool ipv6 = base.host.find(':') != std::string::npos;
-    base_text.append(ipv6 ? "[" : "").append(base.host).append(ipv6 ? "]" : "");
-    base_text.append(":").append(base.port).append(base.target);
+    base_text.append(base.authority()).append(base.target);
     auto b = urls::parse_uri(base_text);
     if (!b) return make_error(errc::bad_redirect, base.redacted, "cannot resolve Location");
     urls::url dest;

@@ -6,35 +6,44 @@
 #include <boost/system/result.hpp>
 
 #include <string>
+#include <string_view>
 #include <type_traits>
 
 namespace salesproc {
 
 // Expected failures. Bugs and setup failures are exceptions instead.
 enum class errc {
-    io_error = 1,      // open/read/write failed; the reason carries strerror
-    is_directory,      // a path that must be a file names a directory
-    missing_column,    // a required header column is absent
-    empty_input,       // the CSV has no header row
-    row_too_large,     // the header row exceeds --max-row-size
-    input_changed,     // the file shrank while being read
-    bad_config,        // YAML config is unreadable or invalid
-    money_overflow,    // an exact total left the 128-bit range
-    invalid_argument,  // a flag value that parsing could not catch
-    interrupted,       // SIGINT/SIGTERM arrived
-    http_status,       // non-2xx HTTP status
-    timeout,           // an attempt or the API phase ran out of time
-    tls_verify,        // certificate verification failed
-    body_too_large,    // response body exceeded --max-body
-    bad_json,          // 2xx body is not JSON
-    bad_redirect,      // redirect loop, downgrade or missing Location
-    connect_failed,    // DNS, refused, unreachable
-    connection_lost,   // reset or truncated response
-    proxy_error,       // CONNECT tunnel refused
-    bad_encoding,      // unsupported or corrupt Content-Encoding
+    io_error = 1,        // open/read/write failed; the reason carries strerror
+    is_directory,        // a path that must be a file names a directory
+    missing_column,      // a required header column is absent
+    empty_input,         // the CSV has no header row
+    row_too_large,       // the header row exceeds --max-row-size
+    input_changed,       // the file shrank while being read
+    bad_config,          // YAML config is unreadable or invalid
+    money_overflow,      // an exact total left the 128-bit range
+    invalid_argument,    // a flag value that parsing could not catch
+    interrupted,         // SIGINT/SIGTERM arrived
+    http_status,         // non-2xx HTTP status
+    timeout,             // an attempt or the API phase ran out of time
+    tls_verify,          // certificate verification failed
+    body_too_large,      // response body exceeded --max-body
+    bad_json,            // 2xx body is not JSON
+    bad_redirect,        // redirect loop, downgrade or missing Location
+    connect_failed,      // DNS, refused, unreachable
+    connection_lost,     // reset or truncated response
+    proxy_error,         // CONNECT tunnel refused
+    bad_encoding,        // unsupported or corrupt Content-Encoding
+    dns_failed,          // a host name did not resolve
+    connection_refused,  // nothing listens at the address
 };
 
 const boost::system::error_category& category() noexcept;
+
+// A stable, machine-readable name for a failure, as the report's API failures carry it:
+// "timeout", "tls", "http_status", "dns", "refused", "connect", "reset", "body_too_large",
+// "bad_json", "bad_encoding", "redirect", "proxy", "cancelled", "overflow"; "other" for codes
+// that are not salesproc's. Scripts may rely on these names.
+std::string_view failure_code(const boost::system::error_code& code) noexcept;
 
 inline boost::system::error_code make_error_code(errc e) noexcept {
     return {static_cast<int>(e), category()};

@@ -7,6 +7,7 @@
 
 #include "salesproc/aggregate.hpp"
 #include "salesproc/errors.hpp"
+#include "salesproc/proxy.hpp"
 #include "salesproc/rejects.hpp"
 #include "salesproc/retry_policy.hpp"
 #include "salesproc/rules.hpp"
@@ -25,19 +26,6 @@
 #include <vector>
 
 namespace salesproc {
-
-// Proxies as curl and requests take them from the environment: HTTPS_PROXY for https URLs
-// (a CONNECT tunnel), HTTP_PROXY for http URLs (absolute-form requests), NO_PROXY a comma list of
-// host suffixes or "*". Only http:// proxy URLs are supported; userinfo becomes
-// Proxy-Authorization, sent to the proxy only.
-struct proxy_settings {
-    std::string https;
-    std::string http;
-    std::string no_proxy;
-};
-
-// Reads HTTPS_PROXY, HTTP_PROXY, NO_PROXY (or their lowercase forms).
-proxy_settings proxy_settings_from_env();
 
 struct fetch_settings {
     unsigned concurrency = 16;  // requests in flight across all hosts
@@ -63,6 +51,7 @@ struct url_outcome {
     unsigned attempts = 0;
     std::string
         error;  // "HTTP 404 Not Found", "timeout after 10s", "certificate verify failed: ..."
+    boost::system::error_code code;  // the errc behind `error`; see failure_code()
     std::uint64_t records = 0;
     sales_aggregate sales;
     reject_batch rejects;  // line 0 is the first record
@@ -73,7 +62,6 @@ struct fetch_summary {
     std::uint64_t retries = 0;
     bool retry_budget_exhausted = false;
     std::uint64_t connections_opened = 0;
-    std::uint64_t requests_sent = 0;
     std::uint64_t tls_resumed = 0;  // handshakes that resumed an earlier session of their origin
     bool deadline_hit = false;
 };

@@ -18,6 +18,10 @@ struct http_url {
 
     // scheme://host:port, the key that pooled connections and header scoping use.
     [[nodiscard]] std::string origin() const;
+    // host:port, an IPv6 address in brackets: what CONNECT and an absolute-form target name.
+    [[nodiscard]] std::string authority() const;
+    // The Host header: the bracketed host, with ":port" unless it is the scheme's default.
+    [[nodiscard]] std::string host_header() const;
 };
 
 // Accepts absolute http:// and https:// URLs only. The error's context is the redacted URL.

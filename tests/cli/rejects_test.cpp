@@ -236,6 +236,7 @@ TEST(Rejects, GateExitFourTakesPrecedenceOverApiFailureThree) {
     EXPECT_EQ(r.exit_code, 4) << r.err;
     const auto doc = json::parse(read_file(out));
     EXPECT_EQ(doc["api"]["failed"], 1);
+    EXPECT_EQ(doc["api"]["failures"][0]["code"], "refused");
     EXPECT_EQ(doc["quality"]["max_invalid"]["passed"], false);
 }
 

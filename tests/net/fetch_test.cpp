@@ -610,6 +610,7 @@ TEST(Cli, CsvPlusApiIsTheExactSumAndFailuresExitThree) {
     EXPECT_EQ(doc["valid_sales"], 3);  // CSV totals intact
     EXPECT_EQ(doc["api"]["failed"], 1);
     EXPECT_EQ(doc["api"]["failures"][0]["error"], "HTTP 404 Not Found");
+    EXPECT_EQ(doc["api"]["failures"][0]["code"], "http_status");
 }
 
 // API rejects follow the CSV's in the rejects file and the samples, in URL order, each with its

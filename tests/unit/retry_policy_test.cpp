@@ -22,7 +22,8 @@ retry_policy policy(double u = 0.5, unsigned retries = 3) {
 TEST(RetryPolicy, TransientFailuresAreRetried) {
     for (unsigned s : {408U, 425U, 429U, 500U, 502U, 503U, 504U})
         EXPECT_TRUE(policy().next(0, http(s), {}).retry) << s;
-    for (errc e : {errc::connect_failed, errc::timeout, errc::connection_lost})
+    for (errc e : {errc::connect_failed, errc::dns_failed, errc::connection_refused, errc::timeout,
+                   errc::connection_lost})
         EXPECT_TRUE(policy().next(0, err(e), {}).retry);
 }
 

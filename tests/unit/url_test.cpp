@@ -34,6 +34,15 @@ TEST(Url, RejectsOtherSchemesAndMalformedUrlsNamingThem) {
     }
 }
 
+TEST(Url, AuthorityAndHostHeader) {
+    EXPECT_EQ(parse_http_url("https://[::1]:8443/x")->authority(), "[::1]:8443");
+    EXPECT_EQ(parse_http_url("https://[::1]/x")->host_header(), "[::1]");
+    EXPECT_EQ(parse_http_url("https://[::1]:8443/x")->host_header(), "[::1]:8443");
+    EXPECT_EQ(parse_http_url("http://h/x")->authority(), "h:80");
+    EXPECT_EQ(parse_http_url("http://h:80/x")->host_header(), "h");
+    EXPECT_EQ(parse_http_url("http://h:443/x")->host_header(), "h:443");
+}
+
 TEST(Url, RedactsUserinfoEverywhere) {
     const auto u = parse_http_url("https://alice:s3cret@api.example.com/v1?q=1");
     ASSERT_TRUE(u);
