@@ -52,8 +52,6 @@ class retry_policy {
     [[nodiscard]] retry_decision next(unsigned attempt, const attempt_failure& f,
                                       std::optional<milliseconds> time_left) const;
 
-    [[nodiscard]] const retry_settings& settings() const noexcept { return settings_; }
-
   private:
     retry_settings settings_;
     std::function<double()> uniform_;
@@ -73,7 +71,6 @@ class retry_budget {
         return true;
     }
     [[nodiscard]] bool exhausted() const noexcept { return exhausted_; }
-    [[nodiscard]] std::uint64_t spent() const noexcept { return spent_; }
     [[nodiscard]] std::uint64_t limit() const noexcept { return limit_; }
 
   private:

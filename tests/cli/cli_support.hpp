@@ -10,7 +10,7 @@
 namespace salesproc::test {
 
 inline const std::string salesproc_bin = SALESPROC_BIN;
-inline const std::string data_dir = SALESPROC_DATA_DIR;
+inline const std::string data_dir = SALESPROC_TEST_DATA_DIR;
 
 // Runs the salesproc binary with `args` and `input` on stdin.
 inline process_result salesproc(std::vector<std::string> args, const std::string& input = {}) {

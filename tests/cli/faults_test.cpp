@@ -89,6 +89,18 @@ TEST_F(Faults, InputPermissionDenied) {
     EXPECT_FALSE(fs::exists(dir.file("r.json")));
 }
 
+TEST_F(Faults, UnreadableUrlsFileExitsOneNamingIt) {
+    temp_dir dir;
+    const auto urls = dir.file("urls.txt");
+    write_file(urls, "https://example.com/x\n");
+    ::chmod(urls.c_str(), 0);
+    ::chmod(dir.path().c_str(), 0755);
+    const auto r =
+        salesproc_unprivileged({"--csv", data + "/sales.csv", "--out", "-", "--urls-file", urls});
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    expect_one_error_line(r, "--urls-file " + urls + ": Permission denied");
+}
+
 TEST_F(Faults, CsvFromFifoAndStdinMatchesTheFile) {
     temp_dir dir;
     const std::string body = read_file(data + "/sales.csv");

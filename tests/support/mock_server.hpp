@@ -14,6 +14,9 @@
 //   redirect=URL         302 to URL (percent-encoded)
 //   redirect_self=1      302 to the same path and query (a loop)
 //   huge=N               a valid JSON body of N bytes
+//   huge_header=N        one response header field of N bytes
+//   gzip=1               gzip the body when the request accepts gzip
+//   encoding=NAME        a Content-Encoding header of NAME (the body unchanged)
 //   trickle_ms=N         send the body one byte every N ms
 //   drop_after=1         close the kept-alive connection right after answering
 #pragma once

@@ -1,0 +1,47 @@
+// The command line in two levels, as ripgrep separates them. make_app() declares every flag and
+// checks the form of each value as CLI11 parses it into cli_args (what was typed). Then
+// to_run_options() turns cli_args into a run: it reads --urls-file and --header-env variables,
+// parses URLs, headers, durations and sizes, applies defaults that depend on other flags, and
+// refuses outputs that would overwrite an input. Neither opens the CSV or any output.
+#pragma once
+
+#include "salesproc/errors.hpp"
+#include "salesproc/run.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace salesproc {
+
+// What the user typed. Fields of `direct` are filled as typed; the strings are checked for form
+// by make_app() and given meaning by to_run_options().
+struct cli_args {
+    cli_args();
+
+    run_options direct;
+    std::string rejects, min_price, chunk_size, max_row_size = "64MiB", log_format = "text";
+    std::string max_invalid, max_invalid_ratio;
+    bool quiet = false;
+    bool verbose = false;
+    std::vector<std::string> api_urls, headers, header_envs;
+    std::string urls_file, backoff_base = "500ms", backoff_max = "30s", timeout = "10s";
+    std::string deadline, max_body = "64MiB";
+};
+
+// The CLI11 application that parses into `args`, which must outlive it. --help lists every
+// option and the exit codes.
+std::unique_ptr<CLI::App> make_app(cli_args& args);
+
+// Errors: errc::invalid_argument for a usage error (a bad URL, header or --header-env, an output
+// naming an input); errc::io_error for an unreadable --urls-file. Both name the flag or file.
+result<run_options> to_run_options(const cli_args& args);
+
+// exit_usage for usage errors, exit_failure for the rest.
+int exit_code_for(const error& e) noexcept;
+
+}  // namespace salesproc

@@ -1,0 +1,294 @@
+#include "salesproc/cli.hpp"
+
+#include "salesproc/csv.hpp"
+#include "salesproc/output_paths.hpp"
+#include "salesproc/quality.hpp"
+#include "salesproc/units.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+namespace salesproc {
+namespace {
+
+constexpr const char* exit_codes_help = R"(Exit codes:
+  0    report written (rejected rows are normal business data, not an error)
+  1    fatal error: unreadable CSV, missing required column, bad config, unwritable --out
+       or --rejects; no report or rejects file is written and previous ones are left
+       byte-for-byte untouched
+  2    usage error: unknown flag, bad value, or an output naming an input (or another output)
+  3    report written but some API sources failed
+  4    report (and --rejects file) written, but a --max-invalid or --max-invalid-ratio
+       gate was exceeded; takes precedence over 3
+  130  interrupted by SIGINT; 143 by SIGTERM (no report written)
+
+Errors are one stderr line: salesproc: error: <context>: <reason>)";
+
+// CLI11 validators report "<flag>: <reason>"; keep their text and our one-line format.
+// A CLI11 check from one of salesproc's parsers: the value is accepted when `parse` accepts it.
+template <class Parse>
+CLI::Validator parsed_by(Parse parse, const char* kind, const char* examples, const char* name) {
+    return CLI::Validator(
+        [=](std::string& s) {
+            return parse(s) ? std::string()
+                            : "'" + s + "' is not a " + kind + " (e.g. " + examples + ")";
+        },
+        name);
+}
+
+CLI::Validator size_validator() {
+    return parsed_by(parse_size, "size", "65536, 64KiB, 4MiB", "SIZE");
+}
+
+CLI::Validator duration_validator() {
+    return parsed_by(parse_duration, "duration", "250ms, 10s, 2m", "DUR");
+}
+
+// A count: digits only, so "-1" and "1e3" are refused rather than wrapped or truncated.
+std::optional<std::uint64_t> parse_count(const std::string& s) {
+    std::uint64_t v = 0;
+    if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+    return v;
+}
+
+CLI::Validator decimal_validator() {
+    return CLI::Validator(
+        [](std::string& s) {
+            const auto v = parse_fixed(s);
+            if (!v) return "'" + s + "' is not a plain decimal number (e.g. 10.00)";
+            if (v->units < 0) return "'" + s + "' must not be negative";
+            return std::string();
+        },
+        "DEC");
+}
+
+// Reads --urls-file: one URL per line; blank lines and '#' comments are skipped. CLI11's
+// ExistingFile only checks that the path exists, so an unreadable file is caught here.
+result<std::vector<std::string>> read_url_lines(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) return errno_error("--urls-file " + path, errno);
+    std::vector<std::string> out;
+    std::string line;
+    while (std::getline(in, line)) {
+        const auto t = csv::trim(line);
+        if (!t.empty() && t.front() != '#') out.emplace_back(t);
+    }
+    if (in.bad()) return errno_error("--urls-file " + path, errno);
+    return out;
+}
+
+error usage(std::string context, std::string reason) {
+    return make_error(errc::invalid_argument, std::move(context), std::move(reason));
+}
+
+// --header 'Name: value' and --header-env 'Name=ENVVAR'. Header values may be secrets:
+// messages name the header, never its value.
+result<std::vector<std::pair<std::string, std::string>>> parse_headers(const cli_args& a) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& h : a.headers) {
+        const auto colon = h.find(':');
+        const auto name = csv::trim(std::string_view(h).substr(0, colon));
+        if (colon == std::string::npos || name.empty())
+            return usage("--header", "expected 'Name: value', got a value without a name or ':'");
+        out.emplace_back(name, csv::trim(std::string_view(h).substr(colon + 1)));
+    }
+    for (const auto& h : a.header_envs) {
+        const auto eq = h.find('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == h.size())
+            return usage("--header-env '" + h + "'", "expected 'Name=ENVVAR'");
+        const std::string var = h.substr(eq + 1);
+        const char* value = std::getenv(var.c_str());
+        if (value == nullptr)
+            return usage("--header-env '" + h + "'", "environment variable " + var + " is not set");
+        out.emplace_back(h.substr(0, eq), value);
+    }
+    return out;
+}
+
+}  // namespace
+
+cli_args::cli_args() {
+    direct.threads = std::max(1U, std::thread::hardware_concurrency());
+}
+
+std::unique_ptr<CLI::App> make_app(cli_args& a) {
+    auto app = std::make_unique<CLI::App>(
+        "salesproc: validate a sales CSV against Halal-only business rules and total it exactly,\n"
+        "streaming the file in chunks validated concurrently, while fetching JSON API sources\n"
+        "concurrently with retries; writes one merged JSON report atomically.",
+        "salesproc");
+    app->set_version_flag("--version", "salesproc " SALESPROC_VERSION);
+    app->footer(exit_codes_help);
+    app->get_formatter()->column_width(34);
+
+    app->add_option("--csv", a.direct.csv_path, "Sales CSV to process; '-' reads stdin")
+        ->required();
+    app->add_option("--out", a.direct.out_path,
+                    "Report path, replaced atomically; '-' writes to stdout")
+        ->required();
+    app->add_option("--rejects", a.rejects,
+                    "Every rejected row and record: CSV, or JSON Lines when the path ends\n"
+                    "in .jsonl or .ndjson; replaced atomically; '-' writes to stdout");
+    app->add_option("--samples", a.direct.samples,
+                    "First N rejects per reason in the report's rejected_samples;\n0 leaves it out")
+        ->check(CLI::Range(std::size_t{0}, std::size_t{10000}))
+        ->capture_default_str();
+    app->add_option("--config", a.direct.config_path, "YAML rules (format of data/config.yaml)")
+        ->check(CLI::ExistingFile);
+    auto* rules = "Rules (override --config)";
+    app->add_option("--product-prefix", a.direct.product_prefix, "Required product name prefix")
+        ->group(rules);
+    app->add_option("--min-price", a.min_price, "Minimum unit price, exact decimal")
+        ->check(decimal_validator())
+        ->group(rules);
+    app->add_option("--max-quantity", a.direct.max_quantity, "Maximum quantity per row")
+        ->check(CLI::Range(std::uint64_t{1}, UINT64_MAX - 1))
+        ->group(rules);
+    app->add_option("--max-decimals", a.direct.max_decimals, "Maximum fraction digits of a price")
+        ->check(CLI::Range(0U, 18U))
+        ->group(rules);
+    app->add_option(
+           "--threads", a.direct.threads,
+           "Worker threads; the API fetch uses up to 4 of them\n(default: hardware concurrency)")
+        ->check(CLI::Range(1U, 1024U))
+        ->capture_default_str();
+    app->add_option("--chunk-size", a.chunk_size,
+                    "Bytes per chunk: 65536, 64KiB, 4MiB\n(default: 4MiB; 1MiB with --rejects)")
+        ->check(size_validator());
+    app->add_option("--max-row-size", a.max_row_size,
+                    "Longest row kept; longer rows count as malformed_row")
+        ->check(size_validator())
+        ->capture_default_str();
+    auto* gates = "Data-quality gates (exit 4 when exceeded; report still written)";
+    app->add_option("--max-invalid", a.max_invalid, "Most rejected rows and records tolerated")
+        ->check(parsed_by(parse_count, "non-negative integer", "0, 100", "N"))
+        ->group(gates);
+    app->add_option("--max-invalid-ratio", a.max_invalid_ratio,
+                    "Most tolerated as a fraction of all rows and records, 0..1")
+        ->check(parsed_by(parse_ratio, "ratio from 0 to 1", "0.05, 0, 1", "R"))
+        ->group(gates);
+    auto* q = app->add_flag("-q,--quiet", a.quiet, "Only warnings and errors on stderr");
+    auto* v = app->add_flag("-v,--verbose", a.verbose, "Also debug detail on stderr");
+    q->excludes(v);
+    app->add_option("--log-format", a.log_format, "Log lines as text or JSON objects")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+
+    auto* api = "API sources (fetched concurrently with the CSV)";
+    app->add_option("--api-url", a.api_urls, "JSON API URL, http:// or https://; repeatable")
+        ->group(api);
+    app->add_option("--urls-file", a.urls_file,
+                    "One URL per line; blank lines and # comments ignored")
+        ->check(CLI::ExistingFile)
+        ->group(api);
+    app->add_option("--concurrency", a.direct.fetch.concurrency,
+                    "Requests in flight across all hosts")
+        ->check(CLI::Range(1U, 10000U))
+        ->capture_default_str()
+        ->group(api);
+    app->add_option("--retries", a.direct.fetch.retry.max_retries,
+                    "Retries after the first attempt")
+        ->check(CLI::Range(0U, 100U))
+        ->capture_default_str()
+        ->group(api);
+    app->add_option("--backoff-base", a.backoff_base, "First backoff ceiling (full jitter)")
+        ->check(duration_validator())
+        ->capture_default_str()
+        ->group(api);
+    app->add_option("--backoff-max", a.backoff_max,
+                    "Largest backoff, and largest Retry-After honoured")
+        ->check(duration_validator())
+        ->capture_default_str()
+        ->group(api);
+    app->add_option("--timeout", a.timeout, "Per attempt: connect, TLS, request and response")
+        ->check(duration_validator())
+        ->capture_default_str()
+        ->group(api);
+    app->add_option("--deadline", a.deadline, "Whole API phase; cancels attempts in flight")
+        ->check(duration_validator())
+        ->group(api);
+    app->add_option("--cacert", a.direct.fetch.cacert,
+                    "Extra trust anchors (PEM), added to the system store")
+        ->check(CLI::ExistingFile)
+        ->group(api);
+    app->add_option("--header", a.headers, "'Name: value' sent to each URL's own host; repeatable")
+        ->group(api);
+    app->add_option("--header-env", a.header_envs,
+                    "'Name=ENVVAR': header value from the environment, kept out of argv")
+        ->group(api);
+    app->add_option("--max-body", a.max_body, "Largest response body")
+        ->check(size_validator())
+        ->capture_default_str()
+        ->group(api);
+    app->add_flag("--insecure", a.direct.fetch.insecure,
+                  "Do not verify TLS certificates (warns every run)")
+        ->group(api);
+
+    return app;
+}
+
+result<run_options> to_run_options(const cli_args& a) {
+    run_options o = a.direct;
+    // An output that names an input (or another output) would destroy it: refuse before any
+    // file is opened.
+    std::vector<named_path> inputs{{"--csv", o.csv_path}};
+    if (o.config_path) inputs.push_back({"--config", *o.config_path});
+    if (!a.urls_file.empty()) inputs.push_back({"--urls-file", a.urls_file});
+    if (!o.fetch.cacert.empty()) inputs.push_back({"--cacert", o.fetch.cacert});
+    std::vector<named_path> outputs{{"--out", o.out_path}};
+    if (!a.rejects.empty()) outputs.push_back({"--rejects", a.rejects});
+    if (auto ok = check_output_clashes(inputs, outputs); !ok) return ok.error();
+
+    std::vector<std::string> urls = a.api_urls;
+    if (!a.urls_file.empty()) {
+        auto lines = read_url_lines(a.urls_file);
+        if (!lines) return lines.error();
+        urls.insert(urls.end(), lines->begin(), lines->end());
+    }
+    for (const auto& text : urls) {
+        auto url = parse_http_url(text);
+        if (!url) return url.error();  // errc::invalid_argument, naming the URL
+        o.urls.push_back(std::move(*url));
+    }
+    auto headers = parse_headers(a);
+    if (!headers) return headers.error();
+    o.fetch.headers = std::move(*headers);
+
+    // make_app() checked the form of every value parsed here.
+    o.fetch.retry.backoff_base = *parse_duration(a.backoff_base);
+    o.fetch.retry.backoff_max = *parse_duration(a.backoff_max);
+    o.fetch.timeout = *parse_duration(a.timeout);
+    if (!a.deadline.empty()) o.fetch.deadline = parse_duration(a.deadline);
+    o.fetch.max_body = *parse_size(a.max_body);
+    o.fetch.proxy = proxy_settings_from_env();
+    // Past 4 I/O threads the API fetch only gets slower (see the README's API section).
+    o.fetch.io_threads = std::min(o.threads, 4U);
+
+    if (!a.rejects.empty()) o.rejects_path = a.rejects;
+    if (!a.max_invalid.empty()) o.gates.max_invalid = parse_count(a.max_invalid);
+    if (!a.max_invalid_ratio.empty()) o.gates.max_invalid_ratio = parse_ratio(a.max_invalid_ratio);
+    if (!a.min_price.empty()) o.min_price = parse_fixed(a.min_price);
+    // A chunk's formatted rejects wait in memory until the chunks before it are written, and
+    // can take more room than the chunk itself: smaller chunks keep peak memory flat.
+    if (!a.chunk_size.empty())
+        o.chunk_size = *parse_size(a.chunk_size);
+    else
+        o.chunk_size = std::size_t{1} << (o.rejects_path ? 20 : 22);
+    o.max_row_size = *parse_size(a.max_row_size);
+    o.level = a.quiet ? verbosity::quiet : (a.verbose ? verbosity::verbose : verbosity::normal);
+    o.format = a.log_format == "json" ? log_format::json : log_format::text;
+    return o;
+}
+
+int exit_code_for(const error& e) noexcept {
+    return e.code == make_error_code(errc::invalid_argument) ? exit_usage : exit_failure;
+}
+
+}  // namespace salesproc
