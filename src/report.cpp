@@ -65,6 +65,29 @@ void write_value(const json& v, std::string& out, int indent) {
     }
 }
 
+json quality_section(const std::vector<gate_outcome>& gates) {
+    json out = json::object();
+    for (const auto& g : gates)
+        out[g.name] = {{"limit", exact_number(g.limit)},
+                       {"actual", exact_number(g.actual)},
+                       {"passed", g.passed}};
+    return out;
+}
+
+json api_section(const api_summary& a) {
+    json failures = json::array();
+    for (const auto& f : a.failures)
+        failures.push_back(
+            {{"url", f.url}, {"attempts", f.attempts}, {"error", f.error}, {"code", f.code}});
+    return {{"requested", a.requested},
+            {"succeeded", a.succeeded},
+            {"failed", a.requested - a.succeeded},
+            {"retries", a.retries},
+            {"records", a.records},
+            {"retry_budget_exhausted", a.retry_budget_exhausted},
+            {"failures", std::move(failures)}};
+}
+
 }  // namespace
 
 json exact_number(const std::string& decimal_text) {
@@ -74,7 +97,7 @@ json exact_number(const std::string& decimal_text) {
 json build_report(const report_input& in) {
     const sales_aggregate& t = *in.totals;
     json doc;
-    doc["api_records"] = in.api_records;
+    doc["api_records"] = in.api ? in.api->records : 0;
     doc["total_sales"] = exact_number(format_units(t.total(), in.scale));
     json products = json::array();
     for (const auto& p : t.products())
@@ -112,8 +135,8 @@ json build_report(const report_input& in) {
                       {"rows", in.csv_rows},
                       {"bytes", in.csv_bytes},
                       {"chunks", in.csv_chunks}};
-    if (in.api) doc["api"] = *in.api;
-    if (in.quality) doc["quality"] = *in.quality;
+    if (in.api) doc["api"] = api_section(*in.api);
+    if (in.quality) doc["quality"] = quality_section(*in.quality);
     doc["generated_at"] = iso8601(in.generated_at);
     doc["duration_ms"] = in.duration.count();
     return doc;

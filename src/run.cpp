@@ -36,26 +36,6 @@ void print_error(std::string_view message) {
 
 namespace {
 
-nlohmann::ordered_json api_section(const fetch_summary& f) {
-    nlohmann::ordered_json failures = nlohmann::ordered_json::array();
-    std::uint64_t ok = 0, records = 0;
-    for (const auto& u : f.urls) {
-        if (u.ok) {
-            ++ok;
-            records += u.records;
-        } else {
-            failures.push_back({{"url", u.url},
-                                {"attempts", u.attempts},
-                                {"error", u.error},
-                                {"code", failure_code(u.code)}});
-        }
-    }
-    return {{"requested", f.urls.size()},   {"succeeded", ok},
-            {"failed", f.urls.size() - ok}, {"retries", f.retries},
-            {"records", records},           {"retry_budget_exhausted", f.retry_budget_exhausted},
-            {"failures", failures}};
-}
-
 result<rules> resolve_rules(const run_options& o) {
     rules r;
     std::string context = "defaults";
@@ -73,50 +53,239 @@ result<rules> resolve_rules(const run_options& o) {
     return r;
 }
 
+api_summary summarize(const fetch_summary& f) {
+    api_summary a;
+    a.requested = f.urls.size();
+    a.retries = f.retries;
+    a.retry_budget_exhausted = f.retry_budget_exhausted;
+    for (const auto& u : f.urls) {
+        if (u.ok) {
+            ++a.succeeded;
+            a.records += u.records;
+        } else {
+            a.failures.push_back({u.url, u.attempts, u.error, std::string(failure_code(u.code))});
+        }
+    }
+    return a;
+}
+
+reject_options reject_options_for(const run_options& o) {
+    reject_options r;
+    r.samples = o.samples;
+    r.all = o.rejects_path.has_value();
+    if (o.rejects_path) r.format = rejects_format_for(*o.rejects_path);
+    return r;
+}
+
+// Where a run's results go: the report and, with --rejects, the rejects file, which a thread of
+// its own writes behind the reducer. Both stay temp files until publish() makes them visible
+// together; every other way out leaves the previous files as they were.
+class run_outputs {
+  public:
+    static result<std::unique_ptr<run_outputs>> prepare(const run_options& o) {
+        auto report = atomic_output::prepare(o.out_path);
+        if (!report) return report.error();
+        std::unique_ptr<run_outputs> out(new run_outputs(std::move(*report)));
+        if (o.rejects_path) {
+            auto rejects = atomic_output::prepare(*o.rejects_path);
+            if (!rejects) return rejects.error();
+            out->rejects_.emplace(std::move(*rejects));
+            out->writer_.emplace([r = &*out->rejects_](std::string_view b) { return r->write(b); });
+        }
+        return out;
+    }
+
+    // What a reject_log writes to: the writer thread, or nowhere without --rejects.
+    reject_log::writer rejects_sink() {
+        return [this](std::string_view bytes) -> result<void> {
+            if (!writer_) return {};
+            return writer_->write(bytes);
+        };
+    }
+    // All rejects are handed over: waits for the writer thread, and says whether it failed.
+    result<void> close_rejects() { return writer_ ? writer_->close() : result<void>(); }
+
+    // The rejects are made durable first, so the report never names a rejects file that is not
+    // there; then the report is committed, then the rejects file renamed into place.
+    result<void> publish(std::string_view report) {
+        if (rejects_)
+            if (auto r = rejects_->finish(); !r) return discard_with(r.error());
+        if (auto r = report_.commit(report); !r) return discard_with(r.error());
+        if (rejects_) return rejects_->publish();
+        return {};
+    }
+
+    void discard() {
+        report_.discard();
+        if (writer_) (void)writer_->close();
+        if (rejects_) rejects_->discard();
+    }
+    // For a process about to exit on a signal while other threads may still write: only the
+    // temp files go.
+    void remove_temps() {
+        report_.discard();
+        if (rejects_) rejects_->remove_temp();
+    }
+
+  private:
+    explicit run_outputs(atomic_output report) : report_(std::move(report)) {}
+    error discard_with(error e) {
+        discard();
+        return e;
+    }
+
+    atomic_output report_;
+    std::optional<atomic_output> rejects_;
+    std::optional<write_behind> writer_;  // declared after rejects_: stops before it goes
+};
+
+const char* signal_name(int sig) {
+    return sig == SIGINT ? "SIGINT" : "SIGTERM";
+}
+
+int signal_exit_code(int sig) {
+    return sig == SIGINT ? exit_sigint : exit_sigterm;
+}
+
+// SIGINT and SIGTERM. The first sets `stop` (chunks check it) and calls `on_stop` (which
+// cancels the API fetch). Work that has not ended 300 ms later is stuck in a read that never
+// returns (a FIFO or a terminal), so `on_stuck` ends the process; it must not return.
+class signal_watch {
+  public:
+    signal_watch(asio::io_context& io, std::atomic<bool>& stop, std::function<void()> on_stop,
+                 std::function<void(int)> on_stuck)
+        : signals_(io, SIGINT, SIGTERM), grace_(io) {
+        signals_.async_wait(
+            [this, &stop, on_stop = std::move(on_stop), on_stuck = std::move(on_stuck)](
+                const boost::system::error_code& ec, int sig) {
+                if (ec) return;
+                signal_ = sig;
+                stop.store(true);
+                on_stop();
+                grace_.expires_after(std::chrono::milliseconds(300));
+                grace_.async_wait([this, sig, on_stuck](const boost::system::error_code& wait_ec) {
+                    if (!wait_ec && !finished_) on_stuck(sig);
+                });
+            });
+    }
+    // The run's work ended: nothing more to watch.
+    void finished() {
+        finished_ = true;
+        grace_.cancel();
+        signals_.cancel();
+    }
+    // The signal that stopped the run, or 0.
+    [[nodiscard]] int signal() const noexcept { return signal_; }
+
+  private:
+    asio::signal_set signals_;
+    asio::steady_timer grace_;
+    int signal_ = 0;
+    bool finished_ = false;
+};
+
+// The CSV pipeline and the API fetch, concurrently, until both end. The chunker runs on a strand
+// of the worker pool and validation on the pool; the io_context's thread runs the fetch.
+struct phase_results {
+    std::optional<result<csv_outcome>> csv;
+    std::optional<fetch_summary> api;
+};
+
+phase_results run_phases(asio::io_context& io, asio::thread_pool& workers, const csv_job& job,
+                         const std::atomic<bool>& stop, csv_events events, reject_log& rejects,
+                         api_fetcher* fetcher, const std::vector<http_url>& urls,
+                         signal_watch& watch) {
+    phase_results out;
+    std::exception_ptr bug;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            using namespace asio::experimental::awaitable_operators;
+            auto csv = asio::co_spawn(
+                asio::make_strand(workers),
+                process_csv(job, workers.get_executor(), stop, std::move(events), &rejects),
+                asio::use_awaitable);
+            if (fetcher == nullptr) {
+                out.csv = co_await std::move(csv);
+                co_return;
+            }
+            auto [c, a] = co_await (std::move(csv) && fetcher->run(urls));
+            out.csv = std::move(c);
+            out.api = std::move(a);
+        },
+        [&](std::exception_ptr e) {
+            bug = e;
+            watch.finished();
+        });
+    io.run();
+    workers.join();
+    if (bug) std::rethrow_exception(bug);
+    return out;
+}
+
+// Progress and the "input opened" line. process_csv takes the callbacks by value, so the state
+// they share lives here.
+struct csv_progress {
+    logger& log;
+    const run_options& o;
+    std::uint64_t total = 0;  // 0: no progress line
+
+    csv_events events() {
+        csv_events e;
+        e.opened = [this](const std::string& name, std::optional<std::uint64_t> size,
+                          std::size_t columns) {
+            log.info("input opened", {{"path", name},
+                                      {"bytes", size ? nlohmann::ordered_json(*size) : nullptr},
+                                      {"columns", columns},
+                                      {"threads", o.threads},
+                                      {"chunk_size", o.chunk_size}});
+            // A progress line is only worth it for inputs that take a noticeable time.
+            if (log.progress_enabled() && size && *size > (std::uint64_t{8} << 20)) total = *size;
+        };
+        e.progress = [this](std::uint64_t bytes, std::uint64_t rows) {
+            if (total != 0) log.progress(bytes, total, rows);
+        };
+        return e;
+    }
+};
+
+// API sales and rejects follow the CSV's, in URL order, so the report stays deterministic.
+result<void> merge_api(const fetch_summary& api, sales_aggregate& totals, reject_log& rejects,
+                       logger& log) {
+    for (const auto& u : api.urls) {
+        if (!u.ok) {
+            log.warn("api source failed",
+                     {{"url", u.url}, {"attempts", u.attempts}, {"error", u.error}});
+            continue;
+        }
+        if (!totals.merge(u.sales))
+            return make_error(errc::money_overflow, u.url,
+                              "the total of product '" + totals.overflowed_product() +
+                                  "' exceeds the exact 128-bit fixed-point range");
+        if (auto taken = rejects.take(u.rejects, u.url, 1); !taken)
+            return taken;  // line 1: the first record
+    }
+    if (api.retry_budget_exhausted) log.warn("retry budget exhausted: later failures were final");
+    return {};
+}
+
+int fail(const error& e) {
+    print_error(e.message());
+    return exit_failure;
+}
+
 }  // namespace
 
 int run(const run_options& o) {
     const auto started = std::chrono::steady_clock::now();
     logger log(o.level, o.format);
-
     auto rule_set = resolve_rules(o);
-    if (!rule_set) {
-        print_error(rule_set.error().message());
-        return exit_failure;
-    }
-    auto output = atomic_output::prepare(o.out_path);
-    if (!output) {
-        print_error(output.error().message());
-        return exit_failure;
-    }
-    std::optional<atomic_output> rejects_output;
-    if (o.rejects_path) {
-        auto prepared = atomic_output::prepare(*o.rejects_path);
-        if (!prepared) {
-            print_error(prepared.error().message());
-            return exit_failure;
-        }
-        rejects_output.emplace(std::move(*prepared));
-    }
-    reject_options reject_opts;
-    reject_opts.samples = o.samples;
-    reject_opts.all = o.rejects_path.has_value();
-    if (o.rejects_path) reject_opts.format = rejects_format_for(*o.rejects_path);
-    // The rejects file is written on a thread of its own, so the reducer never waits for it.
-    std::optional<write_behind> rejects_writer;
-    if (rejects_output)
-        rejects_writer.emplace(
-            [&](std::string_view bytes) { return rejects_output->write(bytes); });
-    reject_log rejects(reject_opts, [&](std::string_view bytes) -> result<void> {
-        if (!rejects_writer) return {};
-        return rejects_writer->write(bytes);
-    });
-    // Every way out of a failed or interrupted run leaves no rejects file either.
-    auto discard_outputs = [&] {
-        output->discard();
-        if (rejects_writer) (void)rejects_writer->close();
-        if (rejects_output) rejects_output->discard();
-    };
+    if (!rule_set) return fail(rule_set.error());
+    auto outputs = run_outputs::prepare(o);
+    if (!outputs) return fail(outputs.error());
+    run_outputs& out = **outputs;
+    const reject_options reject_opts = reject_options_for(o);
+    reject_log rejects(reject_opts, out.rejects_sink());
 
     csv_job job;
     job.path = o.csv_path;
@@ -134,103 +303,38 @@ int run(const run_options& o) {
         fetch_settings fetch = o.fetch;
         fetch.rejects = reject_opts;
         auto created = api_fetcher::create(io.get_executor(), std::move(fetch), *rule_set);
-        if (!created) {
-            print_error(created.error().message());
-            return exit_failure;
-        }
+        if (!created) return fail(created.error());
         fetcher = std::move(*created);
         if (o.fetch.insecure)
             log.warn("--insecure: TLS certificates and host names are NOT verified for any URL");
+        log.info("api fetch started",
+                 {{"urls", o.urls.size()}, {"concurrency", o.fetch.concurrency}});
     }
     asio::thread_pool workers(o.threads);
     std::atomic<bool> stop{false};
-    bool finished = false;
-    int stop_signal = 0;
-    asio::signal_set signals(io, SIGINT, SIGTERM);
-    asio::steady_timer grace(io);
-    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-        if (ec) return;
-        stop_signal = sig;
-        stop.store(true);
-        if (fetcher) fetcher->cancel();
-        // Work notices `stop` between chunks; a read blocked on a FIFO or a terminal never
-        // returns, so after a short grace period the run ends here: no report, no temp file.
-        grace.expires_after(std::chrono::milliseconds(300));
-        grace.async_wait([&, sig](const boost::system::error_code& wait_ec) {
-            if (wait_ec || finished) return;
-            // The pipeline may still be handing the writer data, so nothing that both threads
-            // touch is closed here: the temp files go, and the process ends.
-            output->discard();
-            if (rejects_output) rejects_output->remove_temp();
-            log.finish_progress();
-            log.warn("interrupted", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
-            std::_Exit(sig == SIGINT ? exit_sigint : exit_sigterm);
-        });
-    });
-
-    // process_csv takes the callbacks by value, so the decision to show progress lives in these
-    // locals, which `opened` sets and `progress` reads.
-    std::uint64_t progress_total = 0;  // 0: no progress line
-    csv_events events;
-    events.opened = [&](const std::string& name, std::optional<std::uint64_t> size,
-                        std::size_t columns) {
-        log.info("input opened", {{"path", name},
-                                  {"bytes", size ? nlohmann::ordered_json(*size) : nullptr},
-                                  {"columns", columns},
-                                  {"threads", o.threads},
-                                  {"chunk_size", o.chunk_size}});
-        // A progress line is only worth it for inputs that take a noticeable time.
-        if (log.progress_enabled() && size && *size > (std::uint64_t{8} << 20))
-            progress_total = *size;
-    };
-    events.progress = [&](std::uint64_t bytes, std::uint64_t rows) {
-        if (progress_total != 0) log.progress(bytes, progress_total, rows);
-    };
-
-    std::optional<result<csv_outcome>> csv_result;
-    std::optional<fetch_summary> api;
-    std::exception_ptr bug;
-    asio::co_spawn(
-        io,
-        [&]() -> asio::awaitable<void> {
-            using namespace asio::experimental::awaitable_operators;
-            // The chunker runs on a strand of the worker pool and validation on the pool; this
-            // (I/O) thread runs the API fetches meanwhile. Neither waits for the other.
-            auto csv =
-                asio::co_spawn(asio::make_strand(workers),
-                               process_csv(job, workers.get_executor(), stop, events, &rejects),
-                               asio::use_awaitable);
-            if (!fetcher) {
-                csv_result = co_await std::move(csv);
-                co_return;
-            }
-            log.info("api fetch started",
-                     {{"urls", o.urls.size()}, {"concurrency", o.fetch.concurrency}});
-            auto [c, a] = co_await (std::move(csv) && fetcher->run(o.urls));
-            csv_result = std::move(c);
-            api = std::move(a);
+    signal_watch watch(
+        io, stop,
+        [&] {
+            if (fetcher) fetcher->cancel();
         },
-        [&](std::exception_ptr e) {
-            bug = e;
-            finished = true;
-            grace.cancel();
-            signals.cancel();
+        [&](int sig) {
+            out.remove_temps();
+            log.finish_progress();
+            log.warn("interrupted", {{"signal", signal_name(sig)}});
+            std::_Exit(signal_exit_code(sig));
         });
-    io.run();
-    workers.join();
+    csv_progress progress{log, o};
+    auto results = run_phases(io, workers, job, stop, progress.events(), rejects, fetcher.get(),
+                              o.urls, watch);
     log.finish_progress();
 
-    if (bug) std::rethrow_exception(bug);
-    if (stop_signal != 0) {
-        discard_outputs();
-        log.warn("interrupted", {{"signal", stop_signal == SIGINT ? "SIGINT" : "SIGTERM"}});
-        return stop_signal == SIGINT ? exit_sigint : exit_sigterm;
+    if (watch.signal() != 0) {
+        out.discard();
+        log.warn("interrupted", {{"signal", signal_name(watch.signal())}});
+        return signal_exit_code(watch.signal());
     }
-    if (!*csv_result) {
-        print_error(csv_result->error().message());
-        return exit_failure;
-    }
-    csv_outcome& csv = **csv_result;
+    if (!*results.csv) return fail(results.csv->error());
+    csv_outcome& csv = **results.csv;
     if (csv.totals.oversized_rows() != 0)
         log.warn("rows over --max-row-size counted as malformed_row",
                  {{"rows", csv.totals.oversized_rows()}, {"max_row_size", o.max_row_size}});
@@ -238,109 +342,54 @@ int run(const run_options& o) {
                           {"rows", csv.totals.rows()},
                           {"valid", csv.totals.valid()},
                           {"invalid", csv.totals.invalid()}});
-
     const std::uint64_t csv_rows = csv.totals.rows();
     sales_aggregate& totals = csv.totals;
-    bool api_failed = false;
-    if (api) {
-        // API sales follow the CSV's, in URL order, so the report stays deterministic.
-        std::uint64_t failed = 0;
-        for (const auto& u : api->urls) {
-            if (!u.ok) {
-                ++failed;
-                log.warn("api source failed",
-                         {{"url", u.url}, {"attempts", u.attempts}, {"error", u.error}});
-                continue;
-            }
-            if (!totals.merge(u.sales)) {
-                print_error(u.url + ": the total of product '" + totals.overflowed_product() +
-                            "' exceeds the exact 128-bit fixed-point range");
-                return exit_failure;
-            }
-            // Line 1 is the URL's first record.
-            if (auto taken = rejects.take(u.rejects, u.url, 1); !taken) {
-                print_error(taken.error().message());
-                return exit_failure;
-            }
-        }
-        api_failed = failed != 0;
-        log.info("api done", {{"requested", api->urls.size()},
-                              {"failed", failed},
-                              {"retries", api->retries},
-                              {"connections", api->connections_opened},
-                              {"tls_resumed", api->tls_resumed}});
-        if (api->retry_budget_exhausted)
-            log.warn("retry budget exhausted: later failures were final");
-    }
 
-    if (auto flushed = rejects.flush(); !flushed) {
-        print_error(flushed.error().message());
-        return exit_failure;
+    std::optional<api_summary> api;
+    if (results.api) {
+        if (auto merged = merge_api(*results.api, totals, rejects, log); !merged)
+            return fail(merged.error());
+        api = summarize(*results.api);
+        log.info("api done", {{"requested", api->requested},
+                              {"failed", api->requested - api->succeeded},
+                              {"retries", api->retries},
+                              {"connections", results.api->connections_opened},
+                              {"tls_resumed", results.api->tls_resumed}});
     }
-    if (rejects_writer) {
-        if (auto closed = rejects_writer->close(); !closed) {
-            print_error(closed.error().message());
-            return exit_failure;
-        }
-    }
-    if (rejects_output)
+    if (auto flushed = rejects.flush(); !flushed) return fail(flushed.error());
+    if (auto closed = out.close_rejects(); !closed) return fail(closed.error());
+    if (o.rejects_path)
         log.info("rejects written", {{"path", *o.rejects_path}, {"rejects", totals.invalid()}});
 
     const auto gates = check_quality(o.gates, totals.invalid(), totals.rows());
     bool gate_failed = false;
-    nlohmann::ordered_json quality = nlohmann::ordered_json::object();
-    for (const auto& g : gates) {
-        quality[g.name] = {{"limit", exact_number(g.limit)},
-                           {"actual", exact_number(g.actual)},
-                           {"passed", g.passed}};
+    for (const auto& g : gates)
         if (!g.passed) {
             gate_failed = true;
             log.warn("quality gate exceeded",
                      {{"gate", g.flag}, {"limit", g.limit}, {"actual", g.actual}});
         }
-    }
 
     report_input in;
     in.totals = &totals;
-    if (o.samples != 0) in.samples = &rejects.samples();
-    if (o.gates.any()) in.quality = std::move(quality);
     in.scale = job.rule_set.max_decimals;
     in.csv_path = o.csv_path;
     in.csv_rows = csv_rows;
-    if (api) {
-        in.api = api_section(*api);
-        for (const auto& u : api->urls)
-            in.api_records += u.ok ? u.records : 0;
-    }
     in.csv_bytes = csv.bytes;
     in.csv_chunks = csv.chunks;
+    if (api) in.api = &*api;
+    if (o.samples != 0) in.samples = &rejects.samples();
+    if (o.gates.any()) in.quality = &gates;
     in.generated_at = std::chrono::system_clock::now();
     in.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
-    // Both outputs are complete and durable before either becomes visible, so a failure leaves
-    // the previous report and rejects file as they were.
-    if (rejects_output) {
-        if (auto finished_rejects = rejects_output->finish(); !finished_rejects) {
-            discard_outputs();
-            print_error(finished_rejects.error().message());
-            return exit_failure;
-        }
-    }
-    if (auto written = output->commit(serialize_report(build_report(in))); !written) {
-        discard_outputs();
+    if (auto written = out.publish(serialize_report(build_report(in))); !written) {
         if (is_broken_pipe(written.error())) return exit_failure;
-        print_error(written.error().message());
-        return exit_failure;
-    }
-    if (rejects_output) {
-        if (auto published = rejects_output->publish(); !published) {
-            print_error(published.error().message());
-            return exit_failure;
-        }
+        return fail(written.error());
     }
     log.info("report written", {{"path", o.out_path}});
     if (gate_failed) return exit_quality;
-    return api_failed ? exit_api_failed : exit_ok;
+    return api && api->succeeded != api->requested ? exit_api_failed : exit_ok;
 }
 
 }  // namespace salesproc

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "salesproc/aggregate.hpp"
+#include "salesproc/quality.hpp"
 #include "salesproc/rejects.hpp"
 
 #include <nlohmann/json.hpp>
@@ -11,8 +12,25 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace salesproc {
+
+// The report's "api" section, counted once from the fetch outcomes.
+struct api_summary {
+    struct failure {
+        std::string url;  // redacted
+        unsigned attempts = 0;
+        std::string error;
+        std::string code;  // failure_code() of the error
+    };
+    std::uint64_t requested = 0;
+    std::uint64_t succeeded = 0;
+    std::uint64_t retries = 0;
+    std::uint64_t records = 0;  // of the sources that succeeded
+    bool retry_budget_exhausted = false;
+    std::vector<failure> failures;  // in URL order
+};
 
 struct report_input {
     const sales_aggregate* totals = nullptr;  // CSV and API sales together
@@ -21,10 +39,9 @@ struct report_input {
     std::uint64_t csv_rows = 0;
     std::uint64_t csv_bytes = 0;
     std::uint64_t csv_chunks = 0;
-    std::uint64_t api_records = 0;
-    std::optional<nlohmann::ordered_json> api;      // the "api" section, when URLs were given
-    const reject_samples* samples = nullptr;        // "rejected_samples", unless --samples 0
-    std::optional<nlohmann::ordered_json> quality;  // the "quality" section, when gates were given
+    const api_summary* api = nullptr;                    // when URLs were given
+    const reject_samples* samples = nullptr;             // "rejected_samples", unless --samples 0
+    const std::vector<gate_outcome>* quality = nullptr;  // when gates were given
     std::chrono::system_clock::time_point generated_at;
     std::chrono::milliseconds duration{0};
 };
