@@ -11,7 +11,7 @@ http_url url(const char* text) {
     return *u;
 }
 
-TEST(Proxy, NoProxyMatchesHostsAndTheirSubdomains) {
+TEST(ProxyRoute, NoProxyMatchesHostsAndTheirSubdomains) {
     EXPECT_TRUE(bypasses_proxy("example.com", "example.com"));
     EXPECT_TRUE(bypasses_proxy("api.example.com", "example.com"));
     EXPECT_TRUE(bypasses_proxy("api.example.com", ".example.com"));
@@ -23,7 +23,7 @@ TEST(Proxy, NoProxyMatchesHostsAndTheirSubdomains) {
     EXPECT_FALSE(bypasses_proxy("example.com", " , ,"));
 }
 
-TEST(Proxy, RoutesHttpsThroughATunnelAndHttpInAbsoluteForm) {
+TEST(ProxyRoute, RoutesHttpsThroughATunnelAndHttpInAbsoluteForm) {
     const auto c = proxy_config::parse({"http://u:p@proxy:3128", "proxy:8080", "internal.lan"});
     ASSERT_TRUE(c) << c.error().message();
     const auto secure = url("https://api.example.com/v1");
@@ -49,7 +49,7 @@ TEST(Proxy, RoutesHttpsThroughATunnelAndHttpInAbsoluteForm) {
     EXPECT_EQ(direct.pool_key, "https://db.internal.lan:443");
 }
 
-TEST(Proxy, BadProxyUrlsAreConfigErrorsNamingTheVariableNotTheSecret) {
+TEST(ProxyRoute, BadProxyUrlsAreConfigErrorsNamingTheVariableNotTheSecret) {
     auto c = proxy_config::parse({"https://u:secret@proxy:3128", "", ""});
     ASSERT_FALSE(c);
     EXPECT_EQ(c.error().code, make_error_code(errc::bad_config));

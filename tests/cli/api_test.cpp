@@ -1,0 +1,208 @@
+// The binary with API sources, against the mock server: exact sums with the CSV, exit 3, API
+// rejects, secrets, bad URLs, and SIGINT with requests in flight.
+#include "net/net_support.hpp"
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <csignal>
+
+#include <filesystem>
+#include <sstream>
+#include <thread>
+
+namespace salesproc {
+namespace {
+
+using namespace std::chrono_literals;
+using test::fast_settings;
+using test::fetch;
+using test::mock_server;
+using test::shared_pki;
+using test::temp_dir;
+using test::tls_options;
+
+// End to end through the binary: CSV plus API gives exactly the sum of both, exit 3 on failure.
+TEST(Cli, CsvPlusApiIsTheExactSumAndFailuresExitThree) {
+    mock_server srv(tls_options());
+    temp_dir dir;
+    const auto out = dir.file("r.json");
+    auto r = test::run_process(
+        {SALESPROC_BIN, "--csv", std::string(SALESPROC_TEST_DATA_DIR) + "/sales.csv", "--out", out,
+         "-q", "--cacert", shared_pki().ca_file, "--api-url", srv.url("/sales"), "--api-url",
+         srv.url("/posts/1"), "--api-url", srv.url("/posts")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto doc = nlohmann::json::parse(test::read_file(out));
+    EXPECT_EQ(doc["api_records"], 107);
+    EXPECT_EQ(doc["valid_sales"], 6);
+    EXPECT_NE(test::read_file(out).find("\"total_sales\": 2580.14,"), std::string::npos);
+    EXPECT_EQ(doc["api"]["succeeded"], 3);
+
+    test::write_file(dir.file("urls.txt"),
+                     "# sources\n\n" + srv.url("/posts/1") + "\n" + srv.url("/missing") + "\n");
+    r = test::run_process({SALESPROC_BIN, "--csv",
+                           std::string(SALESPROC_TEST_DATA_DIR) + "/sales.csv", "--out", out, "-q",
+                           "--cacert", shared_pki().ca_file, "--urls-file", dir.file("urls.txt"),
+                           "--backoff-base", "1ms"});
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    doc = nlohmann::json::parse(test::read_file(out));
+    EXPECT_EQ(doc["valid_sales"], 3);  // CSV totals intact
+    EXPECT_EQ(doc["api"]["failed"], 1);
+    EXPECT_EQ(doc["api"]["failures"][0]["error"], "HTTP 404 Not Found");
+    EXPECT_EQ(doc["api"]["failures"][0]["code"], "http_status");
+}
+
+// API rejects follow the CSV's in the rejects file and the samples, in URL order, each with its
+// URL (redacted) and its 1-based index in that URL's records.
+TEST(Cli, ApiRejectsFollowTheCsvRejectsInUrlOrder) {
+    mock_server srv(tls_options());
+    temp_dir dir;
+    const auto out = dir.file("r.json");
+    const auto rejects = dir.file("r.jsonl");
+    const std::string csv = std::string(SALESPROC_TEST_DATA_DIR) + "/sales.csv";
+    const auto sales_url =
+        "https://user:pw-secret@localhost:" + std::to_string(srv.port()) + "/sales";
+    const auto r = test::run_process({SALESPROC_BIN, "--csv", csv, "--out", out, "-q", "--cacert",
+                                      shared_pki().ca_file, "--api-url", sales_url, "--api-url",
+                                      srv.url("/posts/1"), "--api-url", srv.url("/sales?second=1"),
+                                      "--rejects", rejects});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::vector<nlohmann::json> lines;
+    std::istringstream in(test::read_file(rejects));
+    for (std::string line; std::getline(in, line);)
+        lines.push_back(nlohmann::json::parse(line));
+    ASSERT_EQ(lines.size(), 3U + 2U + 2U);
+    for (int i = 0; i < 3; ++i)
+        EXPECT_EQ(lines[static_cast<std::size_t>(i)]["source"], csv);
+    const std::string redacted = "https://***@localhost:" + std::to_string(srv.port()) + "/sales";
+    EXPECT_EQ(lines[3]["source"], redacted);
+    EXPECT_EQ(lines[3]["line"], 4);
+    EXPECT_EQ(lines[3]["reason"], "bad_prefix");
+    EXPECT_EQ(lines[3]["row"], R"({"product":"Pork Rind","price":20.00,"quantity":1})");
+    EXPECT_EQ(lines[4]["line"], 5);
+    EXPECT_EQ(lines[4]["reason"], "bad_price");
+    EXPECT_EQ(lines[4]["detail"], "price '1e3' is not a plain decimal number");
+    EXPECT_EQ(lines[5]["source"], srv.url("/sales?second=1"));
+    EXPECT_EQ(lines[6]["line"], 5);
+    const auto doc = nlohmann::json::parse(test::read_file(out));
+    const auto& prefix = doc["rejected_samples"]["bad_prefix"];
+    ASSERT_EQ(prefix.size(), 3U);  // two from the CSV, then the first URL's
+    EXPECT_EQ(prefix[2]["source"], redacted);
+    EXPECT_EQ(prefix[2]["line"], 4);
+    EXPECT_EQ(doc["rejected_samples"]["bad_price"][0]["row"],
+              R"({"product":"Halal Honey","price":1e3,"quantity":1})");
+    EXPECT_EQ(test::read_file(rejects).find("pw-secret"), std::string::npos);
+}
+
+TEST(Cli, SecretsNeverReachLogsOrReport) {
+    mock_server srv(tls_options());
+    temp_dir dir;
+    const auto out = dir.file("r.json");
+    ::setenv("SALESPROC_TEST_TOKEN", "tok-planted-secret", 1);
+    const auto url = "https://user:pw-planted-secret@localhost:" + std::to_string(srv.port()) +
+                     "/posts/1?status=500";
+    const auto r = test::run_process(
+        {SALESPROC_BIN, "--csv", std::string(SALESPROC_TEST_DATA_DIR) + "/sales.csv", "--out", out,
+         "-v", "--cacert", shared_pki().ca_file, "--api-url", url, "--header",
+         "X-Api-Key: hdr-planted-secret", "--header-env", "Authorization=SALESPROC_TEST_TOKEN",
+         "--retries", "1", "--backoff-base", "1ms"});
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    const std::string all = r.err + r.out + test::read_file(out);
+    EXPECT_EQ(all.find("planted-secret"), std::string::npos) << all;
+    EXPECT_NE(all.find("https://***@localhost"), std::string::npos);
+    EXPECT_EQ(srv.last_header("/posts/1", "X-Api-Key"), "hdr-planted-secret");
+    EXPECT_EQ(srv.last_header("/posts/1", "Authorization"), "tok-planted-secret");
+}
+
+TEST(Cli, BadUrlsAreUsageErrorsNamingTheUrl) {
+    for (const char* bad : {"ftp://example.com/x", "https://", "localhost:8080/x"}) {
+        const auto r = test::run_process({SALESPROC_BIN, "--csv",
+                                          std::string(SALESPROC_TEST_DATA_DIR) + "/sales.csv",
+                                          "--out", "-", "--api-url", bad});
+        EXPECT_EQ(r.exit_code, 2) << bad;
+        EXPECT_NE(r.err.find(std::string("salesproc: error: ") + bad), std::string::npos) << r.err;
+    }
+}
+
+// SIGINT while requests are in flight, a retry is sleeping in backoff and the CSV is half-read
+// (a FIFO that stalls) or fully read: exit 130 within a second, no report, the previous report
+// untouched, no temp file.
+TEST(Cli, SigintCancelsEverythingWithinASecond) {
+    std::signal(SIGPIPE, SIG_IGN);
+    for (const bool stalled_csv : {true, false}) {
+        mock_server srv(tls_options());
+        temp_dir dir;
+        const auto out = dir.file("r.json");
+        test::write_file(out, "previous");
+        std::string csv = std::string(SALESPROC_TEST_DATA_DIR) + "/sales.csv";
+        if (stalled_csv) {
+            csv = dir.file("in.fifo");
+            ASSERT_EQ(::mkfifo(csv.c_str(), 0600), 0);
+        }
+        const std::vector<std::string> args = {SALESPROC_BIN,
+                                               "--csv",
+                                               csv,
+                                               "--out",
+                                               out,
+                                               "-q",
+                                               "--cacert",
+                                               shared_pki().ca_file,
+                                               "--api-url",
+                                               srv.url("/posts/1?delay_ms=20000"),
+                                               "--api-url",
+                                               srv.url("/posts/2?delay_ms=20000"),
+                                               "--api-url",
+                                               srv.url("/posts/3?status=503"),
+                                               "--backoff-base",
+                                               "10s",
+                                               "--backoff-max",
+                                               "60s",
+                                               "--timeout",
+                                               "60s"};
+        const pid_t pid = ::fork();
+        if (pid == 0) {
+            std::vector<char*> argv;
+            for (const auto& a : args)
+                argv.push_back(const_cast<char*>(a.c_str()));
+            argv.push_back(nullptr);
+            ::execv(argv[0], argv.data());
+            _exit(127);
+        }
+        int writer = -1;
+        if (stalled_csv) {
+            writer = ::open(csv.c_str(), O_WRONLY);
+            const std::string head = "product,price,quantity\nHalal A,10,1\n";
+            ASSERT_EQ(::write(writer, head.data(), head.size()), static_cast<ssize_t>(head.size()));
+        }
+        // Both slow requests are at the server and /posts/3 has been answered (its retry sleeps).
+        for (int i = 0; i < 500 && srv.requests() < 3; ++i)
+            std::this_thread::sleep_for(10ms);
+        ASSERT_GE(srv.requests(), 3U);
+        std::this_thread::sleep_for(100ms);
+        const auto sent = std::chrono::steady_clock::now();
+        ::kill(pid, SIGINT);
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        const auto took = std::chrono::steady_clock::now() - sent;
+        if (writer >= 0) ::close(writer);
+        ASSERT_TRUE(WIFEXITED(status)) << "signal " << WTERMSIG(status);
+        EXPECT_EQ(WEXITSTATUS(status), 130);
+        EXPECT_LT(took, 1s) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
+        EXPECT_EQ(test::read_file(out), "previous");
+        EXPECT_EQ(dir.entries(), stalled_csv ? 2U : 1U);
+        std::printf("SIGINT (%s CSV) to exit: %lld ms\n", stalled_csv ? "stalled" : "complete",
+                    static_cast<long long>(
+                        std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
+    }
+}
+
+}  // namespace
+}  // namespace salesproc
