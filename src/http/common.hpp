@@ -1,0 +1,65 @@
+// What the Asio side of the HTTP client shares: namespace aliases, the non-throwing completion
+// token, how an attempt ends, and the run's stop state. Internal to salesproc_core.
+#pragma once
+
+#include "salesproc/detail/http_response.hpp"
+#include "salesproc/errors.hpp"
+#include "salesproc/retry_policy.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace salesproc::http_detail {
+
+namespace asio = boost::asio;
+using steady = std::chrono::steady_clock;
+
+inline constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+
+using response = detail::http_response;
+
+// How one attempt ended: a response, or a classified failure and its message.
+struct attempt_result {
+    std::optional<response> ok;
+    attempt_failure failure;
+    std::string error;
+};
+
+inline attempt_result failed(errc code, std::string text) {
+    attempt_result r;
+    r.failure.code = make_error_code(code);
+    r.error = std::move(text);
+    return r;
+}
+
+// Whether the run is stopping, and why: set once, read from every I/O thread.
+class stop_state {
+  public:
+    void request(std::string reason) {
+        {
+            std::lock_guard lock(mu_);
+            if (reason_.empty()) reason_ = std::move(reason);
+        }
+        stopping_.store(true, std::memory_order_release);
+    }
+    [[nodiscard]] bool stopping() const noexcept {
+        return stopping_.load(std::memory_order_acquire);
+    }
+    [[nodiscard]] std::string reason() const {
+        std::lock_guard lock(mu_);
+        return reason_;
+    }
+
+  private:
+    std::atomic<bool> stopping_{false};
+    mutable std::mutex mu_;
+    std::string reason_;  // set once, before stopping_
+};
+
+}  // namespace salesproc::http_detail

@@ -1,0 +1,88 @@
+// One share of the fetch workers: its own executor (one thread), connection pool and
+// cancellation signals, fetching URLs from the queue all shards share. Sharding exists because
+// one thread cannot keep up with a burst of a hundred responses or the TLS handshakes of a
+// hundred connections (see the README). Internal to salesproc_core.
+#pragma once
+
+#include "http/connection.hpp"
+#include "salesproc/http_client.hpp"
+
+#include <boost/asio/cancellation_signal.hpp>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace salesproc::http_detail {
+
+// What the shards of one run share. Each URL index is taken by exactly one worker (the atomic
+// counter), which alone writes that URL's outcome; the retry budget is guarded by `mu`.
+struct run_state {
+    explicit run_state(std::vector<http_url> u);
+
+    std::vector<http_url> urls;
+    std::vector<url_outcome> outcomes;
+    std::atomic<std::size_t> next{0};
+    std::optional<steady::time_point> deadline;
+    std::mutex mu;
+    retry_budget budget;
+};
+
+// Read-only during a run (the TLS context and session cache are thread-safe), so every shard's
+// thread may use it.
+struct fetch_context {
+    const fetch_settings& settings;
+    const rules& rule_set;
+    const retry_policy& policy;
+    const proxy_config& proxies;
+    ssl::context& tls;
+    tls_sessions& sessions;
+    const stop_state& stop;
+};
+
+// Idle keep-alive connections by pool key.
+class connection_pool {
+  public:
+    std::unique_ptr<connection> take(const std::string& key);
+    void put(const std::string& key, std::unique_ptr<connection> c);
+    void clear() { idle_.clear(); }
+
+  private:
+    std::unordered_map<std::string, std::vector<std::unique_ptr<connection>>> idle_;
+};
+
+class shard {
+  public:
+    shard(const fetch_context& ctx, asio::any_io_executor ex, run_state& state)
+        : ctx_(ctx), ex_(std::move(ex)), state_(state) {}
+
+    [[nodiscard]] const asio::any_io_executor& executor() const { return ex_; }
+
+    // Runs `workers` fetch loops until the URLs run out or the run is cancelled.
+    asio::awaitable<void> run(std::size_t workers);
+    // Must run on executor(): cancels every request, timer and backoff sleep of this shard.
+    void cancel();
+
+    std::uint64_t retries = 0;
+    std::uint64_t connections_opened = 0;
+    std::uint64_t tls_resumed = 0;
+
+  private:
+    asio::awaitable<void> worker();
+    asio::awaitable<void> fetch_one(std::size_t index);
+    asio::awaitable<attempt_result> attempt(const http_url& url, bool send_credentials);
+    [[nodiscard]] std::optional<milliseconds> time_left() const;
+
+    const fetch_context& ctx_;
+    asio::any_io_executor ex_;
+    run_state& state_;
+    connection_pool pool_;
+    std::unique_ptr<asio::cancellation_signal[]> signals_;
+    std::size_t signal_count_ = 0;
+};
+
+}  // namespace salesproc::http_detail
