@@ -167,15 +167,7 @@ TEST(Cli, SigintCancelsEverythingWithinASecond) {
                                                "60s",
                                                "--timeout",
                                                "60s"};
-        const pid_t pid = ::fork();
-        if (pid == 0) {
-            std::vector<char*> argv;
-            for (const auto& a : args)
-                argv.push_back(const_cast<char*>(a.c_str()));
-            argv.push_back(nullptr);
-            ::execv(argv[0], argv.data());
-            _exit(127);
-        }
+        const pid_t pid = test::spawn_process(args);
         int writer = -1;
         if (stalled_csv) {
             writer = ::open(csv.c_str(), O_WRONLY);
@@ -189,12 +181,10 @@ TEST(Cli, SigintCancelsEverythingWithinASecond) {
         std::this_thread::sleep_for(100ms);
         const auto sent = std::chrono::steady_clock::now();
         ::kill(pid, SIGINT);
-        int status = 0;
-        ::waitpid(pid, &status, 0);
+        const auto status = test::wait_process(pid);
         const auto took = std::chrono::steady_clock::now() - sent;
         if (writer >= 0) ::close(writer);
-        ASSERT_TRUE(WIFEXITED(status)) << "signal " << WTERMSIG(status);
-        EXPECT_EQ(WEXITSTATUS(status), 130);
+        EXPECT_EQ(status.code, 130);
         EXPECT_LT(took, 1s) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
         EXPECT_EQ(test::read_file(out), "previous");
         EXPECT_EQ(dir.entries(), stalled_csv ? 2U : 1U);

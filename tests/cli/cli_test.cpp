@@ -291,23 +291,16 @@ TEST(Cli, SigtermExits143AndWritesNothing) {
     ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
     const auto out = dir.file("r.json");
     write_file(out, "previous");
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        // The FIFO never delivers EOF: the run is mid-input when the signal lands.
-        ::execl(bin.c_str(), bin.c_str(), "--csv", fifo.c_str(), "--out", out.c_str(), "-q",
-                nullptr);
-        _exit(127);
-    }
+    // The FIFO never delivers EOF: the run is mid-input when the signal lands.
+    const pid_t pid = test::spawn_process({bin, "--csv", fifo, "--out", out, "-q"});
     const int writer = ::open(fifo.c_str(), O_WRONLY);
     const std::string head = "product,price,quantity\nHalal A,10,1\n";
     ASSERT_EQ(::write(writer, head.data(), head.size()), static_cast<ssize_t>(head.size()));
     ::usleep(200 * 1000);
     ::kill(pid, SIGTERM);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
+    const auto status = test::wait_process(pid);
     ::close(writer);
-    ASSERT_TRUE(WIFEXITED(status));
-    EXPECT_EQ(WEXITSTATUS(status), 143);
+    EXPECT_EQ(status.code, 143);
     EXPECT_EQ(read_file(out), "previous");
     EXPECT_EQ(dir.entries(), 2U);
 }

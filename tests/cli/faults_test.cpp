@@ -136,20 +136,14 @@ TEST_F(Faults, BrokenStdoutPipeExitsQuietly) {
     ::close(pipe_fds[0]);  // nobody will ever read the report
     temp_dir dir;
     const auto err_path = dir.file("stderr");
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        ::dup2(pipe_fds[1], 1);
-        const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        ::dup2(err, 2);
-        ::execl(bin.c_str(), bin.c_str(), "--csv", (data + "/sales.csv").c_str(), "--out", "-",
-                "-q", nullptr);
-        _exit(127);
-    }
+    test::spawn_options o;
+    o.stdout_fd = pipe_fds[1];
+    o.stderr_path = err_path;
+    const pid_t pid =
+        test::spawn_process({bin, "--csv", data + "/sales.csv", "--out", "-", "-q"}, o);
     ::close(pipe_fds[1]);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
-    EXPECT_EQ(WEXITSTATUS(status), 1);   // the report did not arrive: not a success
+    const auto status = test::wait_process(pid);
+    EXPECT_EQ(status.code, 1);           // the report did not arrive: not a success
     EXPECT_EQ(read_file(err_path), "");  // and nothing to say about it
 }
 
@@ -331,18 +325,12 @@ TEST_F(Faults, Kill9AtAnyMomentLeavesOldOrCompleteReport) {
     int old_seen = 0, new_seen = 0;
     for (int i = 0; i < 30; ++i) {
         write_file(out, previous);
-        const pid_t pid = ::fork();
-        if (pid == 0) {
-            const int null = ::open("/dev/null", O_WRONLY);
-            ::dup2(null, 2);
-            ::execl(bin.c_str(), bin.c_str(), "--csv", csv.c_str(), "--out", out.c_str(), "-q",
-                    nullptr);
-            _exit(127);
-        }
+        test::spawn_options o;
+        o.stderr_path = "/dev/null";
+        const pid_t pid = test::spawn_process({bin, "--csv", csv, "--out", out, "-q"}, o);
         std::this_thread::sleep_for(std::chrono::microseconds(rng() % 150000));
         ::kill(pid, SIGKILL);
-        int status = 0;
-        ::waitpid(pid, &status, 0);
+        (void)test::wait_process(pid);
         const std::string now = read_file(out);
         if (now == previous) {
             ++old_seen;

@@ -335,12 +335,8 @@ TEST(Rejects, SigtermLeavesNoRejectsFileAndThePreviousOneUntouched) {
     const auto out = dir.file("r.json");
     const auto rejects = dir.file("rejects.csv");
     write_file(rejects, "previous rejects");
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        ::execl(bin.c_str(), bin.c_str(), "--csv", fifo.c_str(), "--out", out.c_str(), "--rejects",
-                rejects.c_str(), "--chunk-size", "64", "-q", nullptr);
-        _exit(127);
-    }
+    const pid_t pid = test::spawn_process(
+        {bin, "--csv", fifo, "--out", out, "--rejects", rejects, "--chunk-size", "64", "-q"});
     // Rejected rows flow into the rejects temp file while the FIFO stays open.
     const int writer = ::open(fifo.c_str(), O_WRONLY);
     std::string head = "product,price,quantity\n";
@@ -349,11 +345,9 @@ TEST(Rejects, SigtermLeavesNoRejectsFileAndThePreviousOneUntouched) {
     ASSERT_EQ(::write(writer, head.data(), head.size()), static_cast<ssize_t>(head.size()));
     ::usleep(300 * 1000);
     ::kill(pid, SIGTERM);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
+    const auto status = test::wait_process(pid);
     ::close(writer);
-    ASSERT_TRUE(WIFEXITED(status));
-    EXPECT_EQ(WEXITSTATUS(status), 143);
+    EXPECT_EQ(status.code, 143);
     EXPECT_EQ(read_file(rejects), "previous rejects");
     EXPECT_FALSE(fs::exists(out));
     EXPECT_EQ(dir.entries(), 2U);  // the FIFO and the old rejects file: no temp files

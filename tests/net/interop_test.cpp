@@ -52,16 +52,13 @@ TEST(Interop, PythonHttpsServer) {
     test::write_file(dir.file("serve.py"), script);
     int fds[2];
     ASSERT_EQ(::pipe(fds), 0);
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        ::dup2(fds[1], 1);
-        ::close(fds[0]);
-        const int null = ::open("/dev/null", O_WRONLY);
-        ::dup2(null, 2);
-        ::execlp("python3", "python3", dir.file("serve.py").c_str(), dir.file("www").c_str(),
-                 dir.file("cert.pem").c_str(), dir.file("key.pem").c_str(), nullptr);
-        _exit(127);
-    }
+    test::spawn_options o;
+    o.stdout_fd = fds[1];
+    o.stderr_path = "/dev/null";
+    const pid_t pid =
+        test::spawn_process({"/usr/bin/python3", dir.file("serve.py"), dir.file("www"),
+                             dir.file("cert.pem"), dir.file("key.pem")},
+                            o);
     ::close(fds[1]);
     std::string port;
     char c = 0;
@@ -73,7 +70,7 @@ TEST(Interop, PythonHttpsServer) {
     const auto f = fetch({base + "/posts/1", base + "/posts/2", base + "/posts/3",
                           base + "/sales.json", base + "/missing"});
     ::kill(pid, SIGTERM);
-    ::waitpid(pid, nullptr, 0);
+    (void)test::wait_process(pid);
     for (int i = 0; i < 4; ++i)
         EXPECT_TRUE(f.urls[static_cast<std::size_t>(i)].ok)
             << f.urls[static_cast<std::size_t>(i)].error;

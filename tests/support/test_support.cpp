@@ -49,12 +49,7 @@ std::string read_file(const std::string& path) {
     return ss.str();
 }
 
-process_result run_process(const std::vector<std::string>& argv, const std::string& input,
-                           const std::string& cwd) {
-    temp_dir io;
-    const std::string in_path = io.file("stdin"), out_path = io.file("stdout"),
-                      err_path = io.file("stderr");
-    write_file(in_path, input);
+pid_t spawn_process(const std::vector<std::string>& argv, const spawn_options& o) {
     std::vector<char*> args;
     for (const auto& a : argv)
         args.push_back(const_cast<char*>(a.c_str()));
@@ -74,26 +69,48 @@ process_result run_process(const std::vector<std::string>& argv, const std::stri
     // Only async-signal-safe calls run between fork and exec.
     const pid_t pid = ::fork();
     if (pid < 0) throw std::runtime_error("fork failed for " + argv[0]);
-    if (pid == 0) {
-        const int in = ::open(in_path.c_str(), O_RDONLY);
-        const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (in < 0 || out < 0 || err < 0 || ::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 ||
-            ::dup2(err, 2) < 0)
-            ::_exit(126);
-        if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(126);
-        ::execve(args[0], args.data(), env.data());
-        ::_exit(127);
-    }
+    if (pid != 0) return pid;
+    auto redirect = [](const std::string& path, int flags, int target) {
+        if (path.empty()) return true;
+        const int fd = ::open(path.c_str(), flags, 0644);
+        return fd >= 0 && ::dup2(fd, target) >= 0;
+    };
+    if (!redirect(o.stdin_path, O_RDONLY, 0) ||
+        !redirect(o.stdout_path, O_WRONLY | O_CREAT | O_TRUNC, 1) ||
+        !redirect(o.stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 2))
+        ::_exit(126);
+    if (o.stdout_fd >= 0 && ::dup2(o.stdout_fd, 1) < 0) ::_exit(126);
+    if (!o.cwd.empty() && ::chdir(o.cwd.c_str()) != 0) ::_exit(126);
+    ::execve(args[0], args.data(), env.data());
+    ::_exit(127);
+}
+
+exit_status wait_process(pid_t pid) {
     int status = 0;
     struct rusage usage {};
     while (::wait4(pid, &status, 0, &usage) < 0) {
     }
-    process_result r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    exit_status r;
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     r.max_rss_kib = static_cast<std::uint64_t>(usage.ru_maxrss);
-    r.out = read_file(out_path);
-    r.err = read_file(err_path);
+    return r;
+}
+
+process_result run_process(const std::vector<std::string>& argv, const std::string& input,
+                           const std::string& cwd) {
+    temp_dir io;
+    spawn_options o;
+    o.stdin_path = io.file("stdin");
+    o.stdout_path = io.file("stdout");
+    o.stderr_path = io.file("stderr");
+    o.cwd = cwd;
+    write_file(o.stdin_path, input);
+    const auto status = wait_process(spawn_process(argv, o));
+    process_result r;
+    r.exit_code = status.code;
+    r.max_rss_kib = status.max_rss_kib;
+    r.out = read_file(o.stdout_path);
+    r.err = read_file(o.stderr_path);
     return r;
 }
 

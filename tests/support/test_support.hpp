@@ -1,6 +1,8 @@
 // Helpers shared by the tests: a temp directory, whole-file I/O, running a program.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -40,6 +42,23 @@ struct process_result {
     std::string out;
     std::string err;
 };
+
+// Where a spawned child's standard streams go (empty: inherited) and where it runs.
+struct spawn_options {
+    std::string stdin_path, stdout_path, stderr_path;
+    int stdout_fd = -1;  // instead of stdout_path, e.g. the write end of a pipe
+    std::string cwd;
+};
+
+// Starts `argv` (argv[0] is a path) without proxy variables in its environment, so that tests
+// reach their loopback servers directly; returns its pid.
+pid_t spawn_process(const std::vector<std::string>& argv, const spawn_options& o = {});
+
+struct exit_status {
+    int code = -1;  // 128+N when killed by signal N
+    std::uint64_t max_rss_kib = 0;
+};
+exit_status wait_process(pid_t pid);
 
 // Runs `argv` (argv[0] is a path) with `input` on stdin, in `cwd` if given; waits for exit.
 process_result run_process(const std::vector<std::string>& argv, const std::string& input = {},
