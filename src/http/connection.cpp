@@ -52,8 +52,9 @@ std::chrono::microseconds round_trip(tcp::socket& socket) {
     return std::chrono::microseconds(info.tcpi_rtt);
 }
 
-[[noreturn]] void throw_aborted() {
-    throw boost::system::system_error(asio::error::operation_aborted);
+// A run that is stopping ends its attempts with this value, not an exception.
+attempt_result stopped(const stop_state& stop) {
+    return failed(errc::interrupted, stop.stopping() ? stop.reason() : std::string("cancelled"));
 }
 
 // Step 1: resolve and connect to where `way` dials.
@@ -68,7 +69,7 @@ asio::awaitable<attempt_or<std::unique_ptr<connection>>> dial(open_context& ctx,
     auto resolved = co_await (resolver.async_resolve(target.host, target.port, nothrow) ||
                               timer.async_wait(nothrow));
     if (resolved.index() == 1) {
-        if (ctx.stop.stopping()) throw_aborted();
+        if (ctx.stop.stopping()) co_return stopped(ctx.stop);
         co_return failed(errc::timeout, "timeout after " + format_duration(ctx.settings.timeout) +
                                             " resolving " + target.host);
     }
@@ -159,7 +160,7 @@ asio::awaitable<SSL_SESSION*> session_to_resume(open_context& ctx, connection& c
             co_return nullptr;
         case detail::session_gate::turn::wait:
             co_await woken->async_wait(nothrow);
-            if (ctx.stop.stopping()) throw_aborted();
+            if (ctx.stop.stopping()) co_return nullptr;  // handshake() sees it and stops
             co_return ctx.sessions.get(key);
         case detail::session_gate::turn::go:  // settled since get(): maybe with a session now
             co_return ctx.sessions.get(key);
@@ -181,6 +182,7 @@ asio::awaitable<attempt_or<void>> handshake(open_context& ctx, connection& conn,
         SSL_set_session(native, resume);
         SSL_SESSION_free(resume);
     }
+    if (ctx.stop.stopping()) co_return stopped(ctx.stop);
     conn.tcp().expires_at(deadline);
     auto [ec] = co_await conn.secure->async_handshake(ssl::stream_base::client, nothrow);
     // A TLS 1.2 session is complete with the handshake; a TLS 1.3 one arrives as a ticket just
@@ -201,8 +203,7 @@ asio::awaitable<attempt_or<void>> handshake(open_context& ctx, connection& conn,
 
 attempt_result classify(const boost::system::error_code& ec, const fetch_settings& settings,
                         const stop_state& stop) {
-    if (ec == asio::error::operation_aborted && stop.stopping())
-        throw boost::system::system_error(ec);
+    if (ec == asio::error::operation_aborted) return stopped(stop);
     if (ec == beast::error::timeout)
         return failed(errc::timeout, "timeout after " + format_duration(settings.timeout));
     if (ec == http::error::body_limit)

@@ -52,13 +52,13 @@ template <class T>
 using attempt_or = boost::system::result<T, attempt_result>;
 
 // Opens a connection for `url` along `way`: connect, tunnel, handshake, each bounded by
-// `deadline`. A failure says which step failed and why. Throws operation_aborted only when the
-// run is stopping (cancellation unwinds the fetch).
+// `deadline`. A failure says which step failed and why; a stopping run ends it with
+// errc::interrupted and the stop reason, a value like any other failure.
 asio::awaitable<attempt_or<std::unique_ptr<connection>>> open_connection(
     open_context& ctx, const http_url& url, const route& way, steady::time_point deadline);
 
-// A transport error as an attempt failure with its message; throws operation_aborted when the
-// run is stopping.
+// A transport error as an attempt failure with its message; a cancelled operation is
+// errc::interrupted with the run's stop reason.
 attempt_result classify(const boost::system::error_code& ec, const fetch_settings& settings,
                         const stop_state& stop);
 

@@ -79,54 +79,53 @@ asio::awaitable<void> shard::fetch_one(std::size_t index) {
         out.code = code;
         out.error = std::move(error);
     };
-    try {
-        detail::fetch_action next = step.start();
-        for (;;) {
-            out.attempts = step.attempts();
-            if (next.what == kind::fail) {
-                fail(next.code, std::move(next.error));
-                co_return;
-            }
-            if (next.what == kind::wait) {
-                ++retries;
-                asio::steady_timer backoff(ex_, next.delay);
-                co_await backoff.async_wait(asio::use_awaitable);
-                next = step.on_waited();
-                continue;
-            }
-            attempt_result r = co_await attempt(step.url(), step.send_credentials());
-            if (!r.ok) {
-                next = step.on_failure(r.failure, std::move(r.error), time_left());
-                continue;
-            }
-            response& resp = *r.ok;
-            next = step.on_response({resp.status, resp.reason, resp.location, resp.retry_after},
-                                    std::chrono::system_clock::now(), time_left());
-            if (next.what != kind::done) continue;
-            auto body = decode_content(std::move(resp.body), resp.content_encoding,
-                                       ctx_.settings.max_body, original.redacted);
-            if (!body) {
-                fail(body.error().code, body.error().reason);
-                co_return;
-            }
-            auto parsed =
-                parse_api_records(*body, ctx_.rule_set, original.redacted, ctx_.settings.rejects);
-            if (!parsed) {
-                fail(parsed.error().code, parsed.error().reason);
-                co_return;
-            }
-            out.ok = true;
-            out.error.clear();
-            out.code.clear();
-            out.records = parsed->records;
-            out.sales = std::move(parsed->sales);
-            out.rejects = std::move(parsed->rejects);
+    detail::fetch_action next = step.start();
+    for (;;) {
+        out.attempts = step.attempts();
+        if (next.what == kind::fail) {
+            fail(next.code, std::move(next.error));
             co_return;
         }
-    } catch (const boost::system::system_error& e) {
-        if (e.code() != asio::error::operation_aborted) throw;
-        fail(make_error_code(errc::interrupted),
-             ctx_.stop.stopping() ? ctx_.stop.reason() : std::string("cancelled"));
+        if (next.what == kind::wait) {
+            ++retries;
+            asio::steady_timer backoff(ex_, next.delay);
+            if (auto [ec] = co_await backoff.async_wait(nothrow); ec) {
+                // Cancelled in its sleep: the run is stopping.
+                fail(make_error_code(errc::interrupted),
+                     ctx_.stop.stopping() ? ctx_.stop.reason() : std::string("cancelled"));
+                co_return;
+            }
+            next = step.on_waited();
+            continue;
+        }
+        attempt_result r = co_await attempt(step.url(), step.send_credentials());
+        if (!r.ok) {
+            next = step.on_failure(r.failure, std::move(r.error), time_left());
+            continue;
+        }
+        response& resp = *r.ok;
+        next = step.on_response({resp.status, resp.reason, resp.location, resp.retry_after},
+                                std::chrono::system_clock::now(), time_left());
+        if (next.what != kind::done) continue;
+        auto body = decode_content(std::move(resp.body), resp.content_encoding,
+                                   ctx_.settings.max_body, original.redacted);
+        if (!body) {
+            fail(body.error().code, body.error().reason);
+            co_return;
+        }
+        auto parsed =
+            parse_api_records(*body, ctx_.rule_set, original.redacted, ctx_.settings.rejects);
+        if (!parsed) {
+            fail(parsed.error().code, parsed.error().reason);
+            co_return;
+        }
+        out.ok = true;
+        out.error.clear();
+        out.code.clear();
+        out.records = parsed->records;
+        out.sales = std::move(parsed->sales);
+        out.rejects = std::move(parsed->rejects);
+        co_return;
     }
 }
 
