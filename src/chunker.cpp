@@ -107,6 +107,8 @@ result<std::size_t> chunker::fill(chunk_buffer& buf, std::size_t write, std::siz
     return got;
 }
 
+// One loop on purpose: the BOM, blank lines and the row limit interact on the same bytes, and
+// the fuzzer checks the outcome never depends on where a read ended.
 result<std::string> chunker::read_header() {
     chunk_buffer block;
     block.reserve(std::min<std::size_t>(options_.chunk_size, std::size_t{1} << 20));
@@ -225,6 +227,8 @@ void chunker::hand_over(chunk_buffer& buf) {
     skipped_pending_.clear();
 }
 
+// The per-chunk read loop, kept whole: the carry, the quote parity and the skip of an
+// over-long row share their state.
 result<bool> chunker::next(chunk_buffer& buf) {
     const std::size_t chunk = options_.chunk_size;
     for (;;) {

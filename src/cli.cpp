@@ -118,6 +118,7 @@ cli_args::cli_args() {
     direct.threads = std::max(1U, std::thread::hardware_concurrency());
 }
 
+// Long on purpose: one declaration per flag, in --help order, reads as the reference table.
 std::unique_ptr<CLI::App> make_app(cli_args& a) {
     auto app = std::make_unique<CLI::App>(
         "salesproc: validate a sales CSV against Halal-only business rules and total it exactly,\n"

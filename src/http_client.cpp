@@ -69,6 +69,8 @@ class api_fetcher::impl {
     std::vector<shard_slot> shards_;      // only touched on ex_
 };
 
+// Start threads, spawn shards, wait (also when the caller is cancelled), join, sum up: one
+// lifetime, kept in one function so that no shard can outlive the frame it uses.
 asio::awaitable<fetch_summary> api_fetcher::impl::run(std::vector<http_url> urls) {
     run_state state(std::move(urls));
     if (settings_.deadline) state.deadline = steady::now() + *settings_.deadline;

@@ -274,8 +274,71 @@ int fail(const error& e) {
     return exit_failure;
 }
 
+csv_job make_job(const run_options& o, const rules& rule_set, const reject_options& rejects) {
+    csv_job job;
+    job.path = o.csv_path;
+    job.rule_set = rule_set;
+    job.chunk_size = o.chunk_size;
+    job.max_row_size = o.max_row_size;
+    // Enough chunks to keep every worker busy while the strand reads ahead, and no more, so
+    // memory stays flat in the file size.
+    job.in_flight = o.threads + 2;
+    job.rejects = rejects;
+    return job;
+}
+
+// The fetcher for --api-url, or none without URLs.
+result<std::unique_ptr<api_fetcher>> make_fetcher(const run_options& o, asio::io_context& io,
+                                                  const rules& rule_set,
+                                                  const reject_options& rejects, logger& log) {
+    if (o.urls.empty()) return std::unique_ptr<api_fetcher>();
+    fetch_settings fetch = o.fetch;
+    fetch.rejects = rejects;
+    auto created = api_fetcher::create(io.get_executor(), std::move(fetch), rule_set);
+    if (!created) return created.error();
+    if (o.fetch.insecure)
+        log.warn("--insecure: TLS certificates and host names are NOT verified for any URL");
+    log.info("api fetch started", {{"urls", o.urls.size()}, {"concurrency", o.fetch.concurrency}});
+    return created;
+}
+
+void log_csv_done(const csv_outcome& csv, const run_options& o, logger& log) {
+    if (csv.totals.oversized_rows() != 0)
+        log.warn("rows over --max-row-size counted as malformed_row",
+                 {{"rows", csv.totals.oversized_rows()}, {"max_row_size", o.max_row_size}});
+    log.info("csv done", {{"chunks", csv.chunks},
+                          {"rows", csv.totals.rows()},
+                          {"valid", csv.totals.valid()},
+                          {"invalid", csv.totals.invalid()}});
+}
+
+report_input csv_report_input(const run_options& o, const csv_job& job, const csv_outcome& csv,
+                              std::uint64_t csv_rows) {
+    report_input in;
+    in.totals = &csv.totals;
+    in.scale = job.rule_set.max_decimals;
+    in.csv_path = o.csv_path;
+    in.csv_rows = csv_rows;
+    in.csv_bytes = csv.bytes;
+    in.csv_chunks = csv.chunks;
+    return in;
+}
+
+// Warns about every gate that failed; true when one did.
+bool report_gates(const std::vector<gate_outcome>& gates, logger& log) {
+    bool failed = false;
+    for (const auto& g : gates)
+        if (!g.passed) {
+            failed = true;
+            log.warn("quality gate exceeded",
+                     {{"gate", g.flag}, {"limit", g.limit}, {"actual", g.actual}});
+        }
+    return failed;
+}
+
 }  // namespace
 
+// One run, in the order things happen; each step is a room above.
 int run(const run_options& o) {
     const auto started = std::chrono::steady_clock::now();
     logger log(o.level, o.format);
@@ -286,36 +349,17 @@ int run(const run_options& o) {
     run_outputs& out = **outputs;
     const reject_options reject_opts = reject_options_for(o);
     reject_log rejects(reject_opts, out.rejects_sink());
-
-    csv_job job;
-    job.path = o.csv_path;
-    job.rule_set = *rule_set;
-    job.chunk_size = o.chunk_size;
-    job.max_row_size = o.max_row_size;
-    // Enough chunks to keep every worker busy while the strand reads ahead, and no more, so
-    // memory stays flat in the file size.
-    job.in_flight = o.threads + 2;
-    job.rejects = reject_opts;
+    const csv_job job = make_job(o, *rule_set, reject_opts);
 
     asio::io_context io;
-    std::unique_ptr<api_fetcher> fetcher;
-    if (!o.urls.empty()) {
-        fetch_settings fetch = o.fetch;
-        fetch.rejects = reject_opts;
-        auto created = api_fetcher::create(io.get_executor(), std::move(fetch), *rule_set);
-        if (!created) return fail(created.error());
-        fetcher = std::move(*created);
-        if (o.fetch.insecure)
-            log.warn("--insecure: TLS certificates and host names are NOT verified for any URL");
-        log.info("api fetch started",
-                 {{"urls", o.urls.size()}, {"concurrency", o.fetch.concurrency}});
-    }
+    auto fetcher = make_fetcher(o, io, *rule_set, reject_opts, log);
+    if (!fetcher) return fail(fetcher.error());
     asio::thread_pool workers(o.threads);
     std::atomic<bool> stop{false};
     signal_watch watch(
         io, stop,
         [&] {
-            if (fetcher) fetcher->cancel();
+            if (*fetcher) (*fetcher)->cancel();
         },
         [&](int sig) {
             out.remove_temps();
@@ -324,10 +368,9 @@ int run(const run_options& o) {
             std::_Exit(signal_exit_code(sig));
         });
     csv_progress progress{log, o};
-    auto results = run_phases(io, workers, job, stop, progress.events(), rejects, fetcher.get(),
+    auto results = run_phases(io, workers, job, stop, progress.events(), rejects, fetcher->get(),
                               o.urls, watch);
     log.finish_progress();
-
     if (watch.signal() != 0) {
         out.discard();
         log.warn("interrupted", {{"signal", signal_name(watch.signal())}});
@@ -335,13 +378,7 @@ int run(const run_options& o) {
     }
     if (!*results.csv) return fail(results.csv->error());
     csv_outcome& csv = **results.csv;
-    if (csv.totals.oversized_rows() != 0)
-        log.warn("rows over --max-row-size counted as malformed_row",
-                 {{"rows", csv.totals.oversized_rows()}, {"max_row_size", o.max_row_size}});
-    log.info("csv done", {{"chunks", csv.chunks},
-                          {"rows", csv.totals.rows()},
-                          {"valid", csv.totals.valid()},
-                          {"invalid", csv.totals.invalid()}});
+    log_csv_done(csv, o, log);
     const std::uint64_t csv_rows = csv.totals.rows();
     sales_aggregate& totals = csv.totals;
 
@@ -360,23 +397,10 @@ int run(const run_options& o) {
     if (auto closed = out.close_rejects(); !closed) return fail(closed.error());
     if (o.rejects_path)
         log.info("rejects written", {{"path", *o.rejects_path}, {"rejects", totals.invalid()}});
-
     const auto gates = check_quality(o.gates, totals.invalid(), totals.rows());
-    bool gate_failed = false;
-    for (const auto& g : gates)
-        if (!g.passed) {
-            gate_failed = true;
-            log.warn("quality gate exceeded",
-                     {{"gate", g.flag}, {"limit", g.limit}, {"actual", g.actual}});
-        }
+    const bool gate_failed = report_gates(gates, log);
 
-    report_input in;
-    in.totals = &totals;
-    in.scale = job.rule_set.max_decimals;
-    in.csv_path = o.csv_path;
-    in.csv_rows = csv_rows;
-    in.csv_bytes = csv.bytes;
-    in.csv_chunks = csv.chunks;
+    report_input in = csv_report_input(o, job, csv, csv_rows);
     if (api) in.api = &*api;
     if (o.samples != 0) in.samples = &rejects.samples();
     if (o.gates.any()) in.quality = &gates;
