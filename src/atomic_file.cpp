@@ -83,6 +83,8 @@ atomic_output::atomic_output(atomic_output&& other) noexcept
       fd_(std::exchange(other.fd_, -1)),
       temp_path_(std::exchange(other.temp_path_, {})),
       file_mode_(other.file_mode_),
+      written_(other.written_),
+      synced_(other.synced_),
       finished_(other.finished_),
       committed_(other.committed_) {}
 
@@ -104,7 +106,19 @@ void atomic_output::remove_temp() const noexcept {
 result<void> atomic_output::write(std::string_view data) {
     if (fd_ < 0 || finished_) return make_error(errc::io_error, path_, "output already closed");
     auto r = write_all(fd_, data, mode_ == mode::stdout_stream ? std::string("<stdout>") : path_);
-    if (!r) discard();
+    if (!r) {
+        discard();
+        return r;
+    }
+    written_ += data.size();
+    // A large temp file is fsync'ed at the end; starting its writeback as it grows (without
+    // waiting) leaves that fsync little to do, instead of all of it at once.
+    constexpr std::uint64_t writeback_step = std::uint64_t{8} << 20;
+    if (mode_ == mode::rename && written_ - synced_ >= writeback_step) {
+        ::sync_file_range(fd_, static_cast<off_t>(synced_), static_cast<off_t>(written_ - synced_),
+                          SYNC_FILE_RANGE_WRITE);
+        synced_ = written_;
+    }
     return r;
 }
 

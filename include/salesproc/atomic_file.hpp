@@ -5,6 +5,7 @@
 
 #include "salesproc/errors.hpp"
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -59,7 +60,9 @@ class atomic_output {
     mode mode_;
     int fd_ = -1;
     std::string temp_path_;
-    unsigned file_mode_ = 0;  // 0666 less the umask, applied at commit
+    unsigned file_mode_ = 0;     // 0666 less the umask, applied at commit
+    std::uint64_t written_ = 0;  // bytes written so far
+    std::uint64_t synced_ = 0;   // bytes whose writeback has been started
     bool finished_ = false;
     bool committed_ = false;
 };
