@@ -1,12 +1,8 @@
 // The binary with API sources, against the mock server: exact sums with the CSV, exit 3, API
 // rejects, secrets, bad URLs, and SIGINT with requests in flight.
+#include "cli/cli_support.hpp"
 #include "net/net_support.hpp"
 
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
 #include <fcntl.h>
@@ -30,15 +26,16 @@ using test::shared_pki;
 using test::temp_dir;
 using test::tls_options;
 
+const std::string sales_csv = test::data_dir + "/sales.csv";
+
 // End to end through the binary: CSV plus API gives exactly the sum of both, exit 3 on failure.
 TEST(Cli, CsvPlusApiIsTheExactSumAndFailuresExitThree) {
     mock_server srv(tls_options());
     temp_dir dir;
     const auto out = dir.file("r.json");
-    auto r = test::run_process(
-        {SALESPROC_BIN, "--csv", std::string(SALESPROC_TEST_DATA_DIR) + "/sales.csv", "--out", out,
-         "-q", "--cacert", shared_pki().ca_file, "--api-url", srv.url("/sales"), "--api-url",
-         srv.url("/posts/1"), "--api-url", srv.url("/posts")});
+    auto r = test::salesproc({"--csv", sales_csv, "--out", out, "-q", "--cacert",
+                              shared_pki().ca_file, "--api-url", srv.url("/sales"), "--api-url",
+                              srv.url("/posts/1"), "--api-url", srv.url("/posts")});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     auto doc = nlohmann::json::parse(test::read_file(out));
     EXPECT_EQ(doc["api_records"], 107);
@@ -48,10 +45,8 @@ TEST(Cli, CsvPlusApiIsTheExactSumAndFailuresExitThree) {
 
     test::write_file(dir.file("urls.txt"),
                      "# sources\n\n" + srv.url("/posts/1") + "\n" + srv.url("/missing") + "\n");
-    r = test::run_process({SALESPROC_BIN, "--csv",
-                           std::string(SALESPROC_TEST_DATA_DIR) + "/sales.csv", "--out", out, "-q",
-                           "--cacert", shared_pki().ca_file, "--urls-file", dir.file("urls.txt"),
-                           "--backoff-base", "1ms"});
+    r = test::salesproc({"--csv", sales_csv, "--out", out, "-q", "--cacert", shared_pki().ca_file,
+                         "--urls-file", dir.file("urls.txt"), "--backoff-base", "1ms"});
     EXPECT_EQ(r.exit_code, 3) << r.err;
     doc = nlohmann::json::parse(test::read_file(out));
     EXPECT_EQ(doc["valid_sales"], 3);  // CSV totals intact
@@ -67,13 +62,13 @@ TEST(Cli, ApiRejectsFollowTheCsvRejectsInUrlOrder) {
     temp_dir dir;
     const auto out = dir.file("r.json");
     const auto rejects = dir.file("r.jsonl");
-    const std::string csv = std::string(SALESPROC_TEST_DATA_DIR) + "/sales.csv";
+    const std::string csv = sales_csv;
     const auto sales_url =
         "https://user:pw-secret@localhost:" + std::to_string(srv.port()) + "/sales";
-    const auto r = test::run_process({SALESPROC_BIN, "--csv", csv, "--out", out, "-q", "--cacert",
-                                      shared_pki().ca_file, "--api-url", sales_url, "--api-url",
-                                      srv.url("/posts/1"), "--api-url", srv.url("/sales?second=1"),
-                                      "--rejects", rejects});
+    const auto r =
+        test::salesproc({"--csv", csv, "--out", out, "-q", "--cacert", shared_pki().ca_file,
+                         "--api-url", sales_url, "--api-url", srv.url("/posts/1"), "--api-url",
+                         srv.url("/sales?second=1"), "--rejects", rejects});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     std::vector<nlohmann::json> lines;
     std::istringstream in(test::read_file(rejects));
@@ -109,11 +104,10 @@ TEST(Cli, SecretsNeverReachLogsOrReport) {
     ::setenv("SALESPROC_TEST_TOKEN", "tok-planted-secret", 1);
     const auto url = "https://user:pw-planted-secret@localhost:" + std::to_string(srv.port()) +
                      "/posts/1?status=500";
-    const auto r = test::run_process(
-        {SALESPROC_BIN, "--csv", std::string(SALESPROC_TEST_DATA_DIR) + "/sales.csv", "--out", out,
-         "-v", "--cacert", shared_pki().ca_file, "--api-url", url, "--header",
-         "X-Api-Key: hdr-planted-secret", "--header-env", "Authorization=SALESPROC_TEST_TOKEN",
-         "--retries", "1", "--backoff-base", "1ms"});
+    const auto r = test::salesproc(
+        {"--csv", sales_csv, "--out", out, "-v", "--cacert", shared_pki().ca_file, "--api-url", url,
+         "--header", "X-Api-Key: hdr-planted-secret", "--header-env",
+         "Authorization=SALESPROC_TEST_TOKEN", "--retries", "1", "--backoff-base", "1ms"});
     EXPECT_EQ(r.exit_code, 3) << r.err;
     const std::string all = r.err + r.out + test::read_file(out);
     EXPECT_EQ(all.find("planted-secret"), std::string::npos) << all;
@@ -124,9 +118,7 @@ TEST(Cli, SecretsNeverReachLogsOrReport) {
 
 TEST(Cli, BadUrlsAreUsageErrorsNamingTheUrl) {
     for (const char* bad : {"ftp://example.com/x", "https://", "localhost:8080/x"}) {
-        const auto r = test::run_process({SALESPROC_BIN, "--csv",
-                                          std::string(SALESPROC_TEST_DATA_DIR) + "/sales.csv",
-                                          "--out", "-", "--api-url", bad});
+        const auto r = test::salesproc({"--csv", sales_csv, "--out", "-", "--api-url", bad});
         EXPECT_EQ(r.exit_code, 2) << bad;
         EXPECT_NE(r.err.find(std::string("salesproc: error: ") + bad), std::string::npos) << r.err;
     }
@@ -142,12 +134,12 @@ TEST(Cli, SigintCancelsEverythingWithinASecond) {
         temp_dir dir;
         const auto out = dir.file("r.json");
         test::write_file(out, "previous");
-        std::string csv = std::string(SALESPROC_TEST_DATA_DIR) + "/sales.csv";
+        std::string csv = sales_csv;
         if (stalled_csv) {
             csv = dir.file("in.fifo");
             ASSERT_EQ(::mkfifo(csv.c_str(), 0600), 0);
         }
-        const std::vector<std::string> args = {SALESPROC_BIN,
+        const std::vector<std::string> args = {test::salesproc_bin,
                                                "--csv",
                                                csv,
                                                "--out",
