@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -44,7 +45,74 @@ mode_t current_umask() {
     return m;
 }
 
+// Positional writes: the direct and the buffered descriptor of one file each write their part.
+result<void> pwrite_all(int fd, std::string_view data, std::uint64_t offset,
+                        const std::string& path) {
+    while (!data.empty()) {
+        const ssize_t n = ::pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return errno_error(path, errno);
+        }
+        data.remove_prefix(static_cast<std::size_t>(n));
+        offset += static_cast<std::uint64_t>(n);
+    }
+    return {};
+}
+
+constexpr std::size_t direct_block = 4096;                  // alignment every device accepts
+constexpr std::size_t direct_stage = std::size_t{1} << 20;  // bytes per O_DIRECT write
+
 }  // namespace
+
+// Whole aligned blocks go to the file through an O_DIRECT descriptor; the tail (less than a
+// block) is written through the ordinary one at finish().
+struct atomic_output::direct_state {
+    int fd = -1;
+    char* stage = nullptr;
+    std::size_t staged = 0;
+    std::uint64_t offset = 0;  // where the staged bytes go
+    bool refused = false;      // the file system refused O_DIRECT: stage, but write buffered
+
+    ~direct_state() {
+        if (fd >= 0) ::close(fd);
+        std::free(stage);
+    }
+    result<void> flush(int buffered_fd, const std::string& path) {
+        std::size_t done = 0;
+        while (!refused && done < staged) {
+            const ssize_t n =
+                ::pwrite(fd, stage + done, staged - done, static_cast<off_t>(offset + done));
+            if (n > 0) {
+                done += static_cast<std::size_t>(n);
+            } else if (n < 0 && errno == EINVAL) {
+                refused = true;  // alignment or O_DIRECT refused: the rest goes buffered
+            } else if (n < 0 && errno != EINTR) {
+                return errno_error(path, errno);
+            }
+        }
+        const std::string_view rest(stage + done, staged - done);
+        if (auto r = pwrite_all(buffered_fd, rest, offset + done, path); !r) return r;
+        offset += staged;
+        staged = 0;
+        return {};
+    }
+};
+
+void atomic_output::direct_deleter::operator()(direct_state* d) const noexcept {
+    delete d;
+}
+
+void atomic_output::bypass_page_cache() {
+    if (mode_ != mode::rename || fd_ < 0 || written_ != 0 || direct_) return;
+    const int fd = ::open(temp_path_.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
+    if (fd < 0) return;  // tmpfs and some others: stay buffered
+    auto d = std::unique_ptr<direct_state, direct_deleter>(new direct_state);
+    d->fd = fd;
+    d->stage = static_cast<char*>(std::aligned_alloc(direct_block, direct_stage));
+    if (d->stage == nullptr) return;
+    direct_ = std::move(d);
+}
 
 result<atomic_output> atomic_output::prepare(const std::string& path) {
     if (path == "-") return atomic_output(path, mode::stdout_stream, STDOUT_FILENO, {});
@@ -85,6 +153,7 @@ atomic_output::atomic_output(atomic_output&& other) noexcept
       file_mode_(other.file_mode_),
       written_(other.written_),
       synced_(other.synced_),
+      direct_(std::move(other.direct_)),
       finished_(other.finished_),
       committed_(other.committed_) {}
 
@@ -93,6 +162,7 @@ atomic_output::~atomic_output() {
 }
 
 void atomic_output::discard() noexcept {
+    direct_.reset();
     if (mode_ != mode::stdout_stream && fd_ >= 0) ::close(fd_);
     fd_ = -1;
     if (!committed_ && !temp_path_.empty()) ::unlink(temp_path_.c_str());
@@ -105,6 +175,21 @@ void atomic_output::remove_temp() const noexcept {
 
 result<void> atomic_output::write(std::string_view data) {
     if (fd_ < 0 || finished_) return make_error(errc::io_error, path_, "output already closed");
+    if (direct_) {
+        while (!data.empty()) {
+            const std::size_t n = std::min(direct_stage - direct_->staged, data.size());
+            std::memcpy(direct_->stage + direct_->staged, data.data(), n);
+            direct_->staged += n;
+            data.remove_prefix(n);
+            written_ += n;
+            if (direct_->staged == direct_stage)
+                if (auto r = direct_->flush(fd_, path_); !r) {
+                    discard();
+                    return r;
+                }
+        }
+        return {};
+    }
     auto r = write_all(fd_, data, mode_ == mode::stdout_stream ? std::string("<stdout>") : path_);
     if (!r) {
         discard();
@@ -136,6 +221,15 @@ result<void> atomic_output::finish() {
     if (mode_ == mode::in_place) {
         if (::close(std::exchange(fd_, -1)) != 0) return fail(errno);
         return {};
+    }
+    if (direct_) {
+        // The tail is no whole block: it goes through the page cache like any small write.
+        const std::string_view tail(direct_->stage, direct_->staged);
+        if (auto r = pwrite_all(fd_, tail, direct_->offset, path_); !r) {
+            discard();
+            return r;
+        }
+        direct_.reset();
     }
     if (::fsync(fd_) != 0) return fail(errno);
     if (::fchmod(fd_, static_cast<mode_t>(file_mode_)) != 0) return fail(errno);

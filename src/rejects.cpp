@@ -169,14 +169,16 @@ void reject_batch::add(reject_reason why, std::uint64_t line, std::string_view r
 
 reject_log::reject_log(reject_options options, writer out)
     : options_(options), out_(std::move(out)) {
-    if (!options_.all) return;
-    buffer_.resize(buffer_bytes);
-    if (options_.format == rejects_format::csv) {
-        constexpr std::string_view header = "source,line,reason,detail,row\n";
-        std::memcpy(buffer_.data(), header.data(), header.size());
-        used_ = header.size();
-    }
+    if (options_.all && options_.format == rejects_format::csv)
+        buffer_.append("source,line,reason,detail,row\n");
 }
+
+reject_log::reject_log(reject_options options, view_writer out)
+    : reject_log(options, [out = std::move(out)](detail::byte_buffer& b) -> result<void> {
+          auto r = out(b.view());
+          b.clear();
+          return r;
+      }) {}
 
 result<void> reject_log::take(const reject_batch& batch, std::string_view source,
                               std::uint64_t first_line) {
@@ -199,31 +201,32 @@ result<void> reject_log::take(const reject_batch& batch, std::string_view source
             prefix_ += ",\"line\":";
         }
     }
-    // The serial part of writing rejects, on the reducer's thread: copies into a buffer that is
-    // allocated once, with no per-line allocation.
+    // The serial part of writing rejects, on the reducer's thread: copies into a buffer that the
+    // writer takes whole, with no per-line allocation.
     std::size_t begin = 0;
     for (const auto& e : batch.entries_) {
         const std::size_t tail = e.end - begin;
-        const std::size_t need = prefix_.size() + 20 + tail;
-        if (used_ + need > buffer_.size()) {
-            if (auto r = flush(); !r) return r;
-            if (need > buffer_.size()) buffer_.resize(need);  // one huge row
-        }
-        char* p = buffer_.data() + used_;
+        char* p = buffer_.reserve_more(prefix_.size() + 20 + tail);
         p = detail::copy_bytes(p, prefix_.data(), prefix_.size());
         p = std::to_chars(p, p + 20, first_line + e.line).ptr;
         p = detail::copy_bytes(p, batch.text_.data() + begin, tail);
+        buffer_.commit(p);
         begin = e.end;
-        used_ = static_cast<std::size_t>(p - buffer_.data());
+        if (buffer_.size() >= buffer_bytes)
+            if (auto r = flush(); !r) return r;
     }
     return {};
 }
 
 result<void> reject_log::flush() {
-    if (used_ == 0) return {};
-    const std::size_t n = std::exchange(used_, 0);
-    if (!out_) return {};
-    return out_(std::string_view(buffer_.data(), n));
+    if (buffer_.empty()) return {};
+    if (!out_) {
+        buffer_.clear();
+        return {};
+    }
+    auto r = out_(buffer_);
+    buffer_.clear();
+    return r;
 }
 
 }  // namespace salesproc

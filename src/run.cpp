@@ -90,15 +90,21 @@ class run_outputs {
             auto rejects = atomic_output::prepare(*o.rejects_path);
             if (!rejects) return rejects.error();
             out->rejects_.emplace(std::move(*rejects));
-            out->writer_.emplace([r = &*out->rejects_](std::string_view b) { return r->write(b); });
+            out->rejects_->bypass_page_cache();
+            // Two 1 MiB buffers in flight keep the writer busy; more only add to peak memory.
+            out->writer_.emplace([r = &*out->rejects_](std::string_view b) { return r->write(b); },
+                                 2);
         }
         return out;
     }
 
     // What a reject_log writes to: the writer thread, or nowhere without --rejects.
     reject_log::writer rejects_sink() {
-        return [this](std::string_view bytes) -> result<void> {
-            if (!writer_) return {};
+        return [this](detail::byte_buffer& bytes) -> result<void> {
+            if (!writer_) {
+                bytes.clear();
+                return {};
+            }
             return writer_->write(bytes);
         };
     }

@@ -14,16 +14,21 @@ write_behind::~write_behind() {
 }
 
 result<void> write_behind::write(std::string_view data) {
+    detail::byte_buffer copy;
+    copy.append(data);
+    return write(copy);
+}
+
+result<void> write_behind::write(detail::byte_buffer& data) {
     std::unique_lock lock(mutex_);
     changed_.wait(lock, [&] { return queue_.size() < max_queued_ || failure_; });
     if (failure_) return *failure_;
-    std::string buffer;
+    queue_.push_back(std::move(data));
+    data = detail::byte_buffer();
     if (!spare_.empty()) {
-        buffer = std::move(spare_.back());
+        data = std::move(spare_.back());
         spare_.pop_back();
     }
-    buffer.assign(data);
-    queue_.push_back(std::move(buffer));
     changed_.notify_all();
     return {};
 }
@@ -44,11 +49,11 @@ void write_behind::run() {
     for (;;) {
         changed_.wait(lock, [&] { return !queue_.empty() || closing_; });
         if (queue_.empty()) return;  // closing, and everything written
-        std::string buffer = std::move(queue_.front());
+        detail::byte_buffer buffer = std::move(queue_.front());
         queue_.pop_front();
         const bool failed = failure_.has_value();
         lock.unlock();
-        result<void> written = failed ? result<void>() : out_(buffer);
+        result<void> written = failed ? result<void>() : out_(buffer.view());
         lock.lock();
         if (!written && !failure_) failure_ = written.error();
         buffer.clear();

@@ -6,6 +6,7 @@
 #include "salesproc/errors.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -31,6 +32,11 @@ class atomic_output {
 
     // For output written as it is produced (the rejects file): appends `data`.
     result<void> write(std::string_view data);
+    // For a large streamed output: writes go around the page cache (O_DIRECT, in aligned 1 MiB
+    // blocks staged here), which on this kind of VM is several times faster than copying into
+    // the cache and leaves the final fsync almost nothing. Silently stays buffered where the
+    // file system refuses O_DIRECT. Call before the first write().
+    void bypass_page_cache();
     // Makes everything written durable and closes it, not yet visible at the path.
     result<void> finish();
     // Makes a finished output visible at the path (the rename), so that several outputs can be
@@ -63,6 +69,11 @@ class atomic_output {
     unsigned file_mode_ = 0;     // 0666 less the umask, applied at commit
     std::uint64_t written_ = 0;  // bytes written so far
     std::uint64_t synced_ = 0;   // bytes whose writeback has been started
+    struct direct_state;
+    struct direct_deleter {
+        void operator()(direct_state* d) const noexcept;
+    };
+    std::unique_ptr<direct_state, direct_deleter> direct_;  // set by bypass_page_cache()
     bool finished_ = false;
     bool committed_ = false;
 };

@@ -97,11 +97,14 @@ class reject_batch {
 
 class reject_log {
   public:
-    // Receives the --rejects file's bytes in order; an error stops the run.
-    using writer = std::function<result<void>(std::string_view)>;
+    // Receives the --rejects file's bytes in order and may take the buffer (swap it for an
+    // empty one), so that 343 MB of rejects are not copied once more; an error stops the run.
+    using writer = std::function<result<void>(detail::byte_buffer&)>;
+    using view_writer = std::function<result<void>(std::string_view)>;
 
     // With options.all, writes the CSV header line (CSV format) first.
     reject_log(reject_options options, writer out);
+    reject_log(reject_options options, view_writer out);
 
     // Appends a batch whose line 0 is line `first_line` (1-based) of `source`.
     result<void> take(const reject_batch& batch, std::string_view source, std::uint64_t first_line);
@@ -115,9 +118,8 @@ class reject_log {
     reject_options options_;
     writer out_;
     reject_samples samples_;
-    std::string buffer_;  // buffer_[0, used_) is waiting for the writer
-    std::size_t used_ = 0;
-    std::string source_;  // whose line prefix prefix_ holds
+    detail::byte_buffer buffer_;  // waiting for the writer
+    std::string source_;          // whose line prefix prefix_ holds
     std::string prefix_;
 };
 

@@ -4,6 +4,7 @@
 // One producer thread at a time; the writer thread only calls the sink.
 #pragma once
 
+#include "salesproc/detail/text.hpp"
 #include "salesproc/errors.hpp"
 
 #include <condition_variable>
@@ -32,6 +33,8 @@ class write_behind {
     // Queues a copy of `data`; waits while max_queued buffers are waiting. Returns the sink's
     // first error, once it has happened (later data is then dropped).
     result<void> write(std::string_view data);
+    // Queues `data` itself, without a copy, leaving an empty buffer in its place.
+    result<void> write(detail::byte_buffer& data);
     // Writes what is queued, stops the thread, and returns the sink's first error.
     result<void> close();
 
@@ -42,8 +45,8 @@ class write_behind {
     std::size_t max_queued_;
     std::mutex mutex_;
     std::condition_variable changed_;
-    std::deque<std::string> queue_;
-    std::vector<std::string> spare_;  // written buffers, reused to avoid reallocating
+    std::deque<detail::byte_buffer> queue_;
+    std::vector<detail::byte_buffer> spare_;  // written buffers, reused to avoid reallocating
     std::optional<error> failure_;
     bool closing_ = false;
     std::thread thread_;

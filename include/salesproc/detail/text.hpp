@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace salesproc::detail {
 
@@ -39,6 +40,18 @@ inline char* copy_bytes(char* dst, const char* src, std::size_t n) noexcept {
 // zero-fill, and writers fill reserved room through a plain pointer.
 class byte_buffer {
   public:
+    byte_buffer() = default;
+    byte_buffer(byte_buffer&& o) noexcept
+        : data_(std::move(o.data_)),
+          size_(std::exchange(o.size_, 0)),
+          capacity_(std::exchange(o.capacity_, 0)) {}
+    byte_buffer& operator=(byte_buffer&& o) noexcept {
+        data_ = std::move(o.data_);
+        size_ = std::exchange(o.size_, 0);
+        capacity_ = std::exchange(o.capacity_, 0);
+        return *this;
+    }
+
     [[nodiscard]] std::size_t size() const noexcept { return size_; }
     [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
     [[nodiscard]] const char* data() const noexcept { return data_.get(); }
