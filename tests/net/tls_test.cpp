@@ -22,13 +22,9 @@
 namespace salesproc {
 namespace {
 
+// The shared PKI, mock-server options, fast settings and fetch() of net_support.hpp.
+using namespace test;
 using namespace std::chrono_literals;
-using test::fast_settings;
-using test::fetch;
-using test::mock_server;
-using test::shared_pki;
-using test::temp_dir;
-using test::tls_options;
 
 // 16 URLs at concurrency 8: eight connections opened together, each used for two requests.
 fetch_summary fetch_two_rounds(const mock_server& srv) {
