@@ -105,7 +105,10 @@ void atomic_output::direct_deleter::operator()(direct_state* d) const noexcept {
 
 void atomic_output::bypass_page_cache() {
     if (mode_ != mode::rename || fd_ < 0 || written_ != 0 || direct_) return;
-    const int fd = ::open(temp_path_.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
+    // Reopened through the descriptor, never the name: whatever is at the temp path now, this
+    // is the file mkostemp created.
+    const std::string self = "/proc/self/fd/" + std::to_string(fd_);
+    const int fd = ::open(self.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
     if (fd < 0) return;  // tmpfs and some others: stay buffered
     auto d = std::unique_ptr<direct_state, direct_deleter>(new direct_state);
     d->fd = fd;
