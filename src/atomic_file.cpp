@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
@@ -78,11 +79,13 @@ struct atomic_output::direct_state {
         if (fd >= 0) ::close(fd);
         std::free(stage);
     }
-    result<void> flush(int buffered_fd, const std::string& path) {
+    // Writes `data` (aligned, whole blocks unless refused) at `offset`, O_DIRECT while the
+    // file system accepts it, buffered after that.
+    result<void> write_through(std::string_view data, int buffered_fd, const std::string& path) {
         std::size_t done = 0;
-        while (!refused && done < staged) {
-            const ssize_t n =
-                ::pwrite(fd, stage + done, staged - done, static_cast<off_t>(offset + done));
+        while (!refused && done < data.size()) {
+            const ssize_t n = ::pwrite(fd, data.data() + done, data.size() - done,
+                                       static_cast<off_t>(offset + done));
             if (n > 0) {
                 done += static_cast<std::size_t>(n);
             } else if (n < 0 && errno == EINVAL) {
@@ -91,9 +94,12 @@ struct atomic_output::direct_state {
                 return errno_error(path, errno);
             }
         }
-        const std::string_view rest(stage + done, staged - done);
-        if (auto r = pwrite_all(buffered_fd, rest, offset + done, path); !r) return r;
-        offset += staged;
+        if (auto r = pwrite_all(buffered_fd, data.substr(done), offset + done, path); !r) return r;
+        offset += data.size();
+        return {};
+    }
+    result<void> flush(int buffered_fd, const std::string& path) {
+        if (auto r = write_through({stage, staged}, buffered_fd, path); !r) return r;
         staged = 0;
         return {};
     }
@@ -179,6 +185,17 @@ void atomic_output::remove_temp() const noexcept {
 result<void> atomic_output::write(std::string_view data) {
     if (fd_ < 0 || finished_) return make_error(errc::io_error, path_, "output already closed");
     if (direct_) {
+        // Whole aligned blocks with nothing staged before them go to the disk as they are.
+        const bool aligned = reinterpret_cast<std::uintptr_t>(data.data()) % direct_block == 0 &&
+                             data.size() % direct_block == 0;
+        if (direct_->staged == 0 && aligned && !direct_->refused) {
+            if (auto r = direct_->write_through(data, fd_, path_); !r) {
+                discard();
+                return r;
+            }
+            written_ += data.size();
+            return {};
+        }
         while (!data.empty()) {
             const std::size_t n = std::min(direct_stage - direct_->staged, data.size());
             std::memcpy(direct_->stage + direct_->staged, data.data(), n);

@@ -213,19 +213,27 @@ result<void> reject_log::take(const reject_batch& batch, std::string_view source
         buffer_.commit(p);
         begin = e.end;
         if (buffer_.size() >= buffer_bytes)
-            if (auto r = flush(); !r) return r;
+            if (auto r = hand_over(false); !r) return r;
     }
     return {};
 }
 
 result<void> reject_log::flush() {
-    if (buffer_.empty()) return {};
-    if (!out_) {
-        buffer_.clear();
-        return {};
-    }
-    auto r = out_(buffer_);
+    return hand_over(true);
+}
+
+result<void> reject_log::hand_over(bool all) {
+    // Until the end, only whole 4 KiB blocks go: the writer can send those to the disk as they
+    // are (O_DIRECT), and the few bytes after the last one start the next buffer.
+    constexpr std::size_t block = 4096;
+    const std::size_t n = all ? buffer_.size() : buffer_.size() / block * block;
+    if (n == 0) return {};
+    carry_.assign(buffer_.view().substr(n));
+    buffer_.truncate(n);
+    result<void> r;
+    if (out_) r = out_(buffer_);
     buffer_.clear();
+    buffer_.append(carry_);
     return r;
 }
 

@@ -1,6 +1,8 @@
 #include "salesproc/detail/text.hpp"
 
 #include <algorithm>
+#include <cstdlib>
+#include <new>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -34,9 +36,17 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) noexcept {
 
 }  // namespace
 
+void byte_buffer::free_deleter::operator()(char* p) const noexcept {
+    std::free(p);
+}
+
 void byte_buffer::grow(std::size_t n) {
-    const std::size_t capacity = std::max(size_ + n, capacity_ * 2 + 4096);
-    std::unique_ptr<char[]> bigger(new char[capacity]);
+    constexpr std::size_t block = 4096;
+    std::size_t capacity = std::max(size_ + n, capacity_ * 2 + block);
+    capacity = (capacity + block - 1) / block * block;
+    std::unique_ptr<char, free_deleter> bigger(
+        static_cast<char*>(std::aligned_alloc(block, capacity)));
+    if (!bigger) throw std::bad_alloc();
     if (size_ != 0) std::memcpy(bigger.get(), data_.get(), size_);
     data_ = std::move(bigger);
     capacity_ = capacity;

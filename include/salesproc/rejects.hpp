@@ -118,7 +118,10 @@ class reject_log {
     reject_options options_;
     writer out_;
     reject_samples samples_;
+    result<void> hand_over(bool all);
+
     detail::byte_buffer buffer_;  // waiting for the writer
+    std::string carry_;           // the bytes after the last whole block, between buffers
     std::string source_;          // whose line prefix prefix_ holds
     std::string prefix_;
 };

@@ -37,7 +37,8 @@ inline char* copy_bytes(char* dst, const char* src, std::size_t n) noexcept {
 }
 
 // A growable byte buffer for hot formatting loops: unlike std::string, growing it does not
-// zero-fill, and writers fill reserved room through a plain pointer.
+// zero-fill, and writers fill reserved room through a plain pointer. Its storage is aligned to
+// 4096 bytes, so whole blocks of it can be written with O_DIRECT as they are.
 class byte_buffer {
   public:
     byte_buffer() = default;
@@ -57,6 +58,8 @@ class byte_buffer {
     [[nodiscard]] const char* data() const noexcept { return data_.get(); }
     [[nodiscard]] std::string_view view() const noexcept { return {data_.get(), size_}; }
     void clear() noexcept { size_ = 0; }
+    // Keeps only the first `n` bytes (n <= size()).
+    void truncate(std::size_t n) noexcept { size_ = n < size_ ? n : size_; }
 
     // Room for `n` more bytes at end(); invalidates earlier end() pointers.
     char* reserve_more(std::size_t n) {
@@ -73,8 +76,11 @@ class byte_buffer {
 
   private:
     void grow(std::size_t n);
+    struct free_deleter {
+        void operator()(char* p) const noexcept;
+    };
 
-    std::unique_ptr<char[]> data_;
+    std::unique_ptr<char, free_deleter> data_;
     std::size_t size_ = 0;
     std::size_t capacity_ = 0;
 };
