@@ -69,6 +69,7 @@ class byte_buffer {
     // Marks everything up to `end` (a pointer into the reserved room) as written.
     void commit(const char* end) noexcept { size_ = static_cast<std::size_t>(end - data_.get()); }
     void append(std::string_view s) {
+        if (s.empty()) return;  // memcpy must not see the null pointer of an empty buffer
         char* p = reserve_more(s.size());
         std::memcpy(p, s.data(), s.size());
         size_ += s.size();
