@@ -159,7 +159,8 @@ TEST(Rejects, SamplesFollowRejectedAndAreTheFirstThreePerReason) {
     }
 
     ASSERT_EQ(salesproc({"--csv", in, "--out", out, "--samples", "1", "-q"}).exit_code, 0);
-    for (const auto& [reason, list] : json::parse(read_file(out))["rejected_samples"].items())
+    const auto one = json::parse(read_file(out));  // kept alive: items() refers into it
+    for (const auto& [reason, list] : one["rejected_samples"].items())
         EXPECT_LE(list.size(), 1U);
     ASSERT_EQ(salesproc({"--csv", in, "--out", out, "--samples", "0", "-q"}).exit_code, 0);
     EXPECT_FALSE(json::parse(read_file(out)).contains("rejected_samples"));
