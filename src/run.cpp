@@ -1,5 +1,8 @@
 #include "salesproc/run.hpp"
 
+#include "run_outputs.hpp"
+#include "signal_watch.hpp"
+
 #include "salesproc/atomic_file.hpp"
 #include "salesproc/config.hpp"
 #include "salesproc/pipeline.hpp"
@@ -77,74 +80,6 @@ reject_options reject_options_for(const run_options& o) {
     return r;
 }
 
-// Where a run's results go: the report and, with --rejects, the rejects file, which a thread of
-// its own writes behind the reducer. Both stay temp files until publish() makes them visible
-// together; every other way out leaves the previous files as they were.
-class run_outputs {
-  public:
-    static result<std::unique_ptr<run_outputs>> prepare(const run_options& o) {
-        auto report = atomic_output::prepare(o.out_path);
-        if (!report) return report.error();
-        std::unique_ptr<run_outputs> out(new run_outputs(std::move(*report)));
-        if (o.rejects_path) {
-            auto rejects = atomic_output::prepare(*o.rejects_path);
-            if (!rejects) return rejects.error();
-            out->rejects_.emplace(std::move(*rejects));
-            out->rejects_->bypass_page_cache();
-            // Two 1 MiB buffers in flight keep the writer busy; more only add to peak memory.
-            out->writer_.emplace([r = &*out->rejects_](std::string_view b) { return r->write(b); },
-                                 2);
-        }
-        return out;
-    }
-
-    // What a reject_log writes to: the writer thread, or nowhere without --rejects.
-    reject_log::writer rejects_sink() {
-        return [this](detail::byte_buffer& bytes) -> result<void> {
-            if (!writer_) {
-                bytes.clear();
-                return {};
-            }
-            return writer_->write(bytes);
-        };
-    }
-    // All rejects are handed over: waits for the writer thread, and says whether it failed.
-    result<void> close_rejects() { return writer_ ? writer_->close() : result<void>(); }
-
-    // The rejects are made durable first, so the report never names a rejects file that is not
-    // there; then the report is committed, then the rejects file renamed into place.
-    result<void> publish(std::string_view report) {
-        if (rejects_)
-            if (auto r = rejects_->finish(); !r) return discard_with(r.error());
-        if (auto r = report_.commit(report); !r) return discard_with(r.error());
-        if (rejects_) return rejects_->publish();
-        return {};
-    }
-
-    void discard() {
-        report_.discard();
-        if (writer_) (void)writer_->close();
-        if (rejects_) rejects_->discard();
-    }
-    // For a process about to exit on a signal while other threads may still write: only the
-    // temp files go.
-    void remove_temps() {
-        report_.discard();
-        if (rejects_) rejects_->remove_temp();
-    }
-
-  private:
-    explicit run_outputs(atomic_output report) : report_(std::move(report)) {}
-    error discard_with(error e) {
-        discard();
-        return e;
-    }
-
-    atomic_output report_;
-    std::optional<atomic_output> rejects_;
-    std::optional<write_behind> writer_;  // declared after rejects_: stops before it goes
-};
-
 const char* signal_name(int sig) {
     return sig == SIGINT ? "SIGINT" : "SIGTERM";
 }
@@ -152,43 +87,6 @@ const char* signal_name(int sig) {
 int signal_exit_code(int sig) {
     return sig == SIGINT ? exit_sigint : exit_sigterm;
 }
-
-// SIGINT and SIGTERM. The first sets `stop` (chunks check it) and calls `on_stop` (which
-// cancels the API fetch). Work that has not ended 300 ms later is stuck in a read that never
-// returns (a FIFO or a terminal), so `on_stuck` ends the process; it must not return.
-class signal_watch {
-  public:
-    signal_watch(asio::io_context& io, std::atomic<bool>& stop, std::function<void()> on_stop,
-                 std::function<void(int)> on_stuck)
-        : signals_(io, SIGINT, SIGTERM), grace_(io) {
-        signals_.async_wait(
-            [this, &stop, on_stop = std::move(on_stop), on_stuck = std::move(on_stuck)](
-                const boost::system::error_code& ec, int sig) {
-                if (ec) return;
-                signal_ = sig;
-                stop.store(true);
-                on_stop();
-                grace_.expires_after(std::chrono::milliseconds(300));
-                grace_.async_wait([this, sig, on_stuck](const boost::system::error_code& wait_ec) {
-                    if (!wait_ec && !finished_) on_stuck(sig);
-                });
-            });
-    }
-    // The run's work ended: nothing more to watch.
-    void finished() {
-        finished_ = true;
-        grace_.cancel();
-        signals_.cancel();
-    }
-    // The signal that stopped the run, or 0.
-    [[nodiscard]] int signal() const noexcept { return signal_; }
-
-  private:
-    asio::signal_set signals_;
-    asio::steady_timer grace_;
-    int signal_ = 0;
-    bool finished_ = false;
-};
 
 // The CSV pipeline and the API fetch, concurrently, until both end. The chunker runs on a strand
 // of the worker pool and validation on the pool; the io_context's thread runs the fetch.
