@@ -97,9 +97,9 @@ std::optional<std::string> field_text(const json& v) {
     return std::nullopt;
 }
 
+// Call only when out.rejects.wants(why): the row is written out for those alone.
 void keep_reject(api_records& out, reject_reason why, const json& record,
                  const std::string& detail) {
-    if (!out.rejects.wants(why)) return;
     std::string row;
     write_compact(record, row);
     out.rejects.add(why, out.records - 1, row, detail);
@@ -118,20 +118,21 @@ bool add_record(const json& v, const rules& r, api_records& out) {
     if (!product || !price || !quantity) {
         // The shape of a sale with a field of the wrong JSON type: a malformed sale, not "other".
         out.sales.add_reject(reject_reason::malformed_row);
-        const char* field = !product ? "product" : (!price ? "price" : "quantity");
-        keep_reject(out, reject_reason::malformed_row, v,
-                    std::string(field) + " is " +
-                        (!product ? *p : (!price ? *pr : *q)).type_name() +
-                        ", expected a string or a number");
+        if (out.rejects.wants(reject_reason::malformed_row)) {
+            const char* field = !product ? "product" : (!price ? "price" : "quantity");
+            keep_reject(out, reject_reason::malformed_row, v,
+                        std::string(field) + " is " +
+                            (!product ? *p : (!price ? *pr : *q)).type_name() +
+                            ", expected a string or a number");
+        }
         return true;
     }
-    reject_reason why{};
-    const std::uint64_t invalid_before = out.sales.invalid();
+    std::optional<reject_reason> why;
     if (!validate_fields(*product, *price, *quantity, r, out.sales, &why)) return false;
-    if (out.sales.invalid() != invalid_before) {
+    if (why && out.rejects.wants(*why)) {
         std::string detail;
-        describe_reject(why, *product, *price, *quantity, r, detail);
-        keep_reject(out, why, v, detail);
+        describe_reject(*why, *product, *price, *quantity, r, detail);
+        keep_reject(out, *why, v, detail);
     }
     return true;
 }

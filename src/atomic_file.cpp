@@ -161,7 +161,6 @@ atomic_output::atomic_output(atomic_output&& other) noexcept
       temp_path_(std::exchange(other.temp_path_, {})),
       file_mode_(other.file_mode_),
       written_(other.written_),
-      synced_(other.synced_),
       direct_(std::move(other.direct_)),
       finished_(other.finished_),
       committed_(other.committed_) {}
@@ -216,14 +215,6 @@ result<void> atomic_output::write(std::string_view data) {
         return r;
     }
     written_ += data.size();
-    // A large temp file is fsync'ed at the end; starting its writeback as it grows (without
-    // waiting) leaves that fsync little to do, instead of all of it at once.
-    constexpr std::uint64_t writeback_step = std::uint64_t{8} << 20;
-    if (mode_ == mode::rename && written_ - synced_ >= writeback_step) {
-        ::sync_file_range(fd_, static_cast<off_t>(synced_), static_cast<off_t>(written_ - synced_),
-                          SYNC_FILE_RANGE_WRITE);
-        synced_ = written_;
-    }
     return r;
 }
 

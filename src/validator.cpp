@@ -4,6 +4,7 @@
 #include "salesproc/detail/text.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -92,13 +93,14 @@ std::string_view row_text(std::string_view text) noexcept {
 
 // Shared by the CSV and API halves; inlined into the per-row loop.
 inline bool check_into(std::string_view product, std::string_view price, std::string_view quantity,
-                       const rules& r, sales_aggregate& out, reject_reason* rejected_as) {
+                       const rules& r, sales_aggregate& out,
+                       std::optional<reject_reason>& rejected_as) {
     const sale_check c = check_sale(product, price, quantity, r);
     if (c.outcome == sale_check::kind::valid) [[likely]]
         return out.add_sale(product, c.amount, c.quantity);
     if (c.outcome == sale_check::kind::rejected) {
         out.add_reject(c.reason);
-        if (rejected_as != nullptr) *rejected_as = c.reason;
+        rejected_as = c.reason;
         return true;
     }
     out.note_overflow(product);
@@ -121,8 +123,12 @@ bool validate_chunk(const chunk_buffer& chunk, const header_layout& layout, cons
 }
 
 bool validate_fields(std::string_view product, std::string_view price, std::string_view quantity,
-                     const rules& r, sales_aggregate& out, reject_reason* rejected_as) {
-    return check_into(product, price, quantity, r, out, rejected_as);
+                     const rules& r, sales_aggregate& out,
+                     std::optional<reject_reason>* rejected_as) {
+    std::optional<reject_reason> why;
+    const bool fits = check_into(product, price, quantity, r, out, why);
+    if (rejected_as != nullptr) *rejected_as = why;
+    return fits;
 }
 
 bool validate_records(std::string_view records, const header_layout& layout, const rules& r,
@@ -164,17 +170,10 @@ bool validate_records(std::string_view records, const header_layout& layout, con
         const std::string_view product = value(layout.product, product_scratch);
         const std::string_view price = value(layout.price, price_scratch);
         const std::string_view quantity = value(layout.quantity, quantity_scratch);
-        const sale_check c = check_sale(product, price, quantity, r);
-        if (c.outcome == sale_check::kind::valid) [[likely]] {
-            if (!out.add_sale(product, c.amount, c.quantity)) return false;
-        } else if (c.outcome == sale_check::kind::rejected) {
-            out.add_reject(c.reason);
-            if (rejects != nullptr && rejects->wants(c.reason))
-                keep_rule_reject(*rejects, c.reason, line, rec.text, product, price, quantity, r);
-        } else {
-            out.note_overflow(product);
-            return false;
-        }
+        std::optional<reject_reason> why;
+        if (!check_into(product, price, quantity, r, out, why)) return false;
+        if (why && rejects != nullptr && rejects->wants(*why)) [[unlikely]]
+            keep_rule_reject(*rejects, *why, line, rec.text, product, price, quantity, r);
     }
     if (rejects != nullptr) rejects->set_lines(next_line);
     return true;

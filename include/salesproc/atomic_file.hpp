@@ -68,7 +68,6 @@ class atomic_output {
     std::string temp_path_;
     unsigned file_mode_ = 0;     // 0666 less the umask, applied at commit
     std::uint64_t written_ = 0;  // bytes written so far
-    std::uint64_t synced_ = 0;   // bytes whose writeback has been started
     struct direct_state;
     struct direct_deleter {
         void operator()(direct_state* d) const noexcept;

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -46,8 +47,9 @@ bool validate_chunk(const chunk_buffer& chunk, const header_layout& layout, cons
                     const reject_options& options, sales_aggregate& out, reject_batch& rejects);
 
 // Validates one record that is already split into fields (the API half's sales), adding to `out`.
-// A rejected sale sets `*rejected_as` to its reason, when given.
+// `*rejected_as`, when given, receives the reason of a rejected sale, or nothing.
 bool validate_fields(std::string_view product, std::string_view price, std::string_view quantity,
-                     const rules& r, sales_aggregate& out, reject_reason* rejected_as = nullptr);
+                     const rules& r, sales_aggregate& out,
+                     std::optional<reject_reason>* rejected_as = nullptr);
 
 }  // namespace salesproc

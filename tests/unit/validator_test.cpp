@@ -75,7 +75,7 @@ TEST(Validator, RecordsAreCountedAndTheirRejectsNumberedByLine) {
 
 TEST(Validator, ApiFieldsUseTheSameRules) {
     sales_aggregate out;
-    reject_reason why = reject_reason::malformed_row;
+    std::optional<reject_reason> why;
     ASSERT_TRUE(validate_fields("Halal Tea", "15.10", "3", {}, out, &why));
     EXPECT_EQ(out.valid(), 1U);
     ASSERT_TRUE(validate_fields("Tea", "15.10", "3", {}, out, &why));
