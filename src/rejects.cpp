@@ -11,21 +11,36 @@ namespace salesproc {
 namespace {
 
 constexpr std::size_t buffer_bytes = std::size_t{1} << 20;
+// Room past buffer_bytes for the line that crosses it: a line is at most a few KiB (rows over
+// --max-row-size are cut), and a longer one only makes the buffer grow once.
+constexpr std::size_t buffer_slack = std::size_t{64} << 10;
 
 bool ends_with(std::string_view s, std::string_view suffix) noexcept {
     return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-void append_quoted(std::string& out, std::string_view value) {
-    out += '\'';
-    detail::append_shortened(out, value);
-    out += '\'';
+// Detail text is written through a plain pointer into room of reject_detail_bound bytes: every
+// piece is a constant, a number or a value cut to 43 bytes.
+char* put(char* out, std::string_view s) noexcept {
+    return detail::copy_bytes(out, s.data(), s.size());
 }
 
-void append_number(std::string& out, std::uint64_t v) {
-    char digits[24];
-    const auto r = std::to_chars(digits, digits + sizeof digits, v);
-    out.append(digits, r.ptr);
+char* put_shortened(char* out, std::string_view value) noexcept {
+    constexpr std::size_t limit = 40;
+    if (value.size() <= limit) return put(out, value);
+    out = put(out, detail::utf8_prefix(value, limit));
+    return put(out, "...");
+}
+
+char* put_quoted(char* out, std::string_view value) noexcept {
+    *out++ = '\'';
+    out = put_shortened(out, value);
+    *out++ = '\'';
+    return out;
+}
+
+char* put_number(char* out, std::uint64_t v) noexcept {
+    return std::to_chars(out, out + 20, v).ptr;
 }
 
 }  // namespace
@@ -35,30 +50,24 @@ rejects_format rejects_format_for(std::string_view path) noexcept {
                                                                    : rejects_format::csv;
 }
 
-void describe_reject(reject_reason why, std::string_view product, std::string_view price,
-                     std::string_view quantity, const rules& r, std::string& out) {
+char* write_reject_detail(char* out, reject_reason why, std::string_view product,
+                          std::string_view price, std::string_view quantity,
+                          const rules& r) noexcept {
     switch (why) {
         case reject_reason::malformed_row:
-            out += "not a sale";
-            return;
+            return put(out, "not a sale");
         case reject_reason::missing_product:
-            out += "product is empty";
-            return;
+            return put(out, "product is empty");
         case reject_reason::bad_prefix:
-            out += "product ";
-            append_quoted(out, product);
-            out += " does not start with ";
-            append_quoted(out, r.product_prefix);
-            return;
+            out = put(out, "product ");
+            out = put_quoted(out, product);
+            out = put(out, " does not start with ");
+            return put_quoted(out, r.product_prefix);
         case reject_reason::bad_price:
-            if (price.empty()) {
-                out += "price is empty";
-                return;
-            }
-            out += "price ";
-            append_quoted(out, price);
-            out += " is not a plain decimal number";
-            return;
+            if (price.empty()) return put(out, "price is empty");
+            out = put(out, "price ");
+            out = put_quoted(out, price);
+            return put(out, " is not a plain decimal number");
         case reject_reason::price_below_min: {
             // The most common reject in real exports: its constant part is formatted once.
             thread_local fixed_point cached{-1, 0};
@@ -67,55 +76,51 @@ void describe_reject(reject_reason why, std::string_view product, std::string_vi
                 cached = r.min_price;
                 min_text = format_units(r.min_price.units, r.min_price.scale);
             }
-            out += "price ";
-            detail::append_shortened(out, price);
-            out += " is below min_price ";
-            out += min_text;
-            return;
+            out = put(out, "price ");
+            out = put_shortened(out, price);
+            out = put(out, " is below min_price ");
+            return put(out, min_text);
         }
         case reject_reason::too_many_decimals: {
             const auto d = parse_decimal_text(price);
-            out += "price ";
-            detail::append_shortened(out, price);
-            out += " has ";
-            append_number(out, d ? d->frac_digits.size() : 0);
-            out += " decimals, more than max_decimals ";
-            append_number(out, r.max_decimals);
-            return;
+            out = put(out, "price ");
+            out = put_shortened(out, price);
+            out = put(out, " has ");
+            out = put_number(out, d ? d->frac_digits.size() : 0);
+            out = put(out, " decimals, more than max_decimals ");
+            return put_number(out, r.max_decimals);
         }
         case reject_reason::bad_quantity:
-            if (quantity.empty()) {
-                out += "quantity is empty";
-                return;
-            }
-            out += "quantity ";
-            append_quoted(out, quantity);
-            out += " is not an integer";
-            return;
+            if (quantity.empty()) return put(out, "quantity is empty");
+            out = put(out, "quantity ");
+            out = put_quoted(out, quantity);
+            return put(out, " is not an integer");
         case reject_reason::quantity_out_of_range: {
             const auto q = parse_integer_text(quantity);
-            out += "quantity ";
-            detail::append_shortened(out, quantity);
+            out = put(out, "quantity ");
+            out = put_shortened(out, quantity);
             if (q && !q->negative && q->magnitude > r.max_quantity) {
-                out += " is above max_quantity ";
-                append_number(out, r.max_quantity);
-            } else {
-                out += " is below 1";
+                out = put(out, " is above max_quantity ");
+                return put_number(out, r.max_quantity);
             }
-            return;
+            return put(out, " is below 1");
         }
     }
+    return out;
+}
+
+void describe_reject(reject_reason why, std::string_view product, std::string_view price,
+                     std::string_view quantity, const rules& r, std::string& out) {
+    const std::size_t at = out.size();
+    out.resize(at + reject_detail_bound);
+    char* end = write_reject_detail(out.data() + at, why, product, price, quantity, r);
+    out.resize(static_cast<std::size_t>(end - out.data()));
 }
 
 std::string oversized_detail(std::uint64_t size, std::uint64_t max_row_size) {
-    std::string out = "row of ";
-    append_number(out, size);
-    out += " bytes is over --max-row-size (";
-    append_number(out, max_row_size);
-    out += " bytes); the row shown is cut to its first ";
-    append_number(out, oversized_row_bytes);
-    out += " bytes";
-    return out;
+    return "row of " + std::to_string(size) + " bytes is over --max-row-size (" +
+           std::to_string(max_row_size) + " bytes); the row shown is cut to its first " +
+           std::to_string(oversized_row_bytes) + " bytes";
 }
 
 void reject_batch::reset(const reject_options& options) noexcept {
@@ -130,7 +135,7 @@ void reject_batch::reset(const reject_options& options) noexcept {
 }
 
 void reject_batch::add(reject_reason why, std::uint64_t line, std::string_view row,
-                       std::string_view detail) {
+                       std::string_view detail, bool plain_fields) {
     auto& kept = kept_[static_cast<std::size_t>(why)];
     if (kept < samples_)
         samples_kept_.push_back(sample{why, line, std::string(detail),
@@ -138,9 +143,6 @@ void reject_batch::add(reject_reason why, std::uint64_t line, std::string_view r
     ++kept;
     if (!all_) return;
     const std::string_view reason = to_string(why);
-    auto put = [](char* p, std::string_view s) {
-        return detail::copy_bytes(p, s.data(), s.size());
-    };
     if (format_ == rejects_format::csv) {
         char* p = text_.reserve_more(reason.size() + detail::csv_field_bound(detail.size()) +
                                      detail::csv_field_bound(row.size()) + 4);
@@ -149,7 +151,13 @@ void reject_batch::add(reject_reason why, std::uint64_t line, std::string_view r
         *p++ = ',';
         p = detail::write_csv_field(p, detail);
         *p++ = ',';
-        p = detail::write_csv_field(p, row);
+        if (plain_fields) {
+            *p++ = '"';
+            p = put(p, row);
+            *p++ = '"';
+        } else {
+            p = detail::write_csv_field(p, row);
+        }
         *p++ = '\n';
         text_.commit(p);
     } else {
@@ -169,6 +177,8 @@ void reject_batch::add(reject_reason why, std::uint64_t line, std::string_view r
 
 reject_log::reject_log(reject_options options, writer out)
     : options_(options), out_(std::move(out)) {
+    // Whole from the start, so that filling it never reallocates and copies what it holds.
+    if (options_.all) buffer_.reserve_more(buffer_bytes + buffer_slack);
     if (options_.all && options_.format == rejects_format::csv)
         buffer_.append("source,line,reason,detail,row\n");
 }
@@ -233,6 +243,7 @@ result<void> reject_log::hand_over(bool all) {
     result<void> r;
     if (out_) r = out_(buffer_);
     buffer_.clear();
+    buffer_.reserve_more(buffer_bytes + buffer_slack);  // a buffer fresh from the writer is empty
     buffer_.append(carry_);
     return r;
 }

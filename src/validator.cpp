@@ -65,13 +65,15 @@ std::string_view row_text(std::string_view text) noexcept {
 
 // Out of line and cold: the hot loop only tests rejects->wants().
 [[gnu::cold, gnu::noinline]] void keep_rule_reject(reject_batch& rejects, reject_reason why,
-                                                   std::uint64_t line, std::string_view row,
+                                                   std::uint64_t line, const csv::record& rec,
                                                    std::string_view product, std::string_view price,
                                                    std::string_view quantity, const rules& r) {
-    thread_local std::string detail;
-    detail.clear();
-    describe_reject(why, product, price, quantity, r, detail);
-    rejects.add(why, line, row_text(row), detail);
+    char detail[reject_detail_bound];
+    const char* end = write_reject_detail(detail, why, product, price, quantity, r);
+    // A rule reject has every column, so several fields; with none quoted, no quote at all.
+    rejects.add(why, line, row_text(rec.text),
+                std::string_view(detail, static_cast<std::size_t>(end - detail)),
+                rec.quoted_fields == 0);
 }
 
 [[gnu::cold, gnu::noinline]] void keep_malformed(reject_batch& rejects, std::uint64_t line,
@@ -173,7 +175,7 @@ bool validate_records(std::string_view records, const header_layout& layout, con
         std::optional<reject_reason> why;
         if (!check_into(product, price, quantity, r, out, why)) return false;
         if (why && rejects != nullptr && rejects->wants(*why)) [[unlikely]]
-            keep_rule_reject(*rejects, *why, line, rec.text, product, price, quantity, r);
+            keep_rule_reject(*rejects, *why, line, rec, product, price, quantity, r);
     }
     if (rejects != nullptr) rejects->set_lines(next_line);
     return true;

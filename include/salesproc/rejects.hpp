@@ -45,7 +45,12 @@ struct reject_sample {
 using reject_samples = std::array<std::vector<reject_sample>, reject_reason_count>;
 
 // The detail of a rule reject (rules 2..8) from the values check_sale saw, e.g. "price 5.00 is
-// below min_price 10.0". Appends to `out`.
+// below min_price 10.0". Values are cut to 40 bytes, so it never exceeds reject_detail_bound:
+// write_reject_detail writes it into that much room and returns its end; describe_reject appends.
+inline constexpr std::size_t reject_detail_bound = 256;
+char* write_reject_detail(char* out, reject_reason why, std::string_view product,
+                          std::string_view price, std::string_view quantity,
+                          const rules& r) noexcept;
 void describe_reject(reject_reason why, std::string_view product, std::string_view price,
                      std::string_view quantity, const rules& r, std::string& out);
 
@@ -64,7 +69,10 @@ class reject_batch {
     }
     // `line` counts from 0 at the slice's first line; `row` is the raw row without its line
     // ending (already cut, for an oversized row). Call only when wants(why).
-    void add(reject_reason why, std::uint64_t line, std::string_view row, std::string_view detail);
+    // `plain_fields`: the row holds several fields and no quote, so its CSV form is the row in
+    // quotes and needs no scan.
+    void add(reject_reason why, std::uint64_t line, std::string_view row, std::string_view detail,
+             bool plain_fields = false);
 
     // Physical lines the slice spans: where the next slice's line 0 sits.
     void set_lines(std::uint64_t lines) noexcept { lines_ = lines; }

@@ -15,7 +15,29 @@ namespace salesproc::detail {
 // Copies `n` bytes; short copies (most fields) inline, as two overlapping loads and stores,
 // instead of a call into memcpy.
 inline char* copy_bytes(char* dst, const char* src, std::size_t n) noexcept {
-    if (n >= 8 && n <= 16) {
+    if (n > 16 && n <= 64) {
+        // Rows, tails and source prefixes are mostly this long: overlapping 16-byte moves.
+        struct block {
+            char b[16];
+        };
+        block a, b;
+        if (n > 32) {
+            block c, d;
+            std::memcpy(&a, src, 16);
+            std::memcpy(&b, src + 16, 16);
+            std::memcpy(&c, src + n - 32, 16);
+            std::memcpy(&d, src + n - 16, 16);
+            std::memcpy(dst, &a, 16);
+            std::memcpy(dst + 16, &b, 16);
+            std::memcpy(dst + n - 32, &c, 16);
+            std::memcpy(dst + n - 16, &d, 16);
+        } else {
+            std::memcpy(&a, src, 16);
+            std::memcpy(&b, src + n - 16, 16);
+            std::memcpy(dst, &a, 16);
+            std::memcpy(dst + n - 16, &b, 16);
+        }
+    } else if (n >= 8 && n <= 16) {
         std::uint64_t a, b;
         std::memcpy(&a, src, 8);
         std::memcpy(&b, src + n - 8, 8);
