@@ -108,9 +108,9 @@ void keep_reject(api_records& out, reject_reason why, const json& record,
 bool add_record(const json& v, const rules& r, api_records& out) {
     ++out.records;
     if (!v.is_object()) return true;
-    const auto p = v.find("product");
-    const auto pr = v.find("price");
-    const auto q = v.find("quantity");
+    const auto p = v.find(r.column(rule_field::product));
+    const auto pr = v.find(r.column(rule_field::price));
+    const auto q = v.find(r.column(rule_field::quantity));
     if (p == v.end() || pr == v.end() || q == v.end()) return true;
     const auto product = field_text(*p);
     const auto price = field_text(*pr);
@@ -119,10 +119,11 @@ bool add_record(const json& v, const rules& r, api_records& out) {
         // The shape of a sale with a field of the wrong JSON type: a malformed sale, not "other".
         out.sales.add_reject(reject_reason::malformed_row);
         if (out.rejects.wants(reject_reason::malformed_row)) {
-            const char* field = !product ? "product" : (!price ? "price" : "quantity");
+            const std::string& field =
+                !product ? r.column(rule_field::product)
+                         : (!price ? r.column(rule_field::price) : r.column(rule_field::quantity));
             keep_reject(out, reject_reason::malformed_row, v,
-                        std::string(field) + " is " +
-                            (!product ? *p : (!price ? *pr : *q)).type_name() +
+                        field + " is " + (!product ? *p : (!price ? *pr : *q)).type_name() +
                             ", expected a string or a number");
         }
         return true;

@@ -155,6 +155,26 @@ std::unique_ptr<CLI::App> make_app(cli_args& a) {
     app->add_option("--max-decimals", a.direct.max_decimals, "Maximum fraction digits of a price")
         ->check(CLI::Range(0U, 18U))
         ->group(rules);
+    auto* input = "Input shape (override --config)";
+    app->add_option("--delimiter", a.delimiter,
+                    "Field separator: ',' (default), ';', '|', or tab (also '\\t')")
+        ->check(parsed_by(parse_delimiter, "delimiter", "';', '|', tab", "CHAR"))
+        ->group(input);
+    app->add_option("--field", a.fields,
+                    "NAME=COLUMN: read rule field NAME (product, price, quantity) from\n"
+                    "CSV column / API key COLUMN; repeatable")
+        ->check(CLI::Validator(
+            [](std::string& s) {
+                const auto eq = s.find('=');
+                if (eq == std::string::npos || eq + 1 == s.size())
+                    return "'" + s + "' is not NAME=COLUMN (e.g. price=unit_price)";
+                if (!rule_field_named(std::string_view(s).substr(0, eq)))
+                    return "'" + s.substr(0, eq) +
+                           "' is not a rule field (expected product, price, quantity)";
+                return std::string();
+            },
+            "NAME=COLUMN"))
+        ->group(input);
     app->add_option(
            "--threads", a.direct.threads,
            "Worker threads; the API fetch uses up to 4 of them\n(default: hardware concurrency)")
@@ -283,6 +303,12 @@ result<run_options> to_run_options(const cli_args& a) {
     else
         o.chunk_size = std::size_t{1} << (o.rejects_path ? 20 : 22);
     o.max_row_size = *parse_size(a.max_row_size);
+    if (!a.delimiter.empty()) o.delimiter = parse_delimiter(a.delimiter);
+    for (const auto& f : a.fields) {
+        const auto eq = f.find('=');
+        o.field_columns.emplace_back(*rule_field_named(std::string_view(f).substr(0, eq)),
+                                     f.substr(eq + 1));
+    }
     o.level = a.quiet ? verbosity::quiet : (a.verbose ? verbosity::verbose : verbosity::normal);
     o.format = a.log_format == "json" ? log_format::json : log_format::text;
     return o;

@@ -22,6 +22,13 @@ result<void> validate_rules(const rules& r, const std::string& context) {
         return make_error(errc::bad_config, context + ": min_price", "must not be negative");
     if (r.max_quantity < 1)
         return make_error(errc::bad_config, context + ": max_quantity", "must be at least 1");
+    for (std::size_t i = 0; i < r.columns.size(); ++i)
+        for (std::size_t j = i + 1; j < r.columns.size(); ++j)
+            if (r.columns[i] == r.columns[j])
+                return make_error(errc::bad_config, context + ": fields",
+                                  std::string(rule_field_names[i]) + " and " +
+                                      std::string(rule_field_names[j]) +
+                                      " are both mapped to column '" + r.columns[i] + "'");
     return {};
 }
 
@@ -55,10 +62,33 @@ result<rules> load_rules(const std::string& path) {
             }
             continue;
         }
+        if (key == "fields") {
+            if (!v.IsMap())
+                return config_error(path, key,
+                                    "expected a map of rule fields to column names, e.g. "
+                                    "{product: Product, price: unit_price}");
+            for (const auto& f : v) {
+                const auto name = f.first.as<std::string>();
+                const auto field = rule_field_named(name);
+                if (!field)
+                    return config_error(path, key + "." + name,
+                                        "unknown field (expected product, price, quantity)");
+                if (!f.second.IsScalar() || f.second.Scalar().empty())
+                    return config_error(path, key + "." + name, "expected a column name");
+                r.columns[static_cast<std::size_t>(*field)] = f.second.Scalar();
+            }
+            continue;
+        }
         if (!v.IsScalar()) return config_error(path, key, "expected a single value");
         const std::string& s = v.Scalar();
         if (key == "product_prefix") {
             r.product_prefix = s;
+        } else if (key == "delimiter") {
+            const auto d = parse_delimiter(s);
+            if (!d)
+                return config_error(
+                    path, key, "'" + s + "' is not a delimiter (expected ',', ';', '|' or tab)");
+            r.delimiter = *d;
         } else if (key == "min_price") {
             const auto fp = parse_fixed(s);
             if (!fp) return config_error(path, key, "'" + s + "' is not a plain decimal number");
@@ -76,7 +106,8 @@ result<rules> load_rules(const std::string& path) {
         } else {
             return config_error(path, key,
                                 "unknown key (expected min_price, max_quantity, "
-                                "required_fields, product_prefix, max_decimals)");
+                                "required_fields, product_prefix, max_decimals, delimiter, "
+                                "fields)");
         }
     }
     if (auto ok = validate_rules(r, path); !ok) return ok.error();

@@ -71,8 +71,9 @@ bool tokenizer::next(record& rec, std::span<std::string_view> fields) noexcept {
         return false;
     };
 #if defined(__SSE2__)
-    // 16 bytes at a time: a bit mask of the positions of ',' '\n' and '"', visited in order.
-    const __m128i comma = _mm_set1_epi8(',');
+    // 16 bytes at a time: a bit mask of the positions of the delimiter, '\n' and '"', visited
+    // in order.
+    const __m128i comma = _mm_set1_epi8(delimiter_);
     const __m128i newline = _mm_set1_epi8('\n');
     const __m128i quote = _mm_set1_epi8('"');
     for (; end_ - p >= 16; p += 16) {
@@ -92,7 +93,7 @@ bool tokenizer::next(record& rec, std::span<std::string_view> fields) noexcept {
 #endif
     for (; p != end_; ++p) {
         const char c = *p;
-        if ((c == ',' || c == '\n' || c == '"') && visit(p)) break;
+        if ((c == delimiter_ || c == '\n' || c == '"') && visit(p)) break;
     }
 #if defined(__SSE2__)
 done:

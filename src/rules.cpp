@@ -26,6 +26,27 @@ std::string_view to_string(reject_reason r) noexcept {
     return "unknown";
 }
 
+std::optional<rule_field> rule_field_named(std::string_view name) noexcept {
+    for (std::size_t i = 0; i < rule_field_names.size(); ++i)
+        if (rule_field_names[i] == name) return static_cast<rule_field>(i);
+    return std::nullopt;
+}
+
+const std::string& rules::column_for(const std::string& field) const noexcept {
+    const auto f = rule_field_named(field);
+    return f ? column(*f) : field;
+}
+
+std::optional<char> parse_delimiter(std::string_view text) noexcept {
+    if (text == "," || text == ";" || text == "|") return text.front();
+    if (text == "tab" || text == "\\t" || text == "\t") return '\t';
+    return std::nullopt;
+}
+
+std::string delimiter_name(char d) {
+    return d == '\t' ? std::string("tab") : std::string(1, d);
+}
+
 namespace {
 
 // Results are filled in place (the caller's return slot) rather than built and copied: copying a

@@ -52,6 +52,9 @@ result<rules> resolve_rules(const run_options& o) {
     if (o.min_price) r.min_price = *o.min_price;
     if (o.max_quantity) r.max_quantity = *o.max_quantity;
     if (o.max_decimals) r.max_decimals = *o.max_decimals;
+    if (o.delimiter) r.delimiter = *o.delimiter;
+    for (const auto& [field, column] : o.field_columns)
+        r.columns[static_cast<std::size_t>(field)] = column;
     if (auto ok = validate_rules(r, context); !ok) return ok.error();
     return r;
 }

@@ -17,12 +17,12 @@ result<header_layout> parse_header(std::string_view header, const rules& r,
                           "line endings are CR only (classic Mac); salesproc reads LF or CR LF "
                           "line endings: convert with tr '\\r' '\\n'");
     std::vector<std::string> names;
-    csv::tokenizer tok(header);
+    csv::tokenizer tok(header, r.delimiter);
     csv::record rec;
     std::vector<std::string_view> raw(1);
     // The header may hold any number of columns: split it with a span as large as needed.
     {
-        csv::tokenizer counter(header);
+        csv::tokenizer counter(header, r.delimiter);
         counter.next(rec, {});
         raw.resize(rec.field_count);
     }
@@ -38,20 +38,37 @@ result<header_layout> parse_header(std::string_view header, const rules& r,
         return static_cast<std::size_t>(it - names.begin());
     };
     std::vector<std::string> required = r.required_fields;
-    for (const char* must : {"product", "price", "quantity"})
+    for (const auto must : rule_field_names)
         if (std::find(required.begin(), required.end(), must) == required.end())
             required.emplace_back(must);
-    for (const auto& name : required) {
-        if (!find(name)) {
+    for (const auto& field : required) {
+        const std::string& column = r.column_for(field);
+        if (!find(column)) {
             std::string seen;
             for (std::size_t i = 0; i < names.size() && i < 10; ++i)
                 seen += (i ? ", " : "") + detail::shorten(names[i]);
             if (names.size() > 10) seen += ", ...";
-            return make_error(errc::missing_column, source_name + ": column '" + name + "'",
-                              "required column is missing from the header (found: " + seen + ")");
+            // A mapped field names both: the field the rules need and the column looked for.
+            const std::string context =
+                column == field ? source_name + ": column '" + column + "'"
+                                : source_name + ": field '" + field + "' (column '" + column + "')";
+            std::string reason = "required column is missing from the header (found: " + seen + ")";
+            if (names.size() == 1 && r.delimiter != ',' && header.find(',') != header.npos)
+                reason += "; the header has commas but --delimiter is '" +
+                          delimiter_name(r.delimiter) + "'";
+            else if (names.size() == 1 && r.delimiter == ',')
+                for (const char d : {';', '\t', '|'})
+                    if (header.find(d) != header.npos) {
+                        reason += "; the header looks " + delimiter_name(d) +
+                                  "-separated: try --delimiter " +
+                                  (d == '\t' ? std::string("tab") : "'" + std::string(1, d) + "'");
+                        break;
+                    }
+            return make_error(errc::missing_column, context, reason);
         }
     }
-    return header_layout{names.size(), *find("product"), *find("price"), *find("quantity"),
+    return header_layout{names.size(), *find(r.column(rule_field::product)),
+                         *find(r.column(rule_field::price)), *find(r.column(rule_field::quantity)),
                          SIZE_MAX};
 }
 
@@ -70,10 +87,11 @@ std::string_view row_text(std::string_view text) noexcept {
                                                    std::string_view quantity, const rules& r) {
     char detail[reject_detail_bound];
     const char* end = write_reject_detail(detail, why, product, price, quantity, r);
-    // A rule reject has every column, so several fields; with none quoted, no quote at all.
+    // A rule reject has every column, so several commas when ',' separates them; with no field
+    // quoted, no quote at all.
     rejects.add(why, line, row_text(rec.text),
                 std::string_view(detail, static_cast<std::size_t>(end - detail)),
-                rec.quoted_fields == 0);
+                rec.quoted_fields == 0 && r.delimiter == ',');
 }
 
 [[gnu::cold, gnu::noinline]] void keep_malformed(reject_batch& rejects, std::uint64_t line,
@@ -141,7 +159,7 @@ bool validate_records(std::string_view records, const header_layout& layout, con
     field_storage.resize(layout.columns);
     const std::span<std::string_view> fields(field_storage);
 
-    csv::tokenizer tok(records);
+    csv::tokenizer tok(records, r.delimiter);
     csv::record rec;
     // Physical lines, counted from the tokenizer's own record ends and quoted newlines: no
     // second scan of the chunk.

@@ -31,6 +31,8 @@ struct cli_args {
     std::vector<std::string> api_urls, headers, header_envs;
     std::string urls_file, backoff_base = "500ms", backoff_max = "30s", timeout = "10s";
     std::string deadline, max_body = "64MiB";
+    std::string delimiter;
+    std::vector<std::string> fields;  // NAME=COLUMN
 };
 
 // The CLI11 application that parses into `args`, which must outlive it. --help lists every

@@ -41,8 +41,10 @@ struct record {
 
 class tokenizer {
   public:
-    explicit tokenizer(std::string_view data) noexcept
-        : pos_(data.data()), end_(data.data() + data.size()) {}
+    // `delimiter` separates fields (',' ';' '|' or '\t'); quotes and record ends are the same
+    // for every delimiter, so chunk cuts do not depend on it.
+    explicit tokenizer(std::string_view data, char delimiter = ',') noexcept
+        : pos_(data.data()), end_(data.data() + data.size()), delimiter_(delimiter) {}
 
     // Splits the next record; the first fields.size() raw fields land in `fields`.
     // Returns false when the buffer is exhausted.
@@ -53,6 +55,7 @@ class tokenizer {
   private:
     const char* pos_;
     const char* end_;
+    char delimiter_;
 };
 
 // True when `line` holds a carriage return outside quotes that neither ends the line nor precedes

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,14 +35,35 @@ inline constexpr std::array<reject_reason, reject_reason_count> all_reject_reaso
     reject_reason::bad_quantity,    reject_reason::quantity_out_of_range,
 };
 
-// Defaults equal data/config.yaml.
+// The three fields the rules read, in this order wherever they are listed.
+enum class rule_field : std::uint8_t { product, price, quantity };
+inline constexpr std::array<std::string_view, 3> rule_field_names{"product", "price", "quantity"};
+std::optional<rule_field> rule_field_named(std::string_view name) noexcept;
+
+// Defaults equal data/config.yaml. The input's shape (delimiter, column names) travels with the
+// rules, because a report is only comparable with another computed under both.
 struct rules {
     std::string product_prefix = "Halal";
     fixed_point min_price{1000, 2};  // 10.00
     std::uint64_t max_quantity = 100;
     unsigned max_decimals = 2;  // also the scale of every amount
+    // Rule field names ("product", ...); a field's column is looked up through `columns`.
     std::vector<std::string> required_fields{"product", "price", "quantity"};
+    char delimiter = ',';
+    // The CSV header name, and the API record key, of each rule_field.
+    std::array<std::string, 3> columns{"product", "price", "quantity"};
+
+    [[nodiscard]] const std::string& column(rule_field f) const noexcept {
+        return columns[static_cast<std::size_t>(f)];
+    }
+    // The column a required field name stands for: a rule field's mapped column, or the name.
+    [[nodiscard]] const std::string& column_for(const std::string& field) const noexcept;
 };
+
+// --delimiter and the config's delimiter: ",", ";", "|", and "tab" or "\t" (or a tab itself).
+std::optional<char> parse_delimiter(std::string_view text) noexcept;
+// How a report and messages spell a delimiter: "tab" for '\t', the character otherwise.
+std::string delimiter_name(char d);
 
 struct sale_check {
     enum class kind : std::uint8_t { valid, rejected, overflow } outcome = kind::valid;

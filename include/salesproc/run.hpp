@@ -6,10 +6,12 @@
 #include "salesproc/log.hpp"
 #include "salesproc/money.hpp"
 #include "salesproc/quality.hpp"
+#include "salesproc/rules.hpp"
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace salesproc {
@@ -36,6 +38,8 @@ struct run_options {
     std::optional<fixed_point> min_price;
     std::optional<std::uint64_t> max_quantity;
     std::optional<unsigned> max_decimals;
+    std::optional<char> delimiter;                                  // over the config's
+    std::vector<std::pair<rule_field, std::string>> field_columns;  // --field, over the config's
     unsigned threads = 1;
     std::size_t chunk_size = std::size_t{4} << 20;
     std::size_t max_row_size = std::size_t{64} << 20;

@@ -37,6 +37,20 @@ TEST(ApiRecords, SalesUseTheCsvRulesAndExactPrices) {
     EXPECT_EQ(r->sales.rejected(reject_reason::malformed_row), 1U);
 }
 
+TEST(ApiRecords, MappedFieldsAreReadFromTheirKeys) {
+    rules r;
+    r.columns = {"name", "unit_price", "qty"};
+    const auto out = parse_api_records(
+        R"([{"name": "Halal Dates", "unit_price": "12.50", "qty": 2},
+            {"product": "Halal Tea", "price": "15.10", "quantity": 3},
+            {"name": "Halal Gold", "unit_price": true, "qty": 1}])",
+        r, "u", reject_options{3, true, rejects_format::csv});
+    ASSERT_TRUE(out) << out.error().message();
+    EXPECT_EQ(out->sales.valid(), 1U);
+    EXPECT_EQ(out->sales.total(), 2500);
+    EXPECT_EQ(out->sales.rejected(reject_reason::malformed_row), 1U);  // the boolean price
+}
+
 TEST(ApiRecords, RejectedSalesKeepTheirIndexDetailAndCompactJson) {
     reject_options o;
     o.all = true;

@@ -32,6 +32,26 @@ TEST(Config, ReadsNumbersExactlyFromText) {
     EXPECT_EQ(r->max_decimals, 3U);
 }
 
+TEST(Config, ReadsTheInputShape) {
+    temp_dir dir;
+    const std::pair<const char*, char> delimiters[] = {{"';'", ';'},      {"'|'", '|'},
+                                                       {"tab", '\t'},     {"'\\t'", '\t'},
+                                                       {"\"\\t\"", '\t'}, {"','", ','}};
+    for (const auto& [text, expected] : delimiters) {
+        write_file(dir.file("c.yaml"), std::string("delimiter: ") + text + "\n");
+        const auto r = load_rules(dir.file("c.yaml"));
+        ASSERT_TRUE(r) << text << ": " << r.error().message();
+        EXPECT_EQ(r->delimiter, expected) << text;
+    }
+    write_file(dir.file("c.yaml"), "fields:\n  price: unit_price\n  quantity: qty\n");
+    const auto r = load_rules(dir.file("c.yaml"));
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r->columns, (std::array<std::string, 3>{"product", "unit_price", "qty"}));
+    // required_fields keeps naming rule fields: "price" stands for the mapped column.
+    EXPECT_EQ(r->column_for("price"), "unit_price");
+    EXPECT_EQ(r->column_for("date"), "date");
+}
+
 TEST(Config, ErrorsNameFileAndKey) {
     temp_dir dir;
     const auto path = dir.file("c.yaml");
@@ -43,6 +63,10 @@ TEST(Config, ErrorsNameFileAndKey) {
         {"required_fields: product\n", "required_fields"},
         {"min_price: [\n", "invalid YAML"},
         {"- a\n- b\n", "mapping"},
+        {"delimiter: ':'\n", "delimiter"},
+        {"fields: price\n", "fields"},
+        {"fields:\n  cost: c\n", "fields.cost"},
+        {"fields:\n  price: product\n", "product and price are both mapped"},
     };
     for (const auto& [text, needle] : cases) {
         write_file(path, text);

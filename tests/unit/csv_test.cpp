@@ -15,9 +15,9 @@ struct parsed {
     bool blank = false;
 };
 
-std::vector<parsed> parse_all(std::string_view data) {
+std::vector<parsed> parse_all(std::string_view data, char delimiter = ',') {
     std::vector<parsed> out;
-    tokenizer tok(data);
+    tokenizer tok(data, delimiter);
     record rec;
     std::array<std::string_view, 16> raw;
     std::string scratch;
@@ -30,6 +30,28 @@ std::vector<parsed> parse_all(std::string_view data) {
         out.push_back(std::move(p));
     }
     return out;
+}
+
+TEST(Tokenizer, SplitsOnTheChosenDelimiterOnly) {
+    // Long enough records that both the 16-byte scan and the byte tail see every delimiter.
+    for (const char d : {',', ';', '|', '\t'}) {
+        std::string text = "\"Halal Quite Long Product Name,x;y|z\"";
+        text += d;
+        text += "\"quoted ";
+        text += d;
+        text += " and , ; | \t\nnewline\"";
+        text += d;
+        text += "3\r\nlast";
+        text += d;
+        text += "row\n";
+        const auto r = parse_all(text, d);
+        ASSERT_EQ(r.size(), 2U) << "delimiter " << int(d);
+        ASSERT_EQ(r[0].fields.size(), 3U) << "delimiter " << int(d);
+        EXPECT_EQ(r[0].fields[0], "Halal Quite Long Product Name,x;y|z");
+        EXPECT_EQ(r[0].fields[1], std::string("quoted ") + d + " and , ; | \t\nnewline");
+        EXPECT_EQ(r[0].fields[2], "3");
+        EXPECT_EQ(r[1].fields, (std::vector<std::string>{"last", "row"}));
+    }
 }
 
 TEST(Tokenizer, SplitsPlainRecordsAndTrims) {
