@@ -27,7 +27,11 @@ constexpr std::size_t alignment = 64;
 }  // namespace
 
 result<byte_source> byte_source::open(const std::string& path) {
-    if (path == "-") return byte_source(STDIN_FILENO, false, "<stdin>", std::nullopt);
+    if (path == "-") {
+        byte_source in(STDIN_FILENO, false, "<stdin>", std::nullopt);
+        if (auto r = in.sniff(); !r) return r.error();
+        return in;
+    }
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return errno_error(path, errno);
     struct stat st {};
@@ -45,31 +49,63 @@ result<byte_source> byte_source::open(const std::string& path) {
         size = static_cast<std::uint64_t>(st.st_size);
         ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     }
-    return byte_source(fd, true, path, size);
+    byte_source source(fd, true, path, size);
+    if (auto r = source.sniff(); !r) return r.error();
+    return source;
+}
+
+result<void> byte_source::sniff() {
+    char head[4];
+    auto got = read_stored(head, sizeof head);
+    if (!got) return got.error();
+    head_.assign(head, *got);
+    compression_ = detail::sniff_compression(head_);
+    return {};
 }
 
 byte_source::byte_source(byte_source&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)),
       owned_(std::exchange(other.owned_, false)),
       name_(std::move(other.name_)),
-      size_(other.size_) {}
+      size_(other.size_),
+      head_(std::move(other.head_)),
+      stored_(other.stored_),
+      compression_(other.compression_) {}
 
 byte_source::~byte_source() {
     if (owned_ && fd_ >= 0) ::close(fd_);
 }
 
 result<std::size_t> byte_source::read(char* dst, std::size_t n) {
+    if (compression_ == detail::compression::none) return read_stored(dst, n);
+    if (!decoder_)
+        decoder_ = std::make_unique<detail::decoder>(
+            compression_, name_, [this](char* d, std::size_t k) { return read_stored(d, k); });
+    return decoder_->read(dst, n);
+}
+
+result<std::size_t> byte_source::read_stored(char* dst, std::size_t n) {
     std::size_t got = 0;
+    if (!head_.empty() && n != 0) {
+        got = std::min(n, head_.size());
+        std::memcpy(dst, head_.data(), got);
+        head_.erase(0, got);
+    }
     while (got < n) {
         const ssize_t r = ::read(fd_, dst + got, n - got);
         if (r > 0) {
             got += static_cast<std::size_t>(r);
+            stored_ += static_cast<std::uint64_t>(r);
         } else if (r == 0) {
             break;
         } else if (errno != EINTR) {
             return errno_error(name_, errno);
         }
     }
+    if (got == 0 && n != 0 && size_ && stored_ < *size_)
+        return make_error(errc::input_changed, name_,
+                          "file shrank from " + std::to_string(*size_) + " to " +
+                              std::to_string(stored_) + " bytes while being read");
     return got;
 }
 
@@ -97,13 +133,7 @@ result<std::size_t> chunker::fill(chunk_buffer& buf, std::size_t write, std::siz
     auto got = source_.read(buf.data_.get() + write, n);
     if (!got) return got;
     bytes_read_ += *got;
-    if (*got == 0) {
-        eof_ = true;
-        if (source_.size() && bytes_read_ < *source_.size())
-            return make_error(errc::input_changed, source_.name(),
-                              "file shrank from " + std::to_string(*source_.size()) + " to " +
-                                  std::to_string(bytes_read_) + " bytes while being read");
-    }
+    if (*got == 0) eof_ = true;
     return got;
 }
 

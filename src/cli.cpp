@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
@@ -129,8 +130,17 @@ std::unique_ptr<CLI::App> make_app(cli_args& a) {
     app->footer(exit_codes_help);
     app->get_formatter()->column_width(34);
 
-    app->add_option("--csv", a.direct.csv_path, "Sales CSV to process; '-' reads stdin")
-        ->required();
+    auto* csv = app->add_option("--csv", a.csv,
+                                "Sales CSV to process (plain, gzip or zstd); '-' reads stdin;\n"
+                                "repeatable: files are processed in the order given");
+    auto* csv_list = app->add_option("--csv-list", a.csv_list,
+                                     "File naming more CSV inputs, one path a line (after\n"
+                                     "any --csv); blank lines are skipped")
+                         ->check(CLI::ExistingFile);
+    app->callback([csv, csv_list] {
+        if (csv->count() == 0 && csv_list->count() == 0)
+            throw CLI::RequiredError("--csv or --csv-list");
+    });
     app->add_option("--out", a.direct.out_path,
                     "Report path, replaced atomically; '-' writes to stdout")
         ->required();
@@ -255,11 +265,42 @@ std::unique_ptr<CLI::App> make_app(cli_args& a) {
     return app;
 }
 
+namespace {
+
+// Reads --csv-list: one path a line, as given (relative to the working directory); blank lines
+// are skipped, and so is a CR before the line end.
+result<std::vector<std::string>> read_csv_list(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) return errno_error("--csv-list " + path, errno);
+    std::vector<std::string> out;
+    std::string line;
+    while (std::getline(in, line)) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (!csv::trim(line).empty()) out.push_back(line);
+    }
+    if (in.bad()) return errno_error("--csv-list " + path, errno);
+    if (out.empty()) return usage("--csv-list " + path, "names no CSV file");
+    return out;
+}
+
+}  // namespace
+
 result<run_options> to_run_options(const cli_args& a) {
     run_options o = a.direct;
+    o.csv_paths = a.csv;
+    if (!a.csv_list.empty()) {
+        auto listed = read_csv_list(a.csv_list);
+        if (!listed) return listed.error();
+        o.csv_paths.insert(o.csv_paths.end(), listed->begin(), listed->end());
+    }
+    if (std::count(o.csv_paths.begin(), o.csv_paths.end(), "-") > 1)
+        return usage("--csv -", "stdin can be read only once");
     // An output that names an input (or another output) would destroy it: refuse before any
     // file is opened.
-    std::vector<named_path> inputs{{"--csv", o.csv_path}};
+    std::vector<named_path> inputs;
+    for (const auto& p : o.csv_paths)
+        inputs.push_back({"--csv", p});
+    if (!a.csv_list.empty()) inputs.push_back({"--csv-list", a.csv_list});
     if (o.config_path) inputs.push_back({"--config", *o.config_path});
     if (!a.urls_file.empty()) inputs.push_back({"--urls-file", a.urls_file});
     if (!o.fetch.cacert.empty()) inputs.push_back({"--cacert", o.fetch.cacert});

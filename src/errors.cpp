@@ -56,6 +56,10 @@ class category_impl final : public boost::system::error_category {
                 return "host name did not resolve";
             case errc::connection_refused:
                 return "connection refused";
+            case errc::corrupt_input:
+                return "corrupt compressed input";
+            case errc::bad_pagination:
+                return "bad pagination";
         }
         return "unknown salesproc error";
     }
@@ -88,6 +92,8 @@ std::string_view failure_code(const boost::system::error_code& code) noexcept {
             return "bad_encoding";
         case errc::bad_redirect:
             return "redirect";
+        case errc::bad_pagination:
+            return "pagination";
         case errc::proxy_error:
             return "proxy";
         case errc::interrupted:

@@ -92,7 +92,7 @@ asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_i
             }
             free_slots.push_back(it->second);
         }
-        if (events.progress) events.progress(cutter.bytes_read(), out.totals.rows());
+        if (events.progress) events.progress(source->stored_bytes(), out.totals.rows());
     };
     auto wait_one = [&]() -> asio::awaitable<void> {
         auto [ec, index] = co_await done.async_receive(asio::as_tuple(asio::use_awaitable));
@@ -145,9 +145,34 @@ asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_i
     if (failure) co_return *failure;
 
     out.totals.add_oversized_rows(cutter.oversized_rows());
-    out.bytes = cutter.bytes_read();
+    out.bytes = source->stored_bytes();
+    out.decompressed_bytes = cutter.bytes_read();
+    out.compression = source->compression();
     out.chunks = next_sequence;
     co_return out;
+}
+
+asio::awaitable<result<csv_run>> process_csv_files(const csv_job& job,
+                                                   const std::vector<std::string>& paths,
+                                                   asio::any_io_executor workers,
+                                                   const std::atomic<bool>& stop, csv_events events,
+                                                   reject_log* rejects) {
+    csv_run run;
+    csv_job one = job;
+    for (const auto& path : paths) {
+        one.path = path;
+        auto r = co_await process_csv(one, workers, stop, events, rejects);
+        if (!r) co_return r.error();
+        const sales_aggregate& t = r->totals;
+        run.inputs.push_back(csv_input_summary{path, t.rows(), t.valid(), t.invalid(), r->bytes,
+                                               r->chunks, r->compression, r->decompressed_bytes});
+        if (run.inputs.size() == 1) {
+            run.totals = std::move(r->totals);
+        } else if (!run.totals.merge(t)) {
+            co_return overflow_error(path, run.totals.overflowed_product());
+        }
+    }
+    co_return run;
 }
 
 result<csv_outcome> process_csv_blocking(const csv_job& job, unsigned threads,
@@ -157,6 +182,19 @@ result<csv_outcome> process_csv_blocking(const csv_job& job, unsigned threads,
     auto fut =
         asio::co_spawn(asio::make_strand(pool),
                        process_csv(job, pool.get_executor(), stop, {}, rejects), asio::use_future);
+    auto r = fut.get();
+    pool.join();
+    return r;
+}
+
+result<csv_run> process_csv_files_blocking(const csv_job& job,
+                                           const std::vector<std::string>& paths, unsigned threads,
+                                           reject_log* rejects) {
+    asio::thread_pool pool(std::max(1U, threads));
+    std::atomic<bool> stop{false};
+    auto fut = asio::co_spawn(asio::make_strand(pool),
+                              process_csv_files(job, paths, pool.get_executor(), stop, {}, rejects),
+                              asio::use_future);
     auto r = fut.get();
     pool.join();
     return r;

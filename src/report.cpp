@@ -74,6 +74,44 @@ json quality_section(const std::vector<gate_outcome>& gates) {
     return out;
 }
 
+void add_compression(json& section, const csv_input_summary& s) {
+    if (s.compression == detail::compression::none) return;
+    section["compression"] = std::string(detail::to_string(s.compression));
+    section["decompressed_bytes"] = s.decompressed_bytes;
+}
+
+json csv_section(const std::vector<csv_input_summary>& inputs) {
+    json section = json::object();
+    if (inputs.size() == 1) {
+        const auto& s = inputs.front();
+        section["path"] = s.path;
+        section["rows"] = s.rows;
+        section["bytes"] = s.bytes;
+        add_compression(section, s);
+        section["chunks"] = s.chunks;
+        return section;
+    }
+    json list = json::array();
+    std::uint64_t rows = 0, bytes = 0, chunks = 0;
+    for (const auto& s : inputs) {
+        json entry{{"path", s.path},
+                   {"rows", s.rows},
+                   {"valid", s.valid},
+                   {"invalid", s.invalid},
+                   {"bytes", s.bytes}};
+        add_compression(entry, s);
+        list.push_back(std::move(entry));
+        rows += s.rows;
+        bytes += s.bytes;
+        chunks += s.chunks;
+    }
+    section["inputs"] = std::move(list);
+    section["rows"] = rows;
+    section["bytes"] = bytes;
+    section["chunks"] = chunks;
+    return section;
+}
+
 json api_section(const api_summary& a) {
     json failures = json::array();
     for (const auto& f : a.failures)
@@ -131,10 +169,7 @@ json build_report(const report_input& in) {
         by_product.push_back(std::move(row));
     }
     doc["sales_by_product"] = by_product;
-    doc["csv"] = json{{"path", in.csv_path},
-                      {"rows", in.csv_rows},
-                      {"bytes", in.csv_bytes},
-                      {"chunks", in.csv_chunks}};
+    doc["csv"] = csv_section(in.csv_inputs);
     if (in.api) doc["api"] = api_section(*in.api);
     if (in.quality) doc["quality"] = quality_section(*in.quality);
     doc["generated_at"] = iso8601(in.generated_at);

@@ -94,24 +94,24 @@ int signal_exit_code(int sig) {
 // The CSV pipeline and the API fetch, concurrently, until both end. The chunker runs on a strand
 // of the worker pool and validation on the pool; the io_context's thread runs the fetch.
 struct phase_results {
-    std::optional<result<csv_outcome>> csv;
+    std::optional<result<csv_run>> csv;
     std::optional<fetch_summary> api;
 };
 
 phase_results run_phases(asio::io_context& io, asio::thread_pool& workers, const csv_job& job,
-                         const std::atomic<bool>& stop, csv_events events, reject_log& rejects,
-                         api_fetcher* fetcher, const std::vector<http_url>& urls,
-                         signal_watch& watch) {
+                         const std::vector<std::string>& paths, const std::atomic<bool>& stop,
+                         csv_events events, reject_log& rejects, api_fetcher* fetcher,
+                         const std::vector<http_url>& urls, signal_watch& watch) {
     phase_results out;
     std::exception_ptr bug;
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
             using namespace asio::experimental::awaitable_operators;
-            auto csv = asio::co_spawn(
-                asio::make_strand(workers),
-                process_csv(job, workers.get_executor(), stop, std::move(events), &rejects),
-                asio::use_awaitable);
+            auto csv = asio::co_spawn(asio::make_strand(workers),
+                                      process_csv_files(job, paths, workers.get_executor(), stop,
+                                                        std::move(events), &rejects),
+                                      asio::use_awaitable);
             if (fetcher == nullptr) {
                 out.csv = co_await std::move(csv);
                 co_return;
@@ -183,7 +183,6 @@ int fail(const error& e) {
 
 csv_job make_job(const run_options& o, const rules& rule_set, const reject_options& rejects) {
     csv_job job;
-    job.path = o.csv_path;
     job.rule_set = rule_set;
     job.chunk_size = o.chunk_size;
     job.max_row_size = o.max_row_size;
@@ -209,26 +208,18 @@ result<std::unique_ptr<api_fetcher>> make_fetcher(const run_options& o, asio::io
     return created;
 }
 
-void log_csv_done(const csv_outcome& csv, const run_options& o, logger& log) {
+void log_csv_done(const csv_run& csv, const run_options& o, logger& log) {
     if (csv.totals.oversized_rows() != 0)
         log.warn("rows over --max-row-size counted as malformed_row",
                  {{"rows", csv.totals.oversized_rows()}, {"max_row_size", o.max_row_size}});
-    log.info("csv done", {{"chunks", csv.chunks},
+    std::uint64_t chunks = 0;
+    for (const auto& in : csv.inputs)
+        chunks += in.chunks;
+    log.info("csv done", {{"inputs", csv.inputs.size()},
+                          {"chunks", chunks},
                           {"rows", csv.totals.rows()},
                           {"valid", csv.totals.valid()},
                           {"invalid", csv.totals.invalid()}});
-}
-
-report_input csv_report_input(const run_options& o, const csv_job& job, const csv_outcome& csv,
-                              std::uint64_t csv_rows) {
-    report_input in;
-    in.totals = &csv.totals;
-    in.scale = job.rule_set.max_decimals;
-    in.csv_path = o.csv_path;
-    in.csv_rows = csv_rows;
-    in.csv_bytes = csv.bytes;
-    in.csv_chunks = csv.chunks;
-    return in;
 }
 
 // Warns about every gate that failed; true when one did.
@@ -275,8 +266,8 @@ int run(const run_options& o) {
             std::_Exit(signal_exit_code(sig));
         });
     csv_progress progress{log, o};
-    auto results = run_phases(io, workers, job, stop, progress.events(), rejects, fetcher->get(),
-                              o.urls, watch);
+    auto results = run_phases(io, workers, job, o.csv_paths, stop, progress.events(), rejects,
+                              fetcher->get(), o.urls, watch);
     log.finish_progress();
     if (watch.signal() != 0) {
         out.discard();
@@ -284,9 +275,8 @@ int run(const run_options& o) {
         return signal_exit_code(watch.signal());
     }
     if (!*results.csv) return fail(results.csv->error());
-    csv_outcome& csv = **results.csv;
+    csv_run& csv = **results.csv;
     log_csv_done(csv, o, log);
-    const std::uint64_t csv_rows = csv.totals.rows();
     sales_aggregate& totals = csv.totals;
 
     std::optional<api_summary> api;
@@ -307,7 +297,10 @@ int run(const run_options& o) {
     const auto gates = check_quality(o.gates, totals.invalid(), totals.rows());
     const bool gate_failed = report_gates(gates, log);
 
-    report_input in = csv_report_input(o, job, csv, csv_rows);
+    report_input in;
+    in.totals = &totals;
+    in.scale = job.rule_set.max_decimals;
+    in.csv_inputs = std::move(csv.inputs);
     if (api) in.api = &*api;
     if (o.samples != 0) in.samples = &rejects.samples();
     if (o.gates.any()) in.quality = &gates;

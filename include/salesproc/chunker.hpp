@@ -3,6 +3,7 @@
 // or a CR LF pair. One chunker is driven by one thread (the pipeline's strand) at a time.
 #pragma once
 
+#include "salesproc/detail/decoder.hpp"
 #include "salesproc/errors.hpp"
 
 #include <cstddef>
@@ -22,31 +23,45 @@ struct skipped_row {
     std::string head;        // its first bytes, at most oversized_row_bytes (rejects.hpp)
 };
 
-// The CSV input: a named file, a FIFO, or stdin ("-").
+// The CSV input: a named file, a FIFO, or stdin ("-"), read as stored or, when its first bytes
+// say gzip or zstd, decompressed as it streams.
 class byte_source {
   public:
-    // Errors name the path: missing, unreadable, a directory.
+    // Errors name the path: missing, unreadable, a directory. Reads the first bytes (to tell a
+    // compressed input), so it waits for a writer on a FIFO.
     static result<byte_source> open(const std::string& path);
 
+    // Only before the first read().
     byte_source(byte_source&& other) noexcept;
     byte_source& operator=(byte_source&&) = delete;
     ~byte_source();
 
-    // Reads until `n` bytes or end of input; 0 means end of input. Errors name the path.
+    // Reads until `n` (decompressed) bytes or end of input; 0 means end of input. Errors name the
+    // path: read failures, a corrupt or truncated compressed stream (errc::corrupt_input), and a
+    // regular file that shrank while being read.
     result<std::size_t> read(char* dst, std::size_t n);
 
     [[nodiscard]] const std::string& name() const noexcept { return name_; }
-    // Size of a regular file at open time; nullopt for pipes and stdin.
+    // Size of a regular file at open time, as stored; nullopt for pipes and stdin.
     [[nodiscard]] std::optional<std::uint64_t> size() const noexcept { return size_; }
+    [[nodiscard]] detail::compression compression() const noexcept { return compression_; }
+    // Bytes read as stored (compressed, for a compressed input).
+    [[nodiscard]] std::uint64_t stored_bytes() const noexcept { return stored_; }
 
   private:
     byte_source(int fd, bool owned, std::string name, std::optional<std::uint64_t> size) noexcept
         : fd_(fd), owned_(owned), name_(std::move(name)), size_(size) {}
+    result<void> sniff();
+    result<std::size_t> read_stored(char* dst, std::size_t n);
 
     int fd_ = -1;
     bool owned_ = false;
     std::string name_;
     std::optional<std::uint64_t> size_;
+    std::string head_;  // the first bytes, read to sniff the format, not yet handed out
+    std::uint64_t stored_ = 0;
+    detail::compression compression_ = detail::compression::none;
+    std::unique_ptr<detail::decoder> decoder_;  // made at the first read, once `this` stays put
 };
 
 // A 64-byte-aligned, reusable buffer holding one chunk: records() is whole records only.
@@ -100,6 +115,7 @@ class chunker {
     // Errors: read failures, and a regular file that shrank while being read.
     result<bool> next(chunk_buffer& buf);
 
+    // Bytes read, decompressed; source.stored_bytes() has them as stored.
     [[nodiscard]] std::uint64_t bytes_read() const noexcept { return bytes_read_; }
     // Rows skipped for exceeding max_row_size; each counts as one malformed row.
     [[nodiscard]] std::uint64_t oversized_rows() const noexcept { return oversized_rows_; }

@@ -29,6 +29,8 @@ struct cli_args {
     bool quiet = false;
     bool verbose = false;
     std::vector<std::string> api_urls, headers, header_envs;
+    std::vector<std::string> csv;
+    std::string csv_list;
     std::string urls_file, backoff_base = "500ms", backoff_max = "30s", timeout = "10s";
     std::string deadline, max_body = "64MiB";
     std::string delimiter;

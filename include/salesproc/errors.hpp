@@ -35,14 +35,16 @@ enum class errc {
     bad_encoding,        // unsupported or corrupt Content-Encoding
     dns_failed,          // a host name did not resolve
     connection_refused,  // nothing listens at the address
+    corrupt_input,       // a gzip or zstd input is corrupt or truncated
+    bad_pagination,      // a next-page link loops, leaves the origin, or passes --max-pages
 };
 
 const boost::system::error_category& category() noexcept;
 
 // A stable, machine-readable name for a failure, as the report's API failures carry it:
 // "timeout", "tls", "http_status", "dns", "refused", "connect", "reset", "body_too_large",
-// "bad_json", "bad_encoding", "redirect", "proxy", "cancelled", "overflow"; "other" for codes
-// that are not salesproc's. Scripts may rely on these names.
+// "bad_json", "bad_encoding", "redirect", "pagination", "proxy", "cancelled", "overflow"; "other"
+// for codes that are not salesproc's. Scripts may rely on these names.
 std::string_view failure_code(const boost::system::error_code& code) noexcept;
 
 inline boost::system::error_code make_error_code(errc e) noexcept {

@@ -5,6 +5,8 @@
 #pragma once
 
 #include "salesproc/aggregate.hpp"
+#include "salesproc/csv_input.hpp"
+#include "salesproc/detail/decoder.hpp"
 #include "salesproc/errors.hpp"
 #include "salesproc/rejects.hpp"
 #include "salesproc/rules.hpp"
@@ -17,6 +19,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace salesproc {
 
@@ -31,8 +34,16 @@ struct csv_job {
 
 struct csv_outcome {
     sales_aggregate totals;
-    std::uint64_t bytes = 0;
+    std::uint64_t bytes = 0;  // as stored
     std::uint64_t chunks = 0;
+    detail::compression compression = detail::compression::none;
+    std::uint64_t decompressed_bytes = 0;  // equals bytes for an uncompressed input
+};
+
+// Every CSV input, in the order given, through the same pipeline.
+struct csv_run {
+    sales_aggregate totals;  // as if one file held all the rows, in that order
+    std::vector<csv_input_summary> inputs;
 };
 
 // Notifications from the strand; each may be empty.
@@ -56,8 +67,18 @@ boost::asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job,
                                                         csv_events events = {},
                                                         reject_log* rejects = nullptr);
 
+// process_csv over each of `paths` in turn (job.path is ignored), merging totals in that order;
+// each input's rejects carry its own path and lines. The first failure ends the run with that
+// input's error.
+boost::asio::awaitable<result<csv_run>> process_csv_files(
+    const csv_job& job, const std::vector<std::string>& paths, boost::asio::any_io_executor workers,
+    const std::atomic<bool>& stop, csv_events events = {}, reject_log* rejects = nullptr);
+
 // Blocking convenience for tests and tools: own pool of `threads`, then process_csv.
 result<csv_outcome> process_csv_blocking(const csv_job& job, unsigned threads,
                                          reject_log* rejects = nullptr);
+result<csv_run> process_csv_files_blocking(const csv_job& job,
+                                           const std::vector<std::string>& paths, unsigned threads,
+                                           reject_log* rejects = nullptr);
 
 }  // namespace salesproc

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "salesproc/aggregate.hpp"
+#include "salesproc/csv_input.hpp"
 #include "salesproc/quality.hpp"
 #include "salesproc/rejects.hpp"
 
@@ -35,10 +36,10 @@ struct api_summary {
 struct report_input {
     const sales_aggregate* totals = nullptr;  // CSV and API sales together
     unsigned scale = 2;                       // fraction digits of every amount
-    std::string csv_path;
-    std::uint64_t csv_rows = 0;
-    std::uint64_t csv_bytes = 0;
-    std::uint64_t csv_chunks = 0;
+    // One per CSV input, in order. With one, the csv section is {path, rows, bytes, chunks} as
+    // always (plus compression and decompressed_bytes for a compressed input); with several, an
+    // "inputs" list takes the place of "path" and rows, bytes and chunks are sums.
+    std::vector<csv_input_summary> csv_inputs;
     const api_summary* api = nullptr;                    // when URLs were given
     const reject_samples* samples = nullptr;             // "rejected_samples", unless --samples 0
     const std::vector<gate_outcome>* quality = nullptr;  // when gates were given

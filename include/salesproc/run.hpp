@@ -28,7 +28,7 @@ enum exit_code : int {
 };
 
 struct run_options {
-    std::string csv_path;
+    std::vector<std::string> csv_paths;  // in order; "-" (stdin) at most once
     std::string out_path;
     std::optional<std::string> rejects_path;  // every reject, CSV or JSON Lines
     std::size_t samples = 3;                  // rejected_samples per reason; 0: no key
