@@ -1,6 +1,7 @@
 #include "support/test_support.hpp"
 
 #include <zlib.h>
+#include <zstd.h>
 
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -9,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -164,6 +166,48 @@ std::string gzip_compress(std::string_view data) {
     out.resize(z.total_out);
     deflateEnd(&z);
     if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
+    return out;
+}
+
+std::string gzip_bomb(std::string_view head, char fill, std::uint64_t count,
+                      std::string_view tail) {
+    z_stream z{};
+    if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        throw std::runtime_error("deflateInit2 failed");
+    std::string out;
+    std::string block(std::size_t{1} << 20, fill);
+    char buffer[1 << 16];
+    auto feed = [&](std::string_view in, int flush) {
+        z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+        z.avail_in = static_cast<uInt>(in.size());
+        do {
+            z.next_out = reinterpret_cast<Bytef*>(buffer);
+            z.avail_out = sizeof buffer;
+            deflate(&z, flush);
+            out.append(buffer, sizeof buffer - z.avail_out);
+        } while (z.avail_out == 0);
+    };
+    feed(head, Z_NO_FLUSH);
+    for (std::uint64_t left = count; left != 0;) {
+        const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(left, block.size()));
+        feed(std::string_view(block).substr(0, n), Z_NO_FLUSH);
+        left -= n;
+    }
+    feed(tail, Z_FINISH);
+    deflateEnd(&z);
+    return out;
+}
+
+std::string zstd_compress(std::string_view data, int level) {
+    // With a content checksum, as the zstd tool writes by default.
+    ZSTD_CCtx* c = ZSTD_createCCtx();
+    ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level);
+    ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
+    std::string out(ZSTD_compressBound(data.size()), '\0');
+    const std::size_t n = ZSTD_compress2(c, out.data(), out.size(), data.data(), data.size());
+    ZSTD_freeCCtx(c);
+    if (ZSTD_isError(n) != 0U) throw std::runtime_error(ZSTD_getErrorName(n));
+    out.resize(n);
     return out;
 }
 

@@ -74,5 +74,10 @@ std::string generate_sales_csv(std::size_t rows, unsigned seed);
 
 // `data` compressed as one gzip member (RFC 1952), as a server would send it.
 std::string gzip_compress(std::string_view data);
+// One gzip member of `head`, then `count` bytes of `fill`, then `tail`: a decompression bomb
+// built without holding it in memory.
+std::string gzip_bomb(std::string_view head, char fill, std::uint64_t count, std::string_view tail);
+// One zstd frame holding `data`, with a content checksum (as the zstd tool writes).
+std::string zstd_compress(std::string_view data, int level = 3);
 
 }  // namespace salesproc::test
