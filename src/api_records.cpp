@@ -140,8 +140,19 @@ bool add_record(const json& v, const rules& r, api_records& out) {
 
 }  // namespace
 
+bool is_json_pointer(std::string_view pointer) noexcept {
+    if (pointer.empty()) return true;
+    if (pointer.front() != '/') return false;
+    for (std::size_t i = 0; i < pointer.size(); ++i)
+        if (pointer[i] == '~' &&
+            (i + 1 == pointer.size() || (pointer[i + 1] != '0' && pointer[i + 1] != '1')))
+            return false;
+    return true;
+}
+
 result<api_records> parse_api_records(std::string_view body, const rules& r,
-                                      const std::string& context, const reject_options& rejects) {
+                                      const std::string& context, const reject_options& rejects,
+                                      const body_layout& layout) {
     json root;
     exact_sax sax(root);
     const bool ok = json::sax_parse(body, &sax, json::input_format_t::json, true);
@@ -156,12 +167,34 @@ result<api_records> parse_api_records(std::string_view body, const rules& r,
     }
     api_records out;
     out.rejects.reset(rejects);
+    // Pointers were checked for form when given, so json_pointer does not throw here.
+    const json* records = &root;
+    if (!layout.records_pointer.empty()) {
+        const json::json_pointer at(layout.records_pointer);
+        if (!root.contains(at))
+            return make_error(
+                errc::bad_json, context,
+                "the body has nothing at --records-pointer " + layout.records_pointer);
+        records = &root.at(at);
+    }
+    if (!layout.next_pointer.empty()) {
+        const json::json_pointer at(layout.next_pointer);
+        if (root.contains(at)) {
+            const json& next = root.at(at);
+            if (next.is_string())
+                out.next = next.get<std::string>();
+            else if (!next.is_null())
+                return make_error(errc::bad_json, context,
+                                  "--next-pointer " + layout.next_pointer + " names a " +
+                                      next.type_name() + ", expected a URL string or null");
+        }
+    }
     bool fits = true;
-    if (root.is_array()) {
-        for (const auto& item : root)
+    if (records->is_array()) {
+        for (const auto& item : *records)
             if (!(fits = add_record(item, r, out))) break;
     } else {
-        fits = add_record(root, r, out);
+        fits = add_record(*records, r, out);
     }
     if (!fits)
         return make_error(errc::money_overflow, context,

@@ -1,5 +1,6 @@
 #include "salesproc/cli.hpp"
 
+#include "salesproc/api_records.hpp"
 #include "salesproc/csv.hpp"
 #include "salesproc/output_paths.hpp"
 #include "salesproc/quality.hpp"
@@ -258,6 +259,21 @@ std::unique_ptr<CLI::App> make_app(cli_args& a) {
         ->check(size_validator())
         ->capture_default_str()
         ->group(api);
+    app->add_option("--records-pointer", a.records_pointer,
+                    "JSON pointer (RFC 6901) to the records in each body, e.g. /data")
+        ->check(parsed_by(is_json_pointer, "JSON pointer", "/data, /result/items", "PTR"))
+        ->group(api);
+    app->add_option("--next-pointer", a.next_pointer,
+                    "JSON pointer to the next page's URL in each body, e.g. /next\n"
+                    "(without it, a Link: <...>; rel=\"next\" header is followed)")
+        ->check(parsed_by(is_json_pointer, "JSON pointer", "/next, /links/next", "PTR"))
+        ->group(api);
+    app->add_option("--max-pages", a.max_pages, "Most pages fetched per URL (default: 1000)")
+        ->check(CLI::Range(1U, 1'000'000U))
+        ->group(api);
+    app->add_flag("--follow-cross-origin", a.direct.follow_cross_origin,
+                  "Follow a next page on another origin (never with credentials)")
+        ->group(api);
     app->add_flag("--insecure", a.direct.fetch.insecure,
                   "Do not verify TLS certificates (warns every run)")
         ->group(api);
@@ -345,6 +361,9 @@ result<run_options> to_run_options(const cli_args& a) {
         o.chunk_size = std::size_t{1} << (o.rejects_path ? 20 : 22);
     o.max_row_size = *parse_size(a.max_row_size);
     if (!a.delimiter.empty()) o.delimiter = parse_delimiter(a.delimiter);
+    if (!a.records_pointer.empty()) o.records_pointer = a.records_pointer;
+    if (!a.next_pointer.empty()) o.next_pointer = a.next_pointer;
+    if (a.max_pages != 0) o.max_pages = a.max_pages;
     for (const auto& f : a.fields) {
         const auto eq = f.find('=');
         o.field_columns.emplace_back(*rule_field_named(std::string_view(f).substr(0, eq)),

@@ -1,5 +1,7 @@
 #include "salesproc/config.hpp"
 
+#include "salesproc/api_records.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <fstream>
@@ -33,6 +35,12 @@ result<void> validate_rules(const rules& r, const std::string& context) {
 }
 
 result<rules> load_rules(const std::string& path) {
+    auto c = load_config(path);
+    if (!c) return c.error();
+    return std::move(c->rule_set);
+}
+
+result<config_file> load_config(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return errno_error(path, errno);
     std::stringstream text;
@@ -45,8 +53,9 @@ result<rules> load_rules(const std::string& path) {
         return config_error(
             path, "", "invalid YAML at line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
     }
-    rules r;
-    if (root.IsNull()) return r;
+    config_file config;
+    rules& r = config.rule_set;
+    if (root.IsNull()) return config;
     if (!root.IsMap()) return config_error(path, "", "expected a mapping of rule names to values");
 
     for (const auto& kv : root) {
@@ -83,6 +92,20 @@ result<rules> load_rules(const std::string& path) {
         const std::string& s = v.Scalar();
         if (key == "product_prefix") {
             r.product_prefix = s;
+        } else if (key == "records_pointer" || key == "next_pointer") {
+            if (!is_json_pointer(s))
+                return config_error(path, key,
+                                    "'" + s + "' is not a JSON pointer (RFC 6901), e.g. /data");
+            (key == "records_pointer" ? config.api.records_pointer : config.api.next_pointer) = s;
+        } else if (key == "max_pages") {
+            const auto n = parse_integer_text(s);
+            if (!n || n->negative || n->magnitude < 1 || n->magnitude > 1'000'000)
+                return config_error(path, key, "'" + s + "' is not a count from 1 to 1000000");
+            config.api.max_pages = static_cast<unsigned>(n->magnitude);
+        } else if (key == "follow_cross_origin") {
+            if (s != "true" && s != "false")
+                return config_error(path, key, "'" + s + "' is not true or false");
+            config.api.follow_cross_origin = s == "true";
         } else if (key == "delimiter") {
             const auto d = parse_delimiter(s);
             if (!d)
@@ -107,11 +130,12 @@ result<rules> load_rules(const std::string& path) {
             return config_error(path, key,
                                 "unknown key (expected min_price, max_quantity, "
                                 "required_fields, product_prefix, max_decimals, delimiter, "
-                                "fields)");
+                                "fields, records_pointer, next_pointer, max_pages, "
+                                "follow_cross_origin)");
         }
     }
     if (auto ok = validate_rules(r, path); !ok) return ok.error();
-    return r;
+    return config;
 }
 
 }  // namespace salesproc

@@ -114,16 +114,21 @@ json csv_section(const std::vector<csv_input_summary>& inputs) {
 
 json api_section(const api_summary& a) {
     json failures = json::array();
-    for (const auto& f : a.failures)
+    for (const auto& f : a.failures) {
         failures.push_back(
             {{"url", f.url}, {"attempts", f.attempts}, {"error", f.error}, {"code", f.code}});
-    return {{"requested", a.requested},
-            {"succeeded", a.succeeded},
-            {"failed", a.requested - a.succeeded},
-            {"retries", a.retries},
-            {"records", a.records},
-            {"retry_budget_exhausted", a.retry_budget_exhausted},
-            {"failures", std::move(failures)}};
+        // A paginated URL that failed after some pages: their records are kept and counted.
+        if (f.pages != 0) failures.back()["pages"] = f.pages;
+    }
+    json section{{"requested", a.requested},
+                 {"succeeded", a.succeeded},
+                 {"failed", a.requested - a.succeeded},
+                 {"retries", a.retries},
+                 {"records", a.records}};
+    if (a.paginated) section["pages"] = a.pages;
+    section["retry_budget_exhausted"] = a.retry_budget_exhausted;
+    section["failures"] = std::move(failures);
+    return section;
 }
 
 }  // namespace

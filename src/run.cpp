@@ -39,15 +39,26 @@ void print_error(std::string_view message) {
 
 namespace {
 
-result<rules> resolve_rules(const run_options& o) {
+// The rules, and the API input options of fetch, from defaults, the config file and the flags.
+result<rules> resolve_rules(const run_options& o, fetch_settings& fetch) {
     rules r;
     std::string context = "defaults";
+    api_input_options api;
     if (o.config_path) {
-        auto loaded = load_rules(*o.config_path);
+        auto loaded = load_config(*o.config_path);
         if (!loaded) return loaded.error();
-        r = std::move(*loaded);
+        r = std::move(loaded->rule_set);
+        api = std::move(loaded->api);
         context = *o.config_path;
     }
+    if (o.records_pointer) api.records_pointer = o.records_pointer;
+    if (o.next_pointer) api.next_pointer = o.next_pointer;
+    if (o.max_pages) api.max_pages = o.max_pages;
+    if (o.follow_cross_origin) api.follow_cross_origin = true;
+    fetch.layout.records_pointer = api.records_pointer.value_or("");
+    fetch.layout.next_pointer = api.next_pointer.value_or("");
+    if (api.max_pages) fetch.pages.max_pages = *api.max_pages;
+    fetch.pages.follow_cross_origin = api.follow_cross_origin.value_or(false);
     if (o.product_prefix) r.product_prefix = *o.product_prefix;
     if (o.min_price) r.min_price = *o.min_price;
     if (o.max_quantity) r.max_quantity = *o.max_quantity;
@@ -65,12 +76,14 @@ api_summary summarize(const fetch_summary& f) {
     a.retries = f.retries;
     a.retry_budget_exhausted = f.retry_budget_exhausted;
     for (const auto& u : f.urls) {
-        if (u.ok) {
+        a.records += u.records;
+        a.pages += u.pages;
+        if (u.pages > 1 || (!u.ok && u.pages != 0)) a.paginated = true;
+        if (u.ok)
             ++a.succeeded;
-            a.records += u.records;
-        } else {
-            a.failures.push_back({u.url, u.attempts, u.error, std::string(failure_code(u.code))});
-        }
+        else
+            a.failures.push_back(
+                {u.url, u.attempts, u.error, std::string(failure_code(u.code)), u.pages});
     }
     return a;
 }
@@ -163,14 +176,18 @@ result<void> merge_api(const fetch_summary& api, sales_aggregate& totals, reject
         if (!u.ok) {
             log.warn("api source failed",
                      {{"url", u.url}, {"attempts", u.attempts}, {"error", u.error}});
-            continue;
+            if (u.pages == 0) continue;  // pages that succeeded before the failure count
         }
         if (!totals.merge(u.sales))
             return make_error(errc::money_overflow, u.url,
                               "the total of product '" + totals.overflowed_product() +
                                   "' exceeds the exact 128-bit fixed-point range");
-        if (auto taken = rejects.take(u.rejects, u.url, 1); !taken)
-            return taken;  // line 1: the first record
+        // Line 1 is the URL's first record; later pages go on counting.
+        std::uint64_t first_line = 1;
+        for (const auto& page : u.rejects) {
+            if (auto taken = rejects.take(page, u.url, first_line); !taken) return taken;
+            first_line += page.lines();
+        }
     }
     if (api.retry_budget_exhausted) log.warn("retry budget exhausted: later failures were final");
     return {};
@@ -194,11 +211,10 @@ csv_job make_job(const run_options& o, const rules& rule_set, const reject_optio
 }
 
 // The fetcher for --api-url, or none without URLs.
-result<std::unique_ptr<api_fetcher>> make_fetcher(const run_options& o, asio::io_context& io,
-                                                  const rules& rule_set,
+result<std::unique_ptr<api_fetcher>> make_fetcher(const run_options& o, fetch_settings fetch,
+                                                  asio::io_context& io, const rules& rule_set,
                                                   const reject_options& rejects, logger& log) {
     if (o.urls.empty()) return std::unique_ptr<api_fetcher>();
-    fetch_settings fetch = o.fetch;
     fetch.rejects = rejects;
     auto created = api_fetcher::create(io.get_executor(), std::move(fetch), rule_set);
     if (!created) return created.error();
@@ -240,7 +256,8 @@ bool report_gates(const std::vector<gate_outcome>& gates, logger& log) {
 int run(const run_options& o) {
     const auto started = std::chrono::steady_clock::now();
     logger log(o.level, o.format);
-    auto rule_set = resolve_rules(o);
+    fetch_settings fetch = o.fetch;
+    auto rule_set = resolve_rules(o, fetch);
     if (!rule_set) return fail(rule_set.error());
     auto outputs = run_outputs::prepare(o);
     if (!outputs) return fail(outputs.error());
@@ -250,7 +267,7 @@ int run(const run_options& o) {
     const csv_job job = make_job(o, *rule_set, reject_opts);
 
     asio::io_context io;
-    auto fetcher = make_fetcher(o, io, *rule_set, reject_opts, log);
+    auto fetcher = make_fetcher(o, std::move(fetch), io, *rule_set, reject_opts, log);
     if (!fetcher) return fail(fetcher.error());
     asio::thread_pool workers(o.threads);
     std::atomic<bool> stop{false};

@@ -33,7 +33,8 @@ struct cli_args {
     std::string csv_list;
     std::string urls_file, backoff_base = "500ms", backoff_max = "30s", timeout = "10s";
     std::string deadline, max_body = "64MiB";
-    std::string delimiter;
+    std::string delimiter, records_pointer, next_pointer;
+    unsigned max_pages = 0;           // 0: not given
     std::vector<std::string> fields;  // NAME=COLUMN
 };
 

@@ -4,12 +4,28 @@
 #include "salesproc/errors.hpp"
 #include "salesproc/rules.hpp"
 
+#include <optional>
 #include <string>
 
 namespace salesproc {
 
+// The API input options a config file may set (flags override them); unset ones stay empty.
+struct api_input_options {
+    std::optional<std::string> records_pointer;
+    std::optional<std::string> next_pointer;
+    std::optional<unsigned> max_pages;
+    std::optional<bool> follow_cross_origin;
+};
+
+struct config_file {
+    rules rule_set;
+    api_input_options api;
+};
+
 // Reads `path` over the defaults. Unknown keys are errors: a typo must not silently fall back to
 // a default rule. Numbers are taken from their text, never through floating point.
+result<config_file> load_config(const std::string& path);
+// load_config's rules alone.
 result<rules> load_rules(const std::string& path);
 
 // Validates a rules object built from defaults, a file and flag overrides.

@@ -6,6 +6,8 @@
 #pragma once
 
 #include "salesproc/aggregate.hpp"
+#include "salesproc/api_records.hpp"
+#include "salesproc/detail/page_walk.hpp"
 #include "salesproc/errors.hpp"
 #include "salesproc/proxy.hpp"
 #include "salesproc/rejects.hpp"
@@ -42,6 +44,8 @@ struct fetch_settings {
     proxy_settings proxy;
     std::string user_agent = "salesproc";
     reject_options rejects;           // what each URL keeps of its rejected sales
+    body_layout layout;               // where records and the next page's URL sit in a body
+    detail::page_options pages;       // --max-pages, --follow-cross-origin
     std::function<double()> uniform;  // random source for jitter; default: a seeded engine
 };
 
@@ -52,9 +56,12 @@ struct url_outcome {
     std::string
         error;  // "HTTP 404 Not Found", "timeout after 10s", "certificate verify failed: ..."
     boost::system::error_code code;  // the errc behind `error`; see failure_code()
-    std::uint64_t records = 0;
+    std::uint64_t records = 0;       // of every page that succeeded, also when a later one failed
+    unsigned pages = 0;              // pages that succeeded
     sales_aggregate sales;
-    reject_batch rejects;  // line 0 is the first record
+    // One batch per page that succeeded, in page order; a batch's line 0 is its page's first
+    // record and its lines() the page's records.
+    std::vector<reject_batch> rejects;
 };
 
 struct fetch_summary {

@@ -23,12 +23,15 @@ struct api_summary {
         std::string url;  // redacted
         unsigned attempts = 0;
         std::string error;
-        std::string code;  // failure_code() of the error
+        std::string code;    // failure_code() of the error
+        unsigned pages = 0;  // pages that succeeded before the failure (their records count)
     };
     std::uint64_t requested = 0;
     std::uint64_t succeeded = 0;
     std::uint64_t retries = 0;
-    std::uint64_t records = 0;  // of the sources that succeeded
+    std::uint64_t records = 0;  // of every page that succeeded
+    std::uint64_t pages = 0;    // pages that succeeded, over all URLs
+    bool paginated = false;     // some URL had more than one page: "pages" is reported
     bool retry_budget_exhausted = false;
     std::vector<failure> failures;  // in URL order
 };

@@ -45,6 +45,10 @@ struct run_options {
     std::size_t max_row_size = std::size_t{64} << 20;
     std::vector<http_url> urls;  // already validated
     fetch_settings fetch;
+    // API input options given as flags, over the config's; the rest of fetch is final.
+    std::optional<std::string> records_pointer, next_pointer;
+    std::optional<unsigned> max_pages;
+    bool follow_cross_origin = false;
     verbosity level = verbosity::normal;
     log_format format = log_format::text;
 };

@@ -67,38 +67,85 @@ asio::awaitable<void> shard::worker() {
     }
 }
 
+// One URL: its pages in order, each a request with its own redirects and retries (fetch_step),
+// the next page decided by page_walk. Records of pages that succeeded are kept when a later one
+// fails.
 asio::awaitable<void> shard::fetch_one(std::size_t index) {
-    using kind = detail::fetch_action::kind;
     url_outcome& out = state_.outcomes[index];
     const http_url& original = state_.urls[index];
-    detail::fetch_step step(original, ctx_.policy, ctx_.settings.max_redirects, [this] {
+    detail::page_walk walk(original, ctx_.settings.pages);
+    http_url page = original;
+    for (;;) {
+        std::optional<page_result> got = co_await fetch_page(out, original, page);
+        if (!got) co_return;  // out says why
+        ++out.pages;
+        out.records += got->records.records;
+        if (!out.sales.merge(got->records.sales)) {
+            out.code = make_error_code(errc::money_overflow);
+            out.error = "the total of product '" + out.sales.overflowed_product() +
+                        "' exceeds the exact 128-bit fixed-point range";
+            // Nothing of an overflowed total is kept.
+            out.sales.clear();
+            out.rejects.clear();
+            out.records = 0;
+            out.pages = 0;
+            co_return;
+        }
+        out.rejects.push_back(std::move(got->records.rejects));
+        // The body's pointer wins; without one, the Link header.
+        std::optional<std::string> next = std::move(got->records.next);
+        if (ctx_.settings.layout.next_pointer.empty()) next = detail::link_next(got->link);
+        const detail::page_decision d = walk.on_page(got->url, next);
+        if (d.what == detail::page_decision::kind::done) break;
+        if (d.what == detail::page_decision::kind::fail) {
+            out.code = d.code;
+            out.error = d.error;
+            co_return;
+        }
+        page = d.url;
+    }
+    out.ok = true;
+    out.error.clear();
+    out.code.clear();
+}
+
+asio::awaitable<std::optional<shard::page_result>> shard::fetch_page(url_outcome& out,
+                                                                     const http_url& original,
+                                                                     const http_url& page) {
+    using kind = detail::fetch_action::kind;
+    detail::fetch_step step(page, ctx_.policy, ctx_.settings.max_redirects, [this] {
         std::lock_guard lock(state_.mu);
         return state_.budget.try_spend();
     });
+    // Later pages are asked for with the URL's credentials only on the URL's own origin.
+    const std::string own_origin = original.origin();
+    // Failures name the page when it is not the first.
+    const std::string where =
+        out.pages == 0 ? std::string() : "page " + std::to_string(out.pages + 1) + ": ";
     auto fail = [&](boost::system::error_code code, std::string error) {
         out.code = code;
-        out.error = std::move(error);
+        out.error = where + std::move(error);
+        return std::optional<page_result>();
     };
+    const unsigned earlier_attempts = out.attempts;  // of earlier pages
     detail::fetch_action next = step.start();
     for (;;) {
-        out.attempts = step.attempts();
-        if (next.what == kind::fail) {
-            fail(next.code, std::move(next.error));
-            co_return;
-        }
+        out.attempts = earlier_attempts + step.attempts();
+        if (next.what == kind::fail) co_return fail(next.code, std::move(next.error));
         if (next.what == kind::wait) {
             ++retries;
             asio::steady_timer backoff(ex_, next.delay);
             if (auto [ec] = co_await backoff.async_wait(nothrow); ec) {
                 // Cancelled in its sleep: the run is stopping.
-                fail(make_error_code(errc::interrupted),
-                     ctx_.stop.stopping() ? ctx_.stop.reason() : std::string("cancelled"));
-                co_return;
+                co_return fail(make_error_code(errc::interrupted), ctx_.stop.stopping()
+                                                                       ? ctx_.stop.reason()
+                                                                       : std::string("cancelled"));
             }
             next = step.on_waited();
             continue;
         }
-        attempt_result r = co_await attempt(step.url(), step.send_credentials());
+        attempt_result r = co_await attempt(
+            step.url(), step.send_credentials() && step.url().origin() == own_origin);
         if (!r.ok) {
             next = step.on_failure(r.failure, std::move(r.error), time_left());
             continue;
@@ -109,23 +156,15 @@ asio::awaitable<void> shard::fetch_one(std::size_t index) {
         if (next.what != kind::done) continue;
         auto body = decode_content(std::move(resp.body), resp.content_encoding,
                                    ctx_.settings.max_body, original.redacted);
-        if (!body) {
-            fail(body.error().code, body.error().reason);
-            co_return;
-        }
-        auto parsed =
-            parse_api_records(*body, ctx_.rule_set, original.redacted, ctx_.settings.rejects);
-        if (!parsed) {
-            fail(parsed.error().code, parsed.error().reason);
-            co_return;
-        }
-        out.ok = true;
-        out.error.clear();
-        out.code.clear();
-        out.records = parsed->records;
-        out.sales = std::move(parsed->sales);
-        out.rejects = std::move(parsed->rejects);
-        co_return;
+        if (!body) co_return fail(body.error().code, body.error().reason);
+        auto parsed = parse_api_records(*body, ctx_.rule_set, original.redacted,
+                                        ctx_.settings.rejects, ctx_.settings.layout);
+        if (!parsed) co_return fail(parsed.error().code, parsed.error().reason);
+        page_result done;
+        done.records = std::move(*parsed);
+        done.url = step.url();
+        done.link = std::move(resp.link);
+        co_return done;
     }
 }
 

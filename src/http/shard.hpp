@@ -74,6 +74,16 @@ class shard {
   private:
     asio::awaitable<void> worker();
     asio::awaitable<void> fetch_one(std::size_t index);
+    // One page that succeeded: its records, where it was answered, its Link header.
+    struct page_result {
+        api_records records;
+        http_url url;
+        std::string link;
+    };
+    // Fetches one page of `out`'s URL; on failure, fills out.code and out.error.
+    asio::awaitable<std::optional<page_result>> fetch_page(url_outcome& out,
+                                                           const http_url& original,
+                                                           const http_url& page);
     asio::awaitable<attempt_result> attempt(const http_url& url, bool send_credentials);
     [[nodiscard]] std::optional<milliseconds> time_left() const;
 

@@ -6,6 +6,7 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/range/iterator_range.hpp>
 
 #include <cstdint>
 #include <string>
@@ -20,6 +21,7 @@ struct http_response {
     std::string location;
     std::string retry_after;
     std::string content_encoding;
+    std::string link;  // the Link header fields, joined with ", " as RFC 9110 allows
     bool keep_alive = false;
 };
 
@@ -44,6 +46,8 @@ inline http_response take_response(http_response_parser& parser) {
     r.location = std::string(msg[http::field::location]);
     r.retry_after = std::string(msg[http::field::retry_after]);
     r.content_encoding = std::string(msg[http::field::content_encoding]);
+    for (const auto& f : boost::make_iterator_range(msg.equal_range(http::field::link)))
+        r.link.append(r.link.empty() ? "" : ", ").append(f.value());
     r.keep_alive = msg.keep_alive();
     r.body = std::move(msg.body());
     return r;
