@@ -51,6 +51,56 @@ TEST(Cli, CsvPlusApiIsTheExactSumAndFailuresExitThree) {
     EXPECT_EQ(doc["api"]["failures"][0]["code"], "http_status");
 }
 
+// Paginated sources through the binary: pages in order, rejects numbered across pages, a failed
+// page keeping the pages before it (exit 3), and the options from config.yaml.
+TEST(Cli, PaginatedSourcesCountEveryPageAndKeepPagesBeforeAFailure) {
+    mock_server srv(tls_options());
+    temp_dir dir;
+    const auto out = dir.file("r.json");
+    const auto rejects = dir.file("r.jsonl");
+    write_file(dir.file("c.yaml"), "records_pointer: /data\nnext_pointer: /next\n");
+    auto r = test::salesproc({"--csv", sales_csv, "--out", out, "--rejects", rejects, "-q",
+                              "--cacert", shared_pki().ca_file, "--config", dir.file("c.yaml"),
+                              "--api-url", srv.url("/pages/body?pages=3")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto doc = nlohmann::ordered_json::parse(test::read_file(out));
+    EXPECT_EQ(doc["api_records"], 6);
+    EXPECT_EQ(doc["api"]["pages"], 3);
+    EXPECT_EQ(doc["valid_sales"], 6);  // 3 from the CSV, one per page
+    std::istringstream lines(test::read_file(rejects));
+    std::vector<std::uint64_t> api_lines;
+    for (std::string line; std::getline(lines, line);) {
+        const auto j = nlohmann::json::parse(line);
+        if (j["source"] != sales_csv) api_lines.push_back(j["line"]);
+    }
+    EXPECT_EQ(api_lines, (std::vector<std::uint64_t>{2, 4, 6}));  // "Pork K" of each page
+
+    // Link pagination with a failing third page: pages 1 and 2 count, the URL fails.
+    r = test::salesproc({"--csv", sales_csv, "--out", out, "-q", "--cacert", shared_pki().ca_file,
+                         "--backoff-base", "1ms", "--retries", "1", "--api-url",
+                         srv.url("/pages/link?pages=5&fail_page=3")});
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    doc = nlohmann::ordered_json::parse(test::read_file(out));
+    EXPECT_EQ(doc["api_records"], 4);
+    EXPECT_EQ(doc["valid_sales"], 5);
+    EXPECT_EQ(doc["api"]["failures"][0]["pages"], 2);
+    EXPECT_EQ(doc["api"]["failures"][0]["code"], "http_status");
+    EXPECT_EQ(doc["api"]["failures"][0]["error"],
+              "page 3: HTTP 500 Internal Server Error (gave up after 2 attempts)");
+
+    // A loop fails the URL with its own code.
+    r = test::salesproc({"--csv", sales_csv, "--out", out, "-q", "--cacert", shared_pki().ca_file,
+                         "--api-url", srv.url("/pages/loop?page=1&pages=2"), "--max-pages", "10"});
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    doc = nlohmann::ordered_json::parse(test::read_file(out));
+    EXPECT_EQ(doc["api"]["failures"][0]["code"], "pagination");
+
+    // Malformed pointers are usage errors.
+    r = test::salesproc({"--csv", sales_csv, "--out", out, "--records-pointer", "data"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("--records-pointer"), std::string::npos) << r.err;
+}
+
 // API rejects follow the CSV's in the rejects file and the samples, in URL order, each with its
 // URL (redacted) and its 1-based index in that URL's records.
 TEST(Cli, ApiRejectsFollowTheCsvRejectsInUrlOrder) {

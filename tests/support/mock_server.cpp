@@ -60,6 +60,49 @@ struct reply {
     std::vector<std::pair<std::string, std::string>> headers;
 };
 
+// Page K of a paginated sales API: a valid sale whose quantity is K, and a rejected one.
+std::string page_sales(unsigned k) {
+    const std::string n = std::to_string(k);
+    return R"([{"product": "Halal Page )" + n + R"(", "price": "10.00", "quantity": )" + n +
+           R"(}, {"product": "Pork )" + n + R"(", "price": "12.00", "quantity": 1}])";
+}
+
+// The pagination routes (see mock_server.hpp).
+void paged_reply(const std::string& path, std::unordered_map<std::string, std::string>& q,
+                 reply& r) {
+    const unsigned page = q.count("page") ? static_cast<unsigned>(std::stoul(q["page"])) : 1;
+    const unsigned pages = q.count("pages") ? static_cast<unsigned>(std::stoul(q["pages"])) : 3;
+    const std::string tail = "&pages=" + std::to_string(pages) +
+                             (q.count("fail_page") ? "&fail_page=" + q["fail_page"] : "");
+    auto page_url = [&](unsigned k) { return path + "?page=" + std::to_string(k) + tail; };
+    if (q.count("fail_page") && std::stoul(q["fail_page"]) == page) {
+        r.status = 500;
+        r.body = R"({"error": "injected"})";
+        return;
+    }
+    if (path == "/envelope") {
+        r.body = R"({"data": )" + page_sales(1) + R"(, "count": 2})";
+    } else if (path == "/pages/link") {
+        r.body = page_sales(page);
+        // Another relation first, as real APIs send it, then next as a relative reference.
+        std::string link = "<" + page_url(pages) + ">; rel=\"last\"";
+        if (page < pages) link += ", <" + page_url(page + 1) + ">; rel=\"next\"";
+        r.headers.emplace_back("Link", link);
+    } else if (path == "/pages/body") {
+        r.body = R"({"data": )" + page_sales(page) + R"(, "next": )" +
+                 (page < pages ? "\"" + page_url(page + 1) + "\"" : std::string("null")) + "}";
+    } else if (path == "/pages/loop") {
+        r.body = page_sales(page);
+        r.headers.emplace_back("Link", "<" + page_url(page % 2 + 1) + ">; rel=\"next\"");
+    } else if (path == "/pages/cross") {
+        r.body = page_sales(page);
+        if (q.count("next")) r.headers.emplace_back("Link", "<" + q["next"] + ">; rel=\"next\"");
+    } else {
+        r.status = 404;
+        r.body = R"({"error": "not found"})";
+    }
+}
+
 std::string reason(unsigned status) {
     return std::string(http::obsolete_reason(static_cast<http::status>(status)));
 }
@@ -108,6 +151,8 @@ asio::awaitable<void> session(mock_server::state* st, Stream stream) {
             r.body = sales_json;
         } else if (path == "/echo") {
             r.body = "{\"ok\": true}";
+        } else if (path.rfind("/pages/", 0) == 0 || path == "/envelope") {
+            paged_reply(path, q, r);
         } else {
             r.status = 404;
             r.body = "{\"error\": \"not found\"}";

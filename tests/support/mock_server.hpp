@@ -3,7 +3,14 @@
 // thread; the stats accessors are safe to call from any thread.
 //
 // Paths: /posts/N (one object), /posts (array of 100), /sales (sales records), /echo (the
-// request headers). Query parameters inject faults, counted per path+query:
+// request headers), and paginated sales, page K holding "Halal Page K" (quantity K, valid) and
+// "Pork K" (rejected), pages=N (default 3), page=K (default 1), fail_page=K (a 500 there):
+//   /pages/link          a Link header: rel="last", then rel="next" (relative) until page N
+//   /pages/body          {"data": [...], "next": "/pages/body?page=K+1..."}, null on page N
+//   /envelope            {"data": [...], "count": 2}, one page
+//   /pages/loop          Link next alternates between pages 1 and 2: a loop
+//   /pages/cross?next=U  Link next is U (another origin, for instance)
+// Query parameters inject faults, counted per path+query:
 //   status=503,503,200   statuses of successive requests (the last one repeats)
 //   retry_after=V        Retry-After header on non-2xx
 //   delay_ms=N           wait before answering

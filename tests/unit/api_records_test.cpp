@@ -51,6 +51,36 @@ TEST(ApiRecords, MappedFieldsAreReadFromTheirKeys) {
     EXPECT_EQ(out->sales.rejected(reject_reason::malformed_row), 1U);  // the boolean price
 }
 
+TEST(ApiRecords, PointersFindTheRecordsAndTheNextPage) {
+    const std::string body =
+        R"({"meta": {"next": "/p2"}, "data": [{"product": "Halal A", "price": "10", "quantity": 1},
+            {"product": "Pork", "price": "10", "quantity": 1}], "one": {"x": 1}, "n": 5})";
+    auto r = parse_api_records(body, rules{}, "u", {}, body_layout{"/data", "/meta/next"});
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r->records, 2U);
+    EXPECT_EQ(r->sales.valid(), 1U);
+    EXPECT_EQ(r->next, "/p2");
+    // An object counts once, as a body does without a pointer.
+    r = parse_api_records(body, rules{}, "u", {}, body_layout{"/one", ""});
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->records, 1U);
+    EXPECT_EQ(r->next, std::nullopt);
+    // A null or absent next is the last page; a number is an error.
+    r = parse_api_records(R"({"next": null, "data": []})", rules{}, "u", {},
+                          body_layout{"/data", "/next"});
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->next, std::nullopt);
+    r = parse_api_records(body, rules{}, "u", {}, body_layout{"/data", "/n"});
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message().find("--next-pointer /n names a number"), std::string::npos);
+    r = parse_api_records(body, rules{}, "u", {}, body_layout{"/items", ""});
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message(), "u: the body has nothing at --records-pointer /items");
+    EXPECT_TRUE(is_json_pointer("/a~0b/c~1d/0"));
+    EXPECT_FALSE(is_json_pointer("data"));
+    EXPECT_FALSE(is_json_pointer("/a~2"));
+}
+
 TEST(ApiRecords, RejectedSalesKeepTheirIndexDetailAndCompactJson) {
     reject_options o;
     o.all = true;
