@@ -112,6 +112,20 @@ json csv_section(const std::vector<csv_input_summary>& inputs) {
     return section;
 }
 
+json samples_section(const reject_samples& all) {
+    json samples = json::object();
+    for (auto r : all_reject_reasons) {
+        json list = json::array();
+        for (const auto& sample : all[static_cast<std::size_t>(r)])
+            list.push_back({{"source", sample.source},
+                            {"line", sample.line},
+                            {"detail", sample.detail},
+                            {"row", sample.row}});
+        samples[std::string(to_string(r))] = std::move(list);
+    }
+    return samples;
+}
+
 json api_section(const api_summary& a) {
     json failures = json::array();
     for (const auto& f : a.failures) {
@@ -152,19 +166,7 @@ json build_report(const report_input& in) {
     for (auto r : all_reject_reasons)
         rejected[std::string(to_string(r))] = t.rejected(r);
     doc["rejected"] = rejected;
-    if (in.samples != nullptr) {
-        json samples = json::object();
-        for (auto r : all_reject_reasons) {
-            json list = json::array();
-            for (const auto& sample : (*in.samples)[static_cast<std::size_t>(r)])
-                list.push_back({{"source", sample.source},
-                                {"line", sample.line},
-                                {"detail", sample.detail},
-                                {"row", sample.row}});
-            samples[std::string(to_string(r))] = std::move(list);
-        }
-        doc["rejected_samples"] = std::move(samples);
-    }
+    if (in.samples != nullptr) doc["rejected_samples"] = samples_section(*in.samples);
     json by_product = json::array();
     for (const auto& p : t.products()) {
         json row;
@@ -180,6 +182,120 @@ json build_report(const report_input& in) {
     doc["generated_at"] = iso8601(in.generated_at);
     doc["duration_ms"] = in.duration.count();
     return doc;
+}
+
+namespace {
+
+// The report's text, handed to the sink in pieces of about 1 MiB.
+class report_stream {
+  public:
+    explicit report_stream(const report_sink& out) : out_(out) { text_.reserve(piece + 4096); }
+
+    // `"key": ` at the top level, after the previous member's separator.
+    void key(std::string_view k) {
+        text_ += first_ ? "{\n  " : ",\n  ";
+        first_ = false;
+        string(k);
+        text_ += ": ";
+    }
+    void member(std::string_view k, const json& v) {
+        key(k);
+        write_value(v, text_, 1);
+        spill();
+    }
+    // A JSON string exactly as nlohmann writes it (UTF-8 kept, invalid bytes replaced); plain
+    // printable ASCII, which product names nearly always are, without building a json value.
+    void string(std::string_view s) {
+        bool plain = true;
+        for (const char c : s) {
+            const auto u = static_cast<unsigned char>(c);
+            if (u < 0x20 || u >= 0x7F || c == '"' || c == '\\') {
+                plain = false;
+                break;
+            }
+        }
+        if (plain) {
+            text_ += '"';
+            text_ += s;
+            text_ += '"';
+        } else {
+            text_ += json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
+        }
+    }
+    std::string& text() noexcept { return text_; }
+    void spill() {
+        if (text_.size() >= piece) flush();
+    }
+    result<void> finish() {
+        text_ += "\n}\n";
+        flush();
+        return status_;
+    }
+
+  private:
+    static constexpr std::size_t piece = std::size_t{1} << 20;
+    void flush() {
+        if (status_ && !text_.empty()) status_ = out_(text_);
+        text_.clear();
+    }
+
+    const report_sink& out_;
+    std::string text_;
+    bool first_ = true;
+    result<void> status_;
+};
+
+}  // namespace
+
+result<void> write_report(const report_input& in, const report_sink& out) {
+    const sales_aggregate& t = *in.totals;
+    report_stream s(out);
+    s.member("api_records", in.api ? in.api->records : 0);
+    s.member("total_sales", exact_number(format_units(t.total(), in.scale)));
+    s.key("unique_products");
+    if (t.products().empty()) {
+        s.text() += "[]";
+    } else {
+        s.text() += '[';
+        for (const auto& p : t.products()) {
+            s.text() += s.text().back() == '[' ? "\n    " : ",\n    ";
+            s.string(p.product);
+            s.spill();
+        }
+        s.text() += "\n  ]";
+    }
+    s.member("valid_sales", t.valid());
+    s.member("invalid_sales", t.invalid());
+    json rejected = json::object();
+    for (auto r : all_reject_reasons)
+        rejected[std::string(to_string(r))] = t.rejected(r);
+    s.member("rejected", rejected);
+    if (in.samples != nullptr) s.member("rejected_samples", samples_section(*in.samples));
+    s.key("sales_by_product");
+    if (t.products().empty()) {
+        s.text() += "[]";
+    } else {
+        s.text() += '[';
+        bool first = true;
+        for (const auto& p : t.products()) {
+            s.text() += first ? "\n    {\n      \"product\": " : ",\n    {\n      \"product\": ";
+            first = false;
+            s.string(p.product);
+            s.text() += ",\n      \"quantity\": ";
+            s.text() += to_string(p.quantity);
+            s.text() += ",\n      \"total\": ";
+            s.text() += format_units(p.amount, in.scale);
+            s.text() += "\n    }";
+            s.spill();
+        }
+        s.text() += "\n  ]";
+    }
+    s.member("csv", csv_section(in.csv_inputs));
+    if (in.api) s.member("api", api_section(*in.api));
+    if (in.quality) s.member("quality", quality_section(*in.quality));
+    s.member("generated_at", iso8601(in.generated_at));
+    s.member("duration_ms", in.duration.count());
+    return s.finish();
 }
 
 std::string serialize_report(const json& doc) {

@@ -324,7 +324,8 @@ int run(const run_options& o) {
     in.generated_at = std::chrono::system_clock::now();
     in.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
-    if (auto written = out.publish(serialize_report(build_report(in))); !written) {
+    if (auto written = out.publish([&](const report_sink& sink) { return write_report(in, sink); });
+        !written) {
         if (is_broken_pipe(written.error())) return exit_failure;
         return fail(written.error());
     }

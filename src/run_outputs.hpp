@@ -5,9 +5,11 @@
 
 #include "salesproc/atomic_file.hpp"
 #include "salesproc/rejects.hpp"
+#include "salesproc/report.hpp"
 #include "salesproc/run.hpp"
 #include "salesproc/write_behind.hpp"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -50,10 +52,14 @@ class run_outputs {
 
     // The rejects are made durable first, so the report never names a rejects file that is not
     // there; then the report is committed, then the rejects file renamed into place.
-    result<void> publish(std::string_view report) {
+    // `write` produces the report into the sink it is given (see write_report).
+    result<void> publish(const std::function<result<void>(const report_sink&)>& write) {
         if (rejects_)
             if (auto r = rejects_->finish(); !r) return discard_with(r.error());
-        if (auto r = report_.commit(report); !r) return discard_with(r.error());
+        if (auto r = write([this](std::string_view b) { return report_.write(b); }); !r)
+            return discard_with(r.error());
+        if (auto r = report_.finish(); !r) return discard_with(r.error());
+        if (auto r = report_.publish(); !r) return discard_with(r.error());
         if (rejects_) return rejects_->publish();
         return {};
     }

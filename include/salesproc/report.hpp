@@ -4,6 +4,7 @@
 
 #include "salesproc/aggregate.hpp"
 #include "salesproc/csv_input.hpp"
+#include "salesproc/errors.hpp"
 #include "salesproc/quality.hpp"
 #include "salesproc/rejects.hpp"
 
@@ -11,8 +12,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace salesproc {
@@ -50,11 +53,19 @@ struct report_input {
     std::chrono::milliseconds duration{0};
 };
 
-// The report document. Exact numbers are stored as nlohmann binary values holding their decimal
-// text; serialize_report() writes them as bare JSON numbers.
-nlohmann::ordered_json build_report(const report_input& in);
+// Receives the report's bytes in order, in pieces of about 1 MiB; an error stops the writing.
+using report_sink = std::function<result<void>(std::string_view)>;
 
-// Pretty-printed JSON text (2-space indent, trailing newline).
+// Writes the report: pretty-printed JSON (2-space indent, trailing newline). The per-product
+// lists go straight from the aggregate to `out`, without a JSON document, so a catalog of
+// millions of products costs no more memory than the aggregate already holds. Returns the
+// sink's first error.
+result<void> write_report(const report_input& in, const report_sink& out);
+
+// The same report as a JSON document and its text: the reference write_report is tested
+// against, and handy for small reports. Exact numbers are nlohmann binary values holding their
+// decimal text; serialize_report() writes them as bare JSON numbers.
+nlohmann::ordered_json build_report(const report_input& in);
 std::string serialize_report(const nlohmann::ordered_json& doc);
 
 // An exact JSON number from its decimal text, for build_report and the API section.
