@@ -49,7 +49,7 @@ TEST(Inputs, GzipAndZstdGiveThePlainFilesReport) {
         0);
     const auto plain = comparable(dir.file("plain.json"));
     for (const char* name : {"s.gz.data", "s.zst.data"})
-        for (const char* threads : {"1", "3"})
+        for (const char* threads : {"1", "2", "3", "4"})
             for (const char* chunk : {"4096", "65536", "4MiB"}) {
                 const auto out = dir.file("c.json");
                 const auto r = salesproc({"--csv", dir.file(name), "--out", out, "-q", "--threads",
@@ -183,15 +183,20 @@ TEST(Inputs, SeveralFilesTotalLikeOneFileInTheirOrder) {
     ASSERT_EQ(
         salesproc({"--csv", dir.file("all.csv"), "--out", dir.file("one.json"), "-q"}).exit_code,
         0);
-    for (const char* threads : {"1", "2", "4"}) {
-        const auto r =
-            salesproc({"--csv", dir.file("a.csv"), "--csv-list", dir.file("list.txt"), "--out",
-                       dir.file("many.json"), "--rejects", dir.file("rejects.jsonl"), "-q",
-                       "--threads", threads, "--chunk-size", "8KiB"});
-        ASSERT_EQ(r.exit_code, 0) << r.err;
-        auto many = comparable(dir.file("many.json"));
-        EXPECT_EQ(many, comparable(dir.file("one.json"))) << "threads " << threads;
-    }
+    std::string first_rejects;
+    for (const char* threads : {"1", "2", "3", "4"})
+        for (const char* chunk : {"4096", "8KiB", "1MiB"}) {
+            const auto r =
+                salesproc({"--csv", dir.file("a.csv"), "--csv-list", dir.file("list.txt"), "--out",
+                           dir.file("many.json"), "--rejects", dir.file("rejects.jsonl"), "-q",
+                           "--threads", threads, "--chunk-size", chunk});
+            ASSERT_EQ(r.exit_code, 0) << r.err;
+            auto many = comparable(dir.file("many.json"));
+            EXPECT_EQ(many, comparable(dir.file("one.json"))) << "threads " << threads;
+            const std::string rejects = read_file(dir.file("rejects.jsonl"));
+            if (first_rejects.empty()) first_rejects = rejects;
+            EXPECT_EQ(rejects, first_rejects) << "threads " << threads << " chunk " << chunk;
+        }
     const auto csv = ordered_json::parse(read_file(dir.file("many.json")))["csv"];
     ASSERT_EQ(csv["inputs"].size(), 3U);
     EXPECT_EQ(csv["inputs"][0]["path"], dir.file("a.csv"));

@@ -130,7 +130,7 @@ TEST(Pipeline, EveryDelimiterGivesTheSameResultAtEveryChunkSeam) {
         job.rejects.all = true;
         const std::string what = "delimiter " + std::to_string(int(d));
         std::string first_text;
-        for (unsigned threads : {1U, 3U})
+        for (unsigned threads : {1U, 2U, 3U, 4U})
             for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{64},
                                       std::size_t{1000}, std::size_t{1} << 20}) {
                 job.chunk_size = chunk;
