@@ -1,5 +1,7 @@
 #include "salesproc/aggregate.hpp"
 
+#include <algorithm>
+#include <cstring>
 #include <random>
 
 namespace salesproc {
@@ -17,13 +19,56 @@ product_total& sales_aggregate::slot(std::string_view product) {
 }
 
 product_total& sales_aggregate::append(std::string_view product) {
-    index_.emplace(std::string(product), static_cast<std::uint32_t>(products_.size()));
-    products_.push_back(product_total{std::string(product), 0, 0});
+    const std::string_view name = names_.intern(product);
+    index_.emplace(name, static_cast<std::uint32_t>(products_.size()));
+    products_.push_back(product_total{name, 0, 0});
     return products_.back();
+}
+
+std::string_view name_arena::intern(std::string_view name) {
+    if (name.empty()) return {};
+    if (blocks_.empty() || blocks_.back().size - used_ < name.size()) {
+        // A name longer than a block gets a block of its own size.
+        const std::size_t size = std::max(block_bytes, name.size());
+        blocks_.push_back(block{std::make_unique<char[]>(size), size});
+        used_ = 0;
+    }
+    char* at = blocks_.back().data.get() + used_;
+    std::memcpy(at, name.data(), name.size());
+    used_ += name.size();
+    return {at, name.size()};
+}
+
+void name_arena::clear() noexcept {
+    if (blocks_.size() > 1) blocks_.erase(blocks_.begin() + 1, blocks_.end());
+    used_ = 0;
+}
+
+sales_aggregate::sales_aggregate(const sales_aggregate& other) {
+    *this = other;
+}
+
+sales_aggregate& sales_aggregate::operator=(const sales_aggregate& other) {
+    if (this == &other) return *this;
+    clear();
+    products_.reserve(other.products_.size());
+    for (const auto& p : other.products_) {
+        product_total& mine = append(p.product);
+        mine.quantity = p.quantity;
+        mine.amount = p.amount;
+    }
+    rejected_ = other.rejected_;
+    rows_ = other.rows_;
+    valid_ = other.valid_;
+    oversized_ = other.oversized_;
+    total_ = other.total_;
+    overflowed_ = other.overflowed_;
+    return *this;
 }
 void sales_aggregate::clear() noexcept {
     products_.clear();
     index_.clear();
+    names_.clear();
     rejected_ = {};
     rows_ = valid_ = oversized_ = 0;
     total_ = 0;

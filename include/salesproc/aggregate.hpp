@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,13 +21,44 @@ namespace salesproc {
 std::uint64_t hash_seed() noexcept;
 
 struct product_total {
-    std::string product;
+    std::string_view product;  // into the owning aggregate's name arena
     uint128 quantity = 0;
     int128 amount = 0;  // units of 10^-scale
 };
 
+// Product names, copied once into large blocks: a product costs its name's bytes, not a heap
+// allocation (two, with the index's key) per product and slice. Views stay valid until clear().
+class name_arena {
+  public:
+    name_arena() = default;
+    name_arena(name_arena&&) noexcept = default;
+    name_arena& operator=(name_arena&&) noexcept = default;
+    name_arena(const name_arena&) = delete;
+    name_arena& operator=(const name_arena&) = delete;
+
+    std::string_view intern(std::string_view name);
+    // Forgets every name, keeping the first block for the next slice.
+    void clear() noexcept;
+
+  private:
+    static constexpr std::size_t block_bytes = std::size_t{64} << 10;
+    struct block {
+        std::unique_ptr<char[]> data;
+        std::size_t size = 0;
+    };
+    std::vector<block> blocks_;
+    std::size_t used_ = 0;  // of the last block
+};
+
 class sales_aggregate {
   public:
+    sales_aggregate() = default;
+    sales_aggregate(sales_aggregate&&) noexcept = default;
+    sales_aggregate& operator=(sales_aggregate&&) noexcept = default;
+    // A copy interns the names anew: views must point into the copy's own arena.
+    sales_aggregate(const sales_aggregate& other);
+    sales_aggregate& operator=(const sales_aggregate& other);
+
     // Records a valid sale. Returns false when a 128-bit total would overflow (the run then
     // fails); the sums are left unchanged.
     bool add_sale(std::string_view product, int128 amount, std::uint64_t quantity) {
@@ -125,8 +157,9 @@ class sales_aggregate {
         return true;
     }
 
+    name_arena names_;
     std::vector<product_total> products_;  // first-seen order
-    boost::unordered_flat_map<std::string, std::uint32_t, string_hash, string_eq> index_;
+    boost::unordered_flat_map<std::string_view, std::uint32_t, string_hash, string_eq> index_;
     std::array<std::uint64_t, reject_reason_count> rejected_{};
     std::uint64_t rows_ = 0;
     std::uint64_t valid_ = 0;
