@@ -88,5 +88,38 @@ TEST(Aggregate, InOrderMergeOfConcurrentSlicesEqualsSequential) {
               sequential.rejected(reject_reason::bad_price));
 }
 
+// Names live in the aggregate's arena: they must survive moves, copies (which intern anew),
+// clear() and reuse, and names longer than an arena block.
+TEST(Aggregate, NamesSurviveMovesCopiesAndReuse) {
+    const std::string long_name = "Halal " + std::string(100000, 'L');
+    std::vector<std::string> names;
+    for (int i = 0; i < 20000; ++i)
+        names.push_back("Halal SKU-" + std::to_string(i));
+    sales_aggregate a;
+    for (const auto& n : names)
+        ASSERT_TRUE(a.add_sale(n, 100, 1));
+    ASSERT_TRUE(a.add_sale(long_name, 100, 1));
+    sales_aggregate copy;
+    {
+        sales_aggregate source = a;  // a copy of a copy, then the source goes
+        copy = source;
+    }
+    sales_aggregate moved = std::move(a);
+    for (const sales_aggregate* agg : {&copy, &moved}) {
+        ASSERT_EQ(agg->products().size(), names.size() + 1);
+        EXPECT_EQ(agg->products()[123].product, names[123]);
+        EXPECT_EQ(agg->products().back().product, long_name);
+    }
+    // Reused after clear(), as a chunk's aggregate is: lookups find only the new names.
+    moved.clear();
+    ASSERT_TRUE(moved.add_sale("Halal New", 5, 1));
+    ASSERT_TRUE(moved.add_sale("Halal SKU-1", 5, 1));
+    ASSERT_TRUE(moved.add_sale("Halal New", 5, 1));
+    ASSERT_EQ(moved.products().size(), 2U);
+    EXPECT_EQ(moved.products()[0].product, "Halal New");
+    EXPECT_EQ(moved.products()[0].quantity, 2U);
+    EXPECT_EQ(copy.products()[1].product, names[1]);
+}
+
 }  // namespace
 }  // namespace salesproc
