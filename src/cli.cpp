@@ -2,6 +2,7 @@
 
 #include "salesproc/api_records.hpp"
 #include "salesproc/csv.hpp"
+#include "salesproc/metrics.hpp"
 #include "salesproc/output_paths.hpp"
 #include "salesproc/quality.hpp"
 #include "salesproc/units.hpp"
@@ -152,6 +153,21 @@ std::unique_ptr<CLI::App> make_app(cli_args& a) {
                     "First N rejects per reason in the report's rejected_samples;\n0 leaves it out")
         ->check(CLI::Range(std::size_t{0}, std::size_t{10000}))
         ->capture_default_str();
+    app->add_option("--metrics", a.metrics,
+                    "Prometheus textfile metrics of the run, written atomically by every\n"
+                    "run, failed ones too (for node_exporter's textfile collector)");
+    app->add_option("--metrics-label", a.metrics_labels,
+                    "key=value: a constant label on every metric; repeatable")
+        ->check(CLI::Validator(
+            [](std::string& s) {
+                const auto eq = s.find('=');
+                if (eq == std::string::npos || !is_label_name(std::string_view(s).substr(0, eq)))
+                    return "'" + s +
+                           "' is not key=value with a Prometheus label name (e.g. "
+                           "job=nightly-eu)";
+                return std::string();
+            },
+            "KEY=VALUE"));
     app->add_option("--config", a.direct.config_path, "YAML rules (format of data/config.yaml)")
         ->check(CLI::ExistingFile);
     auto* rules = "Rules (override --config)";
@@ -322,6 +338,7 @@ result<run_options> to_run_options(const cli_args& a) {
     if (!o.fetch.cacert.empty()) inputs.push_back({"--cacert", o.fetch.cacert});
     std::vector<named_path> outputs{{"--out", o.out_path}};
     if (!a.rejects.empty()) outputs.push_back({"--rejects", a.rejects});
+    if (!a.metrics.empty()) outputs.push_back({"--metrics", a.metrics});
     if (auto ok = check_output_clashes(inputs, outputs); !ok) return ok.error();
 
     std::vector<std::string> urls = a.api_urls;
@@ -350,6 +367,11 @@ result<run_options> to_run_options(const cli_args& a) {
     o.fetch.io_threads = std::min(o.threads, 4U);
 
     if (!a.rejects.empty()) o.rejects_path = a.rejects;
+    if (!a.metrics.empty()) o.metrics_path = a.metrics;
+    for (const auto& l : a.metrics_labels) {
+        const auto eq = l.find('=');
+        o.metrics_labels.emplace_back(l.substr(0, eq), l.substr(eq + 1));
+    }
     if (!a.max_invalid.empty()) o.gates.max_invalid = parse_count(a.max_invalid);
     if (!a.max_invalid_ratio.empty()) o.gates.max_invalid_ratio = parse_ratio(a.max_invalid_ratio);
     if (!a.min_price.empty()) o.min_price = parse_fixed(a.min_price);

@@ -5,6 +5,7 @@
 
 #include "salesproc/atomic_file.hpp"
 #include "salesproc/config.hpp"
+#include "salesproc/metrics.hpp"
 #include "salesproc/pipeline.hpp"
 #include "salesproc/rejects.hpp"
 #include "salesproc/report.hpp"
@@ -22,6 +23,7 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <functional>
 
 namespace salesproc {
 namespace asio = boost::asio;
@@ -252,9 +254,32 @@ bool report_gates(const std::vector<gate_outcome>& gates, logger& log) {
 
 }  // namespace
 
-// One run, in the order things happen; each step is a room above.
-int run(const run_options& o) {
-    const auto started = std::chrono::steady_clock::now();
+namespace {
+
+// What --metrics reports of the outcome, filled in as the run learns it.
+void note_csv(run_metrics& m, const csv_run& csv) {
+    for (const auto& in : csv.inputs)
+        m.input_bytes += in.bytes;
+}
+
+void note_totals(run_metrics& m, const sales_aggregate& t, unsigned scale,
+                 const std::optional<api_summary>& api) {
+    run_metrics::counts c;
+    c.valid = t.valid();
+    c.invalid = t.invalid();
+    for (const auto why : all_reject_reasons)
+        c.rejected[static_cast<std::size_t>(why)] = t.rejected(why);
+    c.total_sales = format_units(t.total(), scale);
+    m.rows = std::move(c);
+    if (api)
+        m.api =
+            run_metrics::api_counts{api->succeeded, api->requested - api->succeeded, api->retries};
+}
+
+// One run, in the order things happen; each step is a room above. `exit_now` ends the process
+// from the signal path (after the metrics are written).
+int run_steps(const run_options& o, std::chrono::steady_clock::time_point started,
+              run_metrics& metrics, const std::function<void(int)>& exit_now) {
     logger log(o.level, o.format);
     fetch_settings fetch = o.fetch;
     auto rule_set = resolve_rules(o, fetch);
@@ -280,7 +305,7 @@ int run(const run_options& o) {
             out.remove_temps();
             log.finish_progress();
             log.warn("interrupted", {{"signal", signal_name(sig)}});
-            std::_Exit(signal_exit_code(sig));
+            exit_now(signal_exit_code(sig));
         });
     csv_progress progress{log, o};
     auto results = run_phases(io, workers, job, o.csv_paths, stop, progress.events(), rejects,
@@ -294,6 +319,7 @@ int run(const run_options& o) {
     if (!*results.csv) return fail(results.csv->error());
     csv_run& csv = **results.csv;
     log_csv_done(csv, o, log);
+    note_csv(metrics, csv);
     sales_aggregate& totals = csv.totals;
 
     std::optional<api_summary> api;
@@ -307,6 +333,7 @@ int run(const run_options& o) {
                               {"connections", results.api->connections_opened},
                               {"tls_resumed", results.api->tls_resumed}});
     }
+    note_totals(metrics, totals, job.rule_set.max_decimals, api);
     if (auto flushed = rejects.flush(); !flushed) return fail(flushed.error());
     if (auto closed = out.close_rejects(); !closed) return fail(closed.error());
     if (o.rejects_path)
@@ -332,6 +359,35 @@ int run(const run_options& o) {
     log.info("report written", {{"path", o.out_path}});
     if (gate_failed) return exit_quality;
     return api && api->succeeded != api->requested ? exit_api_failed : exit_ok;
+}
+
+}  // namespace
+
+int run(const run_options& o) {
+    const auto started = std::chrono::steady_clock::now();
+    // Prepared first, so that an unwritable --metrics fails before any work and every later
+    // failure is still reported through it.
+    std::optional<atomic_output> metrics_out;
+    if (o.metrics_path) {
+        auto prepared = atomic_output::prepare(*o.metrics_path);
+        if (!prepared) return fail(prepared.error());
+        metrics_out.emplace(std::move(*prepared));
+    }
+    run_metrics metrics;
+    metrics.labels = o.metrics_labels;
+    auto finish = [&](int code) {
+        if (!metrics_out) return code;
+        metrics.exit_code = code;
+        metrics.finished = std::chrono::system_clock::now();
+        metrics.duration_seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        if (auto written = commit_metrics(*metrics_out, *o.metrics_path, metrics); !written) {
+            print_error(written.error().message());
+            return code == exit_ok ? static_cast<int>(exit_failure) : code;
+        }
+        return code;
+    };
+    return finish(run_steps(o, started, metrics, [&](int code) { std::_Exit(finish(code)); }));
 }
 
 }  // namespace salesproc

@@ -33,9 +33,10 @@ struct cli_args {
     std::string csv_list;
     std::string urls_file, backoff_base = "500ms", backoff_max = "30s", timeout = "10s";
     std::string deadline, max_body = "64MiB";
-    std::string delimiter, records_pointer, next_pointer;
-    unsigned max_pages = 0;           // 0: not given
-    std::vector<std::string> fields;  // NAME=COLUMN
+    std::string delimiter, records_pointer, next_pointer, metrics;
+    std::vector<std::string> metrics_labels;  // key=value
+    unsigned max_pages = 0;                   // 0: not given
+    std::vector<std::string> fields;          // NAME=COLUMN
 };
 
 // The CLI11 application that parses into `args`, which must outlive it. --help lists every

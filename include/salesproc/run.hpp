@@ -31,7 +31,9 @@ struct run_options {
     std::vector<std::string> csv_paths;  // in order; "-" (stdin) at most once
     std::string out_path;
     std::optional<std::string> rejects_path;  // every reject, CSV or JSON Lines
-    std::size_t samples = 3;                  // rejected_samples per reason; 0: no key
+    std::optional<std::string> metrics_path;  // Prometheus textfile, written by every run
+    std::vector<std::pair<std::string, std::string>> metrics_labels;
+    std::size_t samples = 3;  // rejected_samples per reason; 0: no key
     quality_gates gates;
     std::optional<std::string> config_path;
     std::optional<std::string> product_prefix;
