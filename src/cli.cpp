@@ -7,7 +7,11 @@
 #include "salesproc/quality.hpp"
 #include "salesproc/units.hpp"
 
+#include <openssl/opensslv.h>
+#include <zlib.h>
+#include <zstd.h>
 #include <CLI/CLI.hpp>
+#include <boost/version.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -117,6 +121,21 @@ result<std::vector<std::pair<std::string, std::string>>> parse_headers(const cli
 
 }  // namespace
 
+std::string version_text() {
+    std::string compiler;
+#if defined(__clang__)
+    compiler = "clang " __clang_version__;
+#elif defined(__GNUC__)
+    compiler = "GCC " + std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
+               std::to_string(__GNUC_PATCHLEVEL__);
+#endif
+    const unsigned boost = BOOST_VERSION;
+    return std::string("salesproc " SALESPROC_VERSION "\nbuilt with Boost ") +
+           std::to_string(boost / 100000) + "." + std::to_string(boost / 100 % 1000) + "." +
+           std::to_string(boost % 100) + ", " + OPENSSL_VERSION_TEXT +
+           ", zlib " ZLIB_VERSION ", zstd " ZSTD_VERSION_STRING ", " + compiler;
+}
+
 cli_args::cli_args() {
     direct.threads = std::max(1U, std::thread::hardware_concurrency());
 }
@@ -128,7 +147,7 @@ std::unique_ptr<CLI::App> make_app(cli_args& a) {
         "streaming the file in chunks validated concurrently, while fetching JSON API sources\n"
         "concurrently with retries; writes one merged JSON report atomically.",
         "salesproc");
-    app->set_version_flag("--version", "salesproc " SALESPROC_VERSION);
+    app->set_version_flag("--version", version_text());
     app->footer(exit_codes_help);
     app->get_formatter()->column_width(34);
 

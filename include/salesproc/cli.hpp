@@ -47,6 +47,10 @@ std::unique_ptr<CLI::App> make_app(cli_args& args);
 // naming an input); errc::io_error for an unreadable --urls-file. Both name the flag or file.
 result<run_options> to_run_options(const cli_args& args);
 
+// "salesproc X.Y.Z", then a line naming the versions of Boost, OpenSSL, zlib, zstd and the
+// compiler it was built with.
+std::string version_text();
+
 // exit_usage for usage errors, exit_failure for the rest.
 int exit_code_for(const error& e) noexcept;
 

@@ -165,7 +165,11 @@ TEST(Cli, HelpAndVersionExitZero) {
     EXPECT_NE(help.out.find("--chunk-size"), std::string::npos);
     const auto version = salesproc({"--version"});
     EXPECT_EQ(version.exit_code, 0);
-    EXPECT_TRUE(version.out.starts_with("salesproc ")) << version.out;
+    EXPECT_TRUE(version.out.starts_with("salesproc " SALESPROC_VERSION "\n")) << version.out;
+    // The second line names what it was built with, for bug reports.
+    const std::string second = version.out.substr(version.out.find('\n') + 1);
+    for (const char* part : {"built with Boost 1.", "OpenSSL 3.", "zlib 1.", "zstd 1.", "GCC "})
+        EXPECT_NE(second.find(part), std::string::npos) << part << " in " << second;
 }
 
 TEST(Cli, StdinToStdout) {
