@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <thread>
@@ -148,12 +149,31 @@ std::unique_ptr<CLI::App> make_app(cli_args& a) {
         "concurrently with retries; writes one merged JSON report atomically.",
         "salesproc");
     app->set_version_flag("--version", version_text());
+    // Hidden: the build writes the shell completions with it, from this very list of flags.
+    CLI::App* self = app.get();
+    app->add_option_function<std::string>(
+           "--completions",
+           [self](const std::string& shell) {
+               std::fputs(completion_script(*self, shell)->c_str(), stdout);
+               throw CLI::Success();
+           },
+           "Print the completion script for bash, zsh or fish")
+        ->check(CLI::Validator(
+            [](std::string& s) {
+                return s == "bash" || s == "zsh" || s == "fish"
+                           ? std::string()
+                           : "'" + s + "' is not bash, zsh or fish";
+            },
+            "SHELL"))
+        ->trigger_on_parse()
+        ->group("");
     app->footer(exit_codes_help);
     app->get_formatter()->column_width(34);
 
     auto* csv = app->add_option("--csv", a.csv,
                                 "Sales CSV to process (plain, gzip or zstd); '-' reads stdin;\n"
-                                "repeatable: files are processed in the order given");
+                                "repeatable: files are processed in the order given")
+                    ->type_name("PATH");
     auto* csv_list = app->add_option("--csv-list", a.csv_list,
                                      "File naming more CSV inputs, one path a line (after\n"
                                      "any --csv); blank lines are skipped")
@@ -164,17 +184,20 @@ std::unique_ptr<CLI::App> make_app(cli_args& a) {
     });
     app->add_option("--out", a.direct.out_path,
                     "Report path, replaced atomically; '-' writes to stdout")
+        ->type_name("PATH")
         ->required();
     app->add_option("--rejects", a.rejects,
                     "Every rejected row and record: CSV, or JSON Lines when the path ends\n"
-                    "in .jsonl or .ndjson; replaced atomically; '-' writes to stdout");
+                    "in .jsonl or .ndjson; replaced atomically; '-' writes to stdout")
+        ->type_name("PATH");
     app->add_option("--samples", a.direct.samples,
                     "First N rejects per reason in the report's rejected_samples;\n0 leaves it out")
         ->check(CLI::Range(std::size_t{0}, std::size_t{10000}))
         ->capture_default_str();
     app->add_option("--metrics", a.metrics,
                     "Prometheus textfile metrics of the run, written atomically by every\n"
-                    "run, failed ones too (for node_exporter's textfile collector)");
+                    "run, failed ones too (for node_exporter's textfile collector)")
+        ->type_name("PATH");
     app->add_option("--metrics-label", a.metrics_labels,
                     "key=value: a constant label on every metric; repeatable")
         ->check(CLI::Validator(

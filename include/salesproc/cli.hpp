@@ -9,7 +9,9 @@
 #include "salesproc/run.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace CLI {
@@ -50,6 +52,10 @@ result<run_options> to_run_options(const cli_args& args);
 // "salesproc X.Y.Z", then a line naming the versions of Boost, OpenSSL, zlib, zstd and the
 // compiler it was built with.
 std::string version_text();
+
+// The completion script for `shell` (bash, zsh or fish) from the flags `app` declares: every
+// option, file names for path options, the fixed value lists. Nothing for another shell.
+std::optional<std::string> completion_script(const CLI::App& app, std::string_view shell);
 
 // exit_usage for usage errors, exit_failure for the rest.
 int exit_code_for(const error& e) noexcept;

@@ -22,7 +22,9 @@ void on_signal(int) {
 
 constexpr const char* help = R"(usage: salesproc-mock-api [--port N] [--http] [--write-cacert PATH]
 
-Paths: /posts/N, /posts (100 records), /sales (sales records), /echo.
+Paths: /posts/N, /posts (100 records), /sales (sales records), /echo; paginated sales:
+  /pages/link (Link headers), /pages/body ({"data": [...], "next": ...}), /envelope,
+  /pages/loop, /pages/cross?next=URL, with pages=N, page=K, fail_page=K.
 Faults, as query parameters (counted per path+query):
   status=503,503,200  retry_after=V  delay_ms=N  reset=1  truncate=1  invalid_json=1
   chunked=1  redirect=URL  huge=BYTES  trickle_ms=N  drop_after=1
