@@ -29,20 +29,22 @@ std::string_view field_value(std::string_view raw, std::string& scratch) {
         const std::string_view inner = v.substr(1, v.size() - 2);
         if (inner.find('"') == std::string_view::npos) return trim(inner);
     }
-    scratch.clear();
+    // Never longer than the raw field: written through a pointer, not a push_back per byte.
+    scratch.resize(v.size());
+    char* out = scratch.data();
     bool quoted = false;
     for (std::size_t i = 0; i < v.size(); ++i) {
         const char c = v[i];
         if (c != '"') {
-            scratch.push_back(c);
+            *out++ = c;
         } else if (quoted && i + 1 < v.size() && v[i + 1] == '"') {
-            scratch.push_back('"');
+            *out++ = '"';
             ++i;
         } else {
             quoted = !quoted;
         }
     }
-    return trim(scratch);
+    return trim(std::string_view(scratch.data(), static_cast<std::size_t>(out - scratch.data())));
 }
 
 bool tokenizer::next(record& rec, std::span<std::string_view> fields) noexcept {

@@ -1,9 +1,13 @@
 #include "salesproc/validator.hpp"
 
 #include "salesproc/csv.hpp"
+#include "salesproc/detail/quick_sale.hpp"
+#include "salesproc/detail/structural_index.hpp"
 #include "salesproc/detail/text.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <vector>
@@ -81,17 +85,19 @@ std::string_view row_text(std::string_view text) noexcept {
 }
 
 // Out of line and cold: the hot loop only tests rejects->wants().
+// `text` is the record; `unquoted` when none of its fields holds a quote.
 [[gnu::cold, gnu::noinline]] void keep_rule_reject(reject_batch& rejects, reject_reason why,
-                                                   std::uint64_t line, const csv::record& rec,
-                                                   std::string_view product, std::string_view price,
+                                                   std::uint64_t line, std::string_view text,
+                                                   bool unquoted, std::string_view product,
+                                                   std::string_view price,
                                                    std::string_view quantity, const rules& r) {
     char detail[reject_detail_bound];
     const char* end = write_reject_detail(detail, why, product, price, quantity, r);
     // A rule reject has every column, so several commas when ',' separates them; with no field
     // quoted, no quote at all.
-    rejects.add(why, line, row_text(rec.text),
+    rejects.add(why, line, row_text(text),
                 std::string_view(detail, static_cast<std::size_t>(end - detail)),
-                rec.quoted_fields == 0 && r.delimiter == ',');
+                unquoted && r.delimiter == ',');
 }
 
 [[gnu::cold, gnu::noinline]] void keep_malformed(reject_batch& rejects, std::uint64_t line,
@@ -114,8 +120,8 @@ std::string_view row_text(std::string_view text) noexcept {
 // Shared by the CSV and API halves; inlined into the per-row loop.
 inline bool check_into(std::string_view product, std::string_view price, std::string_view quantity,
                        const rules& r, sales_aggregate& out,
-                       std::optional<reject_reason>& rejected_as) {
-    const sale_check c = check_sale(product, price, quantity, r);
+                       std::optional<reject_reason>& rejected_as, std::string_view readable = {}) {
+    const sale_check c = check_sale(product, price, quantity, r, readable);
     if (c.outcome == sale_check::kind::valid) [[likely]]
         return out.add_sale(product, c.amount, c.quantity);
     if (c.outcome == sale_check::kind::rejected) {
@@ -151,51 +157,285 @@ bool validate_fields(std::string_view product, std::string_view price, std::stri
     return fits;
 }
 
-bool validate_records(std::string_view records, const header_layout& layout, const rules& r,
-                      sales_aggregate& out, reject_batch* rejects, std::uint64_t first_line) {
-    // Per-thread scratch: reused across chunks, so the hot loop allocates nothing per row.
-    thread_local std::vector<std::string_view> field_storage;
-    thread_local std::string product_scratch, price_scratch, quantity_scratch;
-    field_storage.resize(layout.columns);
-    const std::span<std::string_view> fields(field_storage);
+namespace {
 
-    csv::tokenizer tok(records, r.delimiter);
-    csv::record rec;
-    // Physical lines, counted from the tokenizer's own record ends and quoted newlines: no
-    // second scan of the chunk.
-    std::uint64_t next_line = first_line;
-    while (tok.next(rec, fields)) {
-        const std::uint64_t line = next_line;
-        next_line += 1 + rec.quoted_newlines;
+// The rows are indexed a window at a time, so the index stays in L1 next to the bytes it points
+// into; a window always starts at a record start, outside quotes.
+constexpr std::size_t window_bytes = std::size_t{16} << 10;
+
+// What happens to one record, however it was split: shared by the indexed walk and the scalar
+// tokenizer that takes the rare record longer than a window (or the unterminated last one).
+class row_checker {
+  public:
+    // `records` is the buffer every unquoted field points into.
+    row_checker(const header_layout& layout, const rules& r, sales_aggregate& out,
+                reject_batch* rejects, std::string_view records)
+        : layout_(layout),
+          rules_(r),
+          out_(out),
+          rejects_(rejects),
+          records_(records),
+          quick_(r),
+          scratch_(thread_scratch()) {}
+
+    // False when an exact total overflowed.
+    bool operator()(const csv::record& rec, std::span<const std::string_view> fields,
+                    std::uint64_t line) {
         // Size first: the chunker skips an over-long line without looking at it, blank or not,
         // and the outcome must not depend on which of the two saw it (fuzzing found this).
-        if (rec.text.size() > layout.max_row_size) {
-            out.add_oversized_rows(1);
-            if (rejects != nullptr && rejects->wants(reject_reason::malformed_row))
-                keep_malformed(*rejects, line, rec, layout);
-            continue;
+        if (rec.text.size() > layout_.max_row_size) [[unlikely]] {
+            out_.add_oversized_rows(1);
+            if (rejects_ != nullptr && rejects_->wants(reject_reason::malformed_row))
+                keep_malformed(*rejects_, line, rec, layout_);
+            return true;
         }
-        if (rec.blank) continue;
-        if (rec.field_count != layout.columns || rec.unterminated_quote) {
-            out.add_reject(reject_reason::malformed_row);
-            if (rejects != nullptr && rejects->wants(reject_reason::malformed_row))
-                keep_malformed(*rejects, line, rec, layout);
-            continue;
+        if (rec.blank) return true;
+        if (rec.field_count != layout_.columns || rec.unterminated_quote) [[unlikely]] {
+            out_.add_reject(reject_reason::malformed_row);
+            if (rejects_ != nullptr && rejects_->wants(reject_reason::malformed_row))
+                keep_malformed(*rejects_, line, rec, layout_);
+            return true;
         }
         // Only fields that hold a quote need unquoting; the rest are trimmed in place.
         auto value = [&](std::size_t i, std::string& scratch) {
             const bool quoted = ((rec.quoted_fields >> std::min<std::size_t>(i, 63)) & 1U) != 0;
             return quoted ? csv::field_value(fields[i], scratch) : csv::trim(fields[i]);
         };
-        const std::string_view product = value(layout.product, product_scratch);
-        const std::string_view price = value(layout.price, price_scratch);
-        const std::string_view quantity = value(layout.quantity, quantity_scratch);
+        const std::string_view product = value(layout_.product, scratch_[0]);
+        const std::string_view price = value(layout_.price, scratch_[1]);
+        const std::string_view quantity = value(layout_.quantity, scratch_[2]);
+        // The common rows in a few loads; the rest is check_sale's.
+        if (inside(product) && inside(price) && inside(quantity)) [[likely]] {
+            const outcome quick =
+                decide_quickly(product, price, quantity, rec.text, rec.quoted_fields == 0, line);
+            if (quick != outcome::not_plain) return quick == outcome::added;
+        }
         std::optional<reject_reason> why;
-        if (!check_into(product, price, quantity, r, out, why)) return false;
-        if (why && rejects != nullptr && rejects->wants(*why)) [[unlikely]]
-            keep_rule_reject(*rejects, *why, line, rec, product, price, quantity, r);
+        if (!check_into(product, price, quantity, rules_, out_, why, records_)) return false;
+        if (why && rejects_ != nullptr && rejects_->wants(*why)) [[unlikely]]
+            keep_rule_reject(*rejects_, *why, line, rec.text, rec.quoted_fields == 0, product,
+                             price, quantity, rules_);
+        return true;
     }
-    if (rejects != nullptr) rejects->set_lines(next_line);
+
+    enum class outcome : std::uint8_t { added, not_plain, overflow };
+
+    // A record of exactly the header's columns with no quote, split at its delimiters (the CR
+    // of a CR LF line already cut from the last field). `added` when quick_check decided it,
+    // and it is now counted; `not_plain` leaves it untouched for operator().
+    outcome plain(std::string_view product, std::string_view price, std::string_view quantity,
+                  std::string_view text, std::uint64_t line) {
+        auto untrimmed = [](std::string_view f) {
+            return f.empty() || (static_cast<unsigned char>(f.front()) > ' ' &&
+                                 static_cast<unsigned char>(f.back()) > ' ');
+        };
+        if (text.size() <= layout_.max_row_size && untrimmed(product) && untrimmed(price) &&
+            untrimmed(quantity) && inside(text.substr(text.size()))) [[likely]]
+            return decide_quickly(product, price, quantity, text, true, line);
+        return outcome::not_plain;
+    }
+
+  private:
+    // quick_check's verdict applied; `not_plain` when it has none. Inlined into both callers:
+    // it is the per-row work.
+    [[gnu::always_inline]] outcome decide_quickly(std::string_view product, std::string_view price,
+                                                  std::string_view quantity, std::string_view text,
+                                                  bool unquoted, std::uint64_t line) {
+        int128 amount = 0;
+        std::uint64_t qty = 0;
+        reject_reason why = reject_reason::malformed_row;
+        switch (detail::quick_check(quick_, product, price, quantity, amount, qty, why)) {
+            case detail::quick_outcome::valid:
+                return out_.add_sale(product, amount, qty) ? outcome::added : outcome::overflow;
+            case detail::quick_outcome::rejected:
+                out_.add_reject(why);
+                if (rejects_ != nullptr && rejects_->wants(why)) [[unlikely]]
+                    keep_rule_reject(*rejects_, why, line, text, unquoted, product, price, quantity,
+                                     rules_);
+                return outcome::added;
+            case detail::quick_outcome::unknown:
+                break;
+        }
+        return outcome::not_plain;
+    }
+
+    // A field in the chunk's buffer with quick_check's reach to spare (not one in scratch).
+    [[nodiscard]] bool inside(std::string_view field) const noexcept {
+        const auto at = reinterpret_cast<std::uintptr_t>(field.data());
+        const auto begin = reinterpret_cast<std::uintptr_t>(records_.data());
+        return at >= begin && at - begin + detail::quick_reach <= records_.size();
+    }
+
+    const header_layout& layout_;
+    const rules& rules_;
+    sales_aggregate& out_;
+    reject_batch* rejects_;
+    std::string_view records_;
+    detail::quick_rules quick_;
+    // Unquoting room for the three rule fields. Per thread, reused across chunks, so the hot
+    // loop allocates nothing per row; looked up once per chunk, not per row (a thread_local
+    // with a constructor costs a call on each use).
+    std::array<std::string, 3>& scratch_;
+
+    static std::array<std::string, 3>& thread_scratch() {
+        thread_local std::array<std::string, 3> scratch;
+        return scratch;
+    }
+};
+
+// Newlines are rare inside a record: memchr skips the rest at vector speed.
+std::size_t count_newlines(std::string_view s) noexcept {
+    std::size_t n = 0;
+    for (const char *p = s.data(), *end = p + s.size();
+         (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)))) !=
+         nullptr;
+         ++p)
+        ++n;
+    return n;
+}
+
+bool is_blank(std::string_view s) noexcept {
+    return std::all_of(s.begin(), s.end(), csv::is_space);
+}
+
+}  // namespace
+
+namespace {
+
+// Every record through csv::tokenizer and row_checker alone: what the indexed walk must equal.
+bool validate_tokenized(std::string_view records, const header_layout& layout, const rules& r,
+                        sales_aggregate& out, reject_batch* rejects, std::uint64_t first_line) {
+    std::vector<std::string_view> fields(layout.columns);
+    row_checker check(layout, r, out, rejects, records);
+    csv::tokenizer tok(records, r.delimiter);
+    csv::record rec;
+    std::uint64_t line = first_line;
+    while (tok.next(rec, fields)) {
+        if (!check(rec, fields, line)) return false;
+        line += 1 + rec.quoted_newlines;
+    }
+    if (rejects != nullptr) rejects->set_lines(line);
+    return true;
+}
+
+}  // namespace
+
+namespace detail {
+
+bool validate_records_tokenized(std::string_view records, const header_layout& layout,
+                                const rules& r, sales_aggregate& out, reject_batch* rejects,
+                                std::uint64_t first_line) {
+    return validate_tokenized(records, layout, r, out, rejects, first_line);
+}
+
+}  // namespace detail
+
+bool validate_records(std::string_view records, const header_layout& layout, const rules& r,
+                      sales_aggregate& out, reject_batch* rejects, std::uint64_t first_line) {
+    thread_local std::vector<std::string_view> field_storage;
+    thread_local std::vector<std::uint32_t> index(window_bytes + detail::structural_slack);
+    field_storage.resize(layout.columns);
+    const std::span<std::string_view> fields(field_storage);
+    row_checker check(layout, r, out, rejects, records);
+    const char delimiter = r.delimiter;
+    const std::size_t columns = layout.columns;
+
+    csv::record rec;
+    const char* const begin = records.data();
+    const std::size_t size = records.size();
+    std::size_t pos = 0;
+    // Physical lines, counted from the record ends and the line breaks inside quotes: no second
+    // scan of the chunk.
+    std::uint64_t line = first_line;
+    while (pos < size) {
+        const char* const w = begin + pos;
+        bool in_quotes = false;
+        const std::size_t count = detail::index_structurals({w, std::min(window_bytes, size - pos)},
+                                                            delimiter, index.data(), in_quotes);
+        // Each record is the run of offsets up to its '\n': quotes mark their field as quoted,
+        // delimiters end fields. This is tokenizer::next's loop, over the index.
+        std::size_t k = 0;
+        std::size_t record_start = 0;
+        for (;;) {
+            // Most records are plain: exactly `columns` fields, no quote, nothing to trim, a
+            // valid sale. Those take check.plain(); any other one the general walk below.
+            if (count - k >= columns) {
+                const std::uint32_t* const e = index.data() + k;
+                bool plain = w[e[columns - 1]] == '\n';
+                for (std::size_t c = 0; c + 1 < columns; ++c)
+                    plain &= w[e[c]] == delimiter;
+                if (plain) {
+                    const char* const text = w + record_start;
+                    const char* const end = w + e[columns - 1];
+                    // trim() would drop the CR of a CR LF line; only the last field can hold it.
+                    const char* const last_end = end - (end != text && end[-1] == '\r');
+                    auto field = [&](std::size_t c) {
+                        const char* from = c == 0 ? text : w + e[c - 1] + 1;
+                        const char* to = c + 1 == columns ? last_end : w + e[c];
+                        return std::string_view(from, static_cast<std::size_t>(to - from));
+                    };
+                    const auto handled = check.plain(
+                        field(layout.product), field(layout.price), field(layout.quantity),
+                        std::string_view(text, static_cast<std::size_t>(end - text)), line);
+                    if (handled == row_checker::outcome::overflow) return false;
+                    if (handled == row_checker::outcome::added) {
+                        ++line;
+                        record_start = e[columns - 1] + 1;
+                        k += columns;
+                        continue;
+                    }
+                }
+            }
+            std::size_t n = 0;
+            std::uint64_t quoted_fields = 0;
+            const char* field_start = w + record_start;
+            std::size_t j = k;
+            for (; j < count; ++j) {
+                const char* at = w + index[j];
+                if (*at == delimiter) {
+                    if (n < fields.size())
+                        fields[n] = std::string_view(field_start,
+                                                     static_cast<std::size_t>(at - field_start));
+                    ++n;
+                    field_start = at + 1;
+                } else if (*at == '"') {
+                    quoted_fields |= std::uint64_t{1} << std::min<std::size_t>(n, 63);
+                } else {
+                    break;  // '\n' outside quotes
+                }
+            }
+            if (j == count) break;  // the window ends inside this record
+            const char* record_end = w + index[j];
+            if (n < fields.size())
+                fields[n] = std::string_view(field_start,
+                                             static_cast<std::size_t>(record_end - field_start));
+            ++n;
+            rec.field_count = n;
+            rec.unterminated_quote = false;
+            rec.quoted_fields = quoted_fields;
+            rec.text = std::string_view(w + record_start,
+                                        static_cast<std::size_t>(record_end - (w + record_start)));
+            // Every '\n' inside a record is inside quotes: only a quoted record can hold one.
+            rec.quoted_newlines = quoted_fields == 0 ? 0 : count_newlines(rec.text);
+            rec.blank = n == 1 && quoted_fields == 0 && is_blank(rec.text);
+            if (!check(rec, fields, line)) return false;
+            line += 1 + rec.quoted_newlines;
+            record_start = index[j] + 1;
+            k = j + 1;
+        }
+        if (record_start != 0) {
+            pos += record_start;
+            continue;
+        }
+        // No whole record in the window: one longer than the window, or the last one, which has
+        // no '\n'. The tokenizer takes exactly that record.
+        csv::tokenizer tok(std::string_view(w, size - pos), delimiter);
+        tok.next(rec, fields);
+        if (!check(rec, fields, line)) return false;
+        line += 1 + rec.quoted_newlines;
+        pos = static_cast<std::size_t>(tok.position() - begin);
+    }
+    if (rejects != nullptr) rejects->set_lines(line);
     return true;
 }
 

@@ -103,6 +103,7 @@ class sales_aggregate {
   private:
     struct string_hash {
         using is_transparent = void;
+        std::uint64_t seed = hash_seed();  // a member: read per call, without a guard check
         // Product names are short: a word-at-a-time multiply-xorshift is several times cheaper
         // than the byte-wise std::hash, and the flat map applies its own final mixing.
         std::size_t operator()(std::string_view s) const noexcept {
@@ -115,7 +116,7 @@ class sales_aggregate {
                 h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
                 return h ^ (h >> 31);
             };
-            std::uint64_t h = hash_seed() ^ (s.size() * 0x9E3779B97F4A7C15ULL);
+            std::uint64_t h = seed ^ (s.size() * 0x9E3779B97F4A7C15ULL);
             const char* p = s.data();
             const std::size_t n = s.size();
             if (n >= 8) {

@@ -18,6 +18,10 @@ constexpr bool is_space(char c) noexcept {
 
 // Strips surrounding ASCII whitespace (space, \t, \r, \n, \v, \f).
 inline std::string_view trim(std::string_view s) noexcept {
+    // Nearly every field starts and ends with a byte above ' ', which is one compare each.
+    auto above_space = [](char c) { return static_cast<unsigned char>(c) > ' '; };
+    if (!s.empty() && above_space(s.front()) && above_space(s.back())) [[likely]]
+        return s;
     while (!s.empty() && is_space(s.front()))
         s.remove_prefix(1);
     while (!s.empty() && is_space(s.back()))

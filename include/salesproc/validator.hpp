@@ -41,6 +41,14 @@ bool validate_records(std::string_view records, const header_layout& layout, con
                       sales_aggregate& out, reject_batch* rejects = nullptr,
                       std::uint64_t first_line = 0);
 
+namespace detail {
+// validate_records without the structural index and its shortcuts: each record split by
+// csv::tokenizer. The same outcome by definition; tests and fuzzers hold the fast path to it.
+bool validate_records_tokenized(std::string_view records, const header_layout& layout,
+                                const rules& r, sales_aggregate& out,
+                                reject_batch* rejects = nullptr, std::uint64_t first_line = 0);
+}  // namespace detail
+
 // One chunk as the pipeline validates it: the rows the chunker skipped (rejected as over
 // layout.max_row_size) and then its records, into `out` and `rejects`, which it resets first.
 bool validate_chunk(const chunk_buffer& chunk, const header_layout& layout, const rules& r,

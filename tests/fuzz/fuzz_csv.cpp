@@ -2,8 +2,9 @@
 // parse_header -> validate_chunk -> merge, with every reject written as JSON Lines. Oracles:
 // cutting the same input into chunks of an arbitrary size (1..256 bytes) gives exactly the outcome
 // and the rejects file of one whole-input chunk, which is the guarantee behind "the report is
-// identical for any --chunk-size"; the rejects file has one JSON object per rejected row, in
-// strictly increasing line order.
+// identical for any --chunk-size"; so does splitting every record with the plain tokenizer
+// instead of the SIMD structural index; the rejects file has one JSON object per rejected row,
+// in strictly increasing line order.
 #include "fuzz_support.hpp"
 #include "salesproc/aggregate.hpp"
 #include "salesproc/chunker.hpp"
@@ -27,7 +28,10 @@ struct outcome {
     std::string rejects;  // JSON Lines
 };
 
-outcome run(const std::string& path, std::size_t chunk_size, std::size_t max_row, const rules& r) {
+// `tokenized`: every record split by csv::tokenizer instead of the structural index and the
+// plain-record shortcut, the definition the fast path must equal.
+outcome run(const std::string& path, std::size_t chunk_size, std::size_t max_row, const rules& r,
+            bool tokenized = false) {
     outcome o;
     auto source = byte_source::open(path);
     if (!source) {
@@ -64,7 +68,19 @@ outcome run(const std::string& path, std::size_t chunk_size, std::size_t max_row
             return o;
         }
         if (!*more) break;
-        if (!validate_chunk(buf, *layout, r, options, part, batch) || !o.totals.merge(part)) {
+        bool fits = true;
+        if (tokenized) {
+            part.clear();
+            batch.reset(options);
+            for (const auto& row : buf.skipped())
+                batch.add(reject_reason::malformed_row, row.line, row.head,
+                          oversized_detail(row.size, max_row));
+            fits = detail::validate_records_tokenized(buf.records(), *layout, r, part, &batch,
+                                                      buf.lines_before());
+        } else {
+            fits = validate_chunk(buf, *layout, r, options, part, batch);
+        }
+        if (!fits || !o.totals.merge(part)) {
             o.error = "overflow";
             return o;
         }
@@ -136,7 +152,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     r.delimiter = ",;|\t"[(data[0] ^ data[1]) & 3U];
     const outcome whole = run(path, std::size_t{1} << 20, max_row, r);
     const outcome cut = run(path, chunk_size, max_row, r);
+    const outcome tokenized = run(path, chunk_size, max_row, r, true);
     close(fd);
     check_same(whole, cut);
+    check_same(whole, tokenized);
     return 0;
 }

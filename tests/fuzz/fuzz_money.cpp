@@ -2,8 +2,11 @@
 // Oracles: parse -> format -> parse is the identity; check_sale (with its plain-price fast path)
 // agrees with a straightforward reference built from the general parsers.
 #include "fuzz_support.hpp"
+#include "salesproc/detail/quick_sale.hpp"
 #include "salesproc/money.hpp"
 #include "salesproc/rules.hpp"
+
+#include <algorithm>
 
 #include <charconv>
 #include <cstdint>
@@ -98,13 +101,46 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     check_round_trip(price);
     check_integer(quantity);
-    const sale_check got = check_sale(product, price, quantity, r);
     const sale_check want = reference_check(product, price, quantity, r);
-    FUZZ_CHECK(got.outcome == want.outcome);
-    if (got.outcome == sale_check::kind::rejected) FUZZ_CHECK(got.reason == want.reason);
-    if (got.outcome == sale_check::kind::valid) {
-        FUZZ_CHECK(got.amount == want.amount);
-        FUZZ_CHECK(got.quantity == want.quantity);
+    auto expect_same = [&](const sale_check& got) {
+        FUZZ_CHECK(got.outcome == want.outcome);
+        if (got.outcome == sale_check::kind::rejected) FUZZ_CHECK(got.reason == want.reason);
+        if (got.outcome == sale_check::kind::valid) {
+            FUZZ_CHECK(got.amount == want.amount);
+            FUZZ_CHECK(got.quantity == want.quantity);
+        }
+    };
+    expect_same(check_sale(product, price, quantity, r));
+
+    // The CSV hot path reads past each field inside its buffer: the same fields in a buffer
+    // with the input's own bytes after them (whatever follows a field must never matter), read
+    // by check_sale's wide loads and by quick_check, which must decide as check_sale does.
+    std::string buffer;
+    buffer.append(product).append("|").append(price).append("|").append(quantity);
+    buffer.append(in.substr(0, std::min<std::size_t>(in.size(), 64)));
+    buffer.append(64, '7');
+    const std::string_view padded(buffer);
+    const std::string_view p_product = padded.substr(0, product.size());
+    const std::string_view p_price = padded.substr(product.size() + 1, price.size());
+    const std::string_view p_quantity =
+        padded.substr(product.size() + price.size() + 2, quantity.size());
+    expect_same(check_sale(p_product, p_price, p_quantity, r, padded));
+    const detail::quick_rules quick(r);
+    int128 amount = 0;
+    std::uint64_t qty = 0;
+    reject_reason why = reject_reason::malformed_row;
+    switch (detail::quick_check(quick, p_product, p_price, p_quantity, amount, qty, why)) {
+        case detail::quick_outcome::valid:
+            FUZZ_CHECK(want.outcome == sale_check::kind::valid);
+            FUZZ_CHECK(amount == want.amount);
+            FUZZ_CHECK(qty == want.quantity);
+            break;
+        case detail::quick_outcome::rejected:
+            FUZZ_CHECK(want.outcome == sale_check::kind::rejected);
+            FUZZ_CHECK(why == want.reason);
+            break;
+        case detail::quick_outcome::unknown:
+            break;
     }
     return 0;
 }

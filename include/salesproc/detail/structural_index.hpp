@@ -1,0 +1,34 @@
+// The CSV hot path's first stage: one vectorised pass over a window of records that lists, in
+// order, the offset of every quote and of every delimiter and '\n' outside quotes (the bytes the
+// tokenizer would stop at). The second stage (validator.cpp) then walks records through the list
+// instead of rescanning bytes, so a row costs its few structural bytes, not its length.
+// Pure and thread-safe; the kernel (SSE2, or AVX2 with PCLMUL where the CPU has them) is chosen
+// once per process.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace salesproc::detail {
+
+// Room index_structurals may write past the offsets it returns (it stores in whole groups).
+inline constexpr std::size_t structural_slack = 64;
+
+// Fills `out` with the offsets described above for `data` (at most 2^32 - 1 bytes) and returns
+// their count. `out` must hold data.size() + structural_slack entries. `in_quotes` is the quote
+// state before data[0] on entry and after its last byte on return.
+std::size_t index_structurals(std::string_view data, char delimiter, std::uint32_t* out,
+                              bool& in_quotes) noexcept;
+
+// The portable kernel and the plain byte loop that defines the result, for tests and fuzzers
+// to hold the dispatched kernel against.
+std::size_t index_structurals_sse2(std::string_view data, char delimiter, std::uint32_t* out,
+                                   bool& in_quotes) noexcept;
+std::size_t index_structurals_scalar(std::string_view data, char delimiter, std::uint32_t* out,
+                                     bool& in_quotes) noexcept;
+
+// The kernel index_structurals uses: "avx2" or "sse2".
+std::string_view structural_kernel() noexcept;
+
+}  // namespace salesproc::detail
