@@ -6,9 +6,11 @@
 
 namespace salesproc::detail {
 
-// structural_index_avx2.cpp
+// structural_index_avx2.cpp and structural_index_avx512.cpp
 std::size_t index_structurals_avx2(const char* data, std::size_t size, char delimiter,
                                    std::uint32_t* out, bool& in_quotes) noexcept;
+std::size_t index_structurals_avx512(const char* data, std::size_t size, char delimiter,
+                                     std::uint32_t* out, bool& in_quotes) noexcept;
 
 namespace {
 
@@ -59,8 +61,14 @@ bool has_avx2() noexcept {
            __builtin_cpu_supports("pclmul");
 }
 
+bool has_avx512() noexcept {
+    return has_avx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+}
+
 kernel_fn chosen_kernel() noexcept {
-    static const kernel_fn chosen = has_avx2() ? index_structurals_avx2 : sse2_entry;
+    static const kernel_fn chosen = has_avx512() ? index_structurals_avx512
+                                    : has_avx2() ? index_structurals_avx2
+                                                 : sse2_entry;
     return chosen;
 }
 
@@ -92,7 +100,14 @@ std::size_t index_structurals_scalar(std::string_view data, char delimiter, std:
 }
 
 std::string_view structural_kernel() noexcept {
-    return chosen_kernel() == sse2_entry ? "sse2" : "avx2";
+    const kernel_fn k = chosen_kernel();
+    return k == index_structurals_avx512 ? "avx512" : k == index_structurals_avx2 ? "avx2" : "sse2";
+}
+
+std::size_t index_structurals_avx2_checked(std::string_view data, char delimiter,
+                                           std::uint32_t* out, bool& in_quotes) noexcept {
+    if (!has_avx2()) return index_structurals_sse2(data, delimiter, out, in_quotes);
+    return index_structurals_avx2(data.data(), data.size(), delimiter, out, in_quotes);
 }
 
 }  // namespace salesproc::detail

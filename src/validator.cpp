@@ -196,16 +196,19 @@ class row_checker {
                 keep_malformed(*rejects_, line, rec, layout_);
             return true;
         }
-        // Only fields that hold a quote need unquoting; the rest are trimmed in place.
+        // Only fields that hold a quote need unquoting; the rest are trimmed in place. Scratch
+        // keeps quick_check's reach beyond any value, so an unquoted value is checked quickly too.
         auto value = [&](std::size_t i, std::string& scratch) {
             const bool quoted = ((rec.quoted_fields >> std::min<std::size_t>(i, 63)) & 1U) != 0;
-            return quoted ? csv::field_value(fields[i], scratch) : csv::trim(fields[i]);
+            if (!quoted) return csv::trim(fields[i]);
+            scratch.reserve(fields[i].size() + detail::quick_reach);
+            return csv::field_value(fields[i], scratch);
         };
         const std::string_view product = value(layout_.product, scratch_[0]);
         const std::string_view price = value(layout_.price, scratch_[1]);
         const std::string_view quantity = value(layout_.quantity, scratch_[2]);
         // The common rows in a few loads; the rest is check_sale's.
-        if (inside(product) && inside(price) && inside(quantity)) [[likely]] {
+        if (readable(product, 0) && readable(price, 1) && readable(quantity, 2)) [[likely]] {
             const outcome quick =
                 decide_quickly(product, price, quantity, rec.text, rec.quoted_fields == 0, line);
             if (quick != outcome::not_plain) return quick == outcome::added;
@@ -225,9 +228,11 @@ class row_checker {
     // and it is now counted; `not_plain` leaves it untouched for operator().
     outcome plain(std::string_view product, std::string_view price, std::string_view quantity,
                   std::string_view text, std::uint64_t line) {
+        // Both ends above ' ' in one compare: a byte at or below it wraps past 255.
         auto untrimmed = [](std::string_view f) {
-            return f.empty() || (static_cast<unsigned char>(f.front()) > ' ' &&
-                                 static_cast<unsigned char>(f.back()) > ' ');
+            const unsigned front = static_cast<unsigned char>(f.front());
+            const unsigned back = static_cast<unsigned char>(f.back());
+            return f.empty() || ((front - 33U) | (back - 33U)) < 256U;
         };
         if (text.size() <= layout_.max_row_size && untrimmed(product) && untrimmed(price) &&
             untrimmed(quantity) && inside(text.substr(text.size()))) [[likely]]
@@ -257,6 +262,15 @@ class row_checker {
                 break;
         }
         return outcome::not_plain;
+    }
+
+    // A value in the chunk's buffer, or in its scratch string, with quick_check's reach to spare.
+    [[nodiscard]] bool readable(std::string_view value, std::size_t scratch) const noexcept {
+        const std::string& room = scratch_[scratch];
+        const auto at = reinterpret_cast<std::uintptr_t>(value.data());
+        const auto begin = reinterpret_cast<std::uintptr_t>(room.data());
+        return inside(value) ||
+               (at >= begin && at - begin + detail::quick_reach <= room.capacity());
     }
 
     // A field in the chunk's buffer with quick_check's reach to spare (not one in scratch).
@@ -330,53 +344,50 @@ bool validate_records_tokenized(std::string_view records, const header_layout& l
 
 }  // namespace detail
 
-bool validate_records(std::string_view records, const header_layout& layout, const rules& r,
-                      sales_aggregate& out, reject_batch* rejects, std::uint64_t first_line) {
-    thread_local std::vector<std::string_view> field_storage;
-    thread_local std::vector<std::uint32_t> index(window_bytes + detail::structural_slack);
-    field_storage.resize(layout.columns);
-    const std::span<std::string_view> fields(field_storage);
-    row_checker check(layout, r, out, rejects, records);
-    const char delimiter = r.delimiter;
-    const std::size_t columns = layout.columns;
+namespace {
 
-    csv::record rec;
-    const char* const begin = records.data();
-    const std::size_t size = records.size();
-    std::size_t pos = 0;
-    // Physical lines, counted from the record ends and the line breaks inside quotes: no second
-    // scan of the chunk.
-    std::uint64_t line = first_line;
-    while (pos < size) {
-        const char* const w = begin + pos;
-        bool in_quotes = false;
-        const std::size_t count = detail::index_structurals({w, std::min(window_bytes, size - pos)},
-                                                            delimiter, index.data(), in_quotes);
-        // Each record is the run of offsets up to its '\n': quotes mark their field as quoted,
-        // delimiters end fields. This is tokenizer::next's loop, over the index.
+// One window's whole records, walked through the structural index. `Columns` is the header's
+// column count when it is known at compile time (the common product,price,quantity file), or 0.
+// Leaves `record_start` at the first record the window does not hold whole; false on overflow.
+struct window_walk {
+    const char* w;               // the window
+    const std::uint32_t* index;  // its structural offsets
+    std::size_t count;           // how many
+    const header_layout& layout;
+    char delimiter;
+    std::span<std::string_view> fields;
+    row_checker& check;
+    csv::record& rec;
+    std::uint64_t& line;
+
+    // `Standard`: the columns are product, price, quantity in that order (Columns is then 3).
+    template <std::size_t Columns, bool Standard>
+    bool run(std::size_t& record_start) {
+        const std::size_t columns = Columns != 0 ? Columns : layout.columns;
         std::size_t k = 0;
-        std::size_t record_start = 0;
         for (;;) {
-            // Most records are plain: exactly `columns` fields, no quote, nothing to trim, a
-            // valid sale. Those take check.plain(); any other one the general walk below.
+            // Most records are plain: exactly `columns` fields, no quote, nothing to trim. Those
+            // take check.plain(); any other one (or one it declines) the general walk below.
             if (count - k >= columns) {
-                const std::uint32_t* const e = index.data() + k;
+                const std::uint32_t* const e = index + k;
                 bool plain = w[e[columns - 1]] == '\n';
                 for (std::size_t c = 0; c + 1 < columns; ++c)
                     plain &= w[e[c]] == delimiter;
                 if (plain) {
                     const char* const text = w + record_start;
                     const char* const end = w + e[columns - 1];
-                    // trim() would drop the CR of a CR LF line; only the last field can hold it.
+                    // trim() would drop the CR of a CR LF line; only the last field holds it.
                     const char* const last_end = end - (end != text && end[-1] == '\r');
                     auto field = [&](std::size_t c) {
                         const char* from = c == 0 ? text : w + e[c - 1] + 1;
                         const char* to = c + 1 == columns ? last_end : w + e[c];
                         return std::string_view(from, static_cast<std::size_t>(to - from));
                     };
-                    const auto handled = check.plain(
-                        field(layout.product), field(layout.price), field(layout.quantity),
-                        std::string_view(text, static_cast<std::size_t>(end - text)), line);
+                    const std::string_view record(text, static_cast<std::size_t>(end - text));
+                    const auto handled =
+                        Standard ? check.plain(field(0), field(1), field(2), record, line)
+                                 : check.plain(field(layout.product), field(layout.price),
+                                               field(layout.quantity), record, line);
                     if (handled == row_checker::outcome::overflow) return false;
                     if (handled == row_checker::outcome::added) {
                         ++line;
@@ -386,6 +397,8 @@ bool validate_records(std::string_view records, const header_layout& layout, con
                     }
                 }
             }
+            // Each record is the run of offsets up to its '\n': quotes mark their field as
+            // quoted, delimiters end fields. This is tokenizer::next's loop, over the index.
             std::size_t n = 0;
             std::uint64_t quoted_fields = 0;
             const char* field_start = w + record_start;
@@ -404,7 +417,7 @@ bool validate_records(std::string_view records, const header_layout& layout, con
                     break;  // '\n' outside quotes
                 }
             }
-            if (j == count) break;  // the window ends inside this record
+            if (j == count) return true;  // the window ends inside this record
             const char* record_end = w + index[j];
             if (n < fields.size())
                 fields[n] = std::string_view(field_start,
@@ -423,6 +436,38 @@ bool validate_records(std::string_view records, const header_layout& layout, con
             record_start = index[j] + 1;
             k = j + 1;
         }
+    }
+};
+
+}  // namespace
+
+bool validate_records(std::string_view records, const header_layout& layout, const rules& r,
+                      sales_aggregate& out, reject_batch* rejects, std::uint64_t first_line) {
+    thread_local std::vector<std::string_view> field_storage;
+    thread_local std::vector<std::uint32_t> index(window_bytes + detail::structural_slack);
+    field_storage.resize(layout.columns);
+    const std::span<std::string_view> fields(field_storage);
+    row_checker check(layout, r, out, rejects, records);
+    const char delimiter = r.delimiter;
+
+    const bool standard =
+        layout.columns == 3 && layout.product == 0 && layout.price == 1 && layout.quantity == 2;
+    csv::record rec;
+    const char* const begin = records.data();
+    const std::size_t size = records.size();
+    std::size_t pos = 0;
+    // Physical lines, counted from the record ends and the line breaks inside quotes: no second
+    // scan of the chunk.
+    std::uint64_t line = first_line;
+    while (pos < size) {
+        const char* const w = begin + pos;
+        bool in_quotes = false;
+        const std::size_t count = detail::index_structurals({w, std::min(window_bytes, size - pos)},
+                                                            delimiter, index.data(), in_quotes);
+        window_walk walk{w, index.data(), count, layout, delimiter, fields, check, rec, line};
+        std::size_t record_start = 0;
+        if (!(standard ? walk.run<3, true>(record_start) : walk.run<0, false>(record_start)))
+            return false;
         if (record_start != 0) {
             pos += record_start;
             continue;

@@ -65,14 +65,14 @@ inline quick_outcome quick_check(const quick_rules& q, std::string_view product,
     if (dot == 0 || dot > 8 || (dots != 0 && frac == 0) || frac >= q.frac_scale.size() ||
         q.frac_scale[frac] == 0)
         return quick_outcome::unknown;
-    std::uint64_t units = std::uint64_t{parse_digits8(price.data(), dot)} * q.frac_scale[0];
+    std::uint64_t units = std::uint64_t{parse_digits(price.data(), dot)} * q.frac_scale[0];
     if (frac != 0)
-        units += std::uint64_t{parse_digits8(price.data() + dot + 1, frac)} * q.frac_scale[frac];
+        units += std::uint64_t{parse_digits(price.data() + dot + 1, frac)} * q.frac_scale[frac];
     if (units == 0 || units < q.min_units) return rejected(reject_reason::price_below_min);
     if (quantity.empty() || quantity.size() > 8) return quick_outcome::unknown;
     const unsigned qlength = (1U << quantity.size()) - 1;
     if ((scan_digits16(quantity.data()).digits & qlength) != qlength) return quick_outcome::unknown;
-    const std::uint64_t n = parse_digits8(quantity.data(), quantity.size());
+    const std::uint64_t n = parse_digits(quantity.data(), quantity.size());
     if (n < 1 || n > q.max_quantity) return rejected(reject_reason::quantity_out_of_range);
     qty = n;
     amount = static_cast<int128>(static_cast<uint128>(units) * n);

@@ -2,8 +2,8 @@
 // order, the offset of every quote and of every delimiter and '\n' outside quotes (the bytes the
 // tokenizer would stop at). The second stage (validator.cpp) then walks records through the list
 // instead of rescanning bytes, so a row costs its few structural bytes, not its length.
-// Pure and thread-safe; the kernel (SSE2, or AVX2 with PCLMUL where the CPU has them) is chosen
-// once per process.
+// Pure and thread-safe; the kernel (SSE2, AVX2 or AVX-512, as the CPU allows) is chosen once per
+// process.
 #pragma once
 
 #include <cstddef>
@@ -28,7 +28,11 @@ std::size_t index_structurals_sse2(std::string_view data, char delimiter, std::u
 std::size_t index_structurals_scalar(std::string_view data, char delimiter, std::uint32_t* out,
                                      bool& in_quotes) noexcept;
 
-// The kernel index_structurals uses: "avx2" or "sse2".
+// The AVX2 kernel where the CPU has it (index_structurals may pick AVX-512 over it), else SSE2.
+std::size_t index_structurals_avx2_checked(std::string_view data, char delimiter,
+                                           std::uint32_t* out, bool& in_quotes) noexcept;
+
+// The kernel index_structurals uses: "avx512", "avx2" or "sse2".
 std::string_view structural_kernel() noexcept;
 
 }  // namespace salesproc::detail

@@ -42,7 +42,8 @@ TEST(StructuralIndex, EveryKernelMatchesTheByteLoopAtEveryLength) {
                 const bool start_quoted = round % 2 == 1;
                 bool want_state = start_quoted;
                 const auto want = run(index_structurals_scalar, data, delimiter, want_state);
-                for (const auto kernel : {index_structurals, index_structurals_sse2}) {
+                for (const auto kernel :
+                     {index_structurals, index_structurals_avx2_checked, index_structurals_sse2}) {
                     bool state = start_quoted;
                     EXPECT_EQ(run(kernel, data, delimiter, state), want)
                         << "size " << size << " kernel " << structural_kernel();
