@@ -107,4 +107,16 @@ bool sales_aggregate::merge(const sales_aggregate& later) {
     return true;
 }
 
+bool sales_aggregate::merge_counts(const sales_aggregate& later) {
+    int128 total = 0;
+    if (!checked_add(total_, later.total_, total)) return false;
+    total_ = total;
+    for (std::size_t i = 0; i < rejected_.size(); ++i)
+        rejected_[i] += later.rejected_[i];
+    rows_ += later.rows_;
+    oversized_ += later.oversized_;
+    valid_ += later.valid_;
+    return true;
+}
+
 }  // namespace salesproc

@@ -1,5 +1,7 @@
 #include "salesproc/money.hpp"
 
+#include <cstring>
+
 #include <algorithm>
 #include <limits>
 
@@ -101,12 +103,18 @@ std::optional<fixed_point> parse_fixed(std::string_view s) noexcept {
 namespace {
 
 // Writes the digits of v ending at `end`, with a '-' when `negative`; returns the first char.
+// 128-bit division is a library call per digit: only the digits above 2^64 pay for it.
 char* format_digits(uint128 v, bool negative, char* end) {
     char* p = end;
-    do {
+    while (v > UINT64_MAX) {
         *--p = static_cast<char>('0' + static_cast<int>(v % 10));
         v /= 10;
-    } while (v != 0);
+    }
+    auto small = static_cast<std::uint64_t>(v);
+    do {
+        *--p = static_cast<char>('0' + static_cast<int>(small % 10));
+        small /= 10;
+    } while (small != 0);
     if (negative) *--p = '-';
     return p;
 }
@@ -130,27 +138,50 @@ std::string to_string(int128 v) {
     return std::string(p, buf + sizeof buf);
 }
 
-std::string format_units(int128 units, unsigned scale) {
+char* write_integer(uint128 v, char* out) noexcept {
+    char buf[48];
+    char* p = format_digits(v, false, buf + sizeof buf);
+    const auto n = static_cast<std::size_t>(buf + sizeof buf - p);
+    std::memcpy(out, p, n);
+    return out + n;
+}
+
+char* write_units(int128 units, unsigned scale, char* out) noexcept {
     const uint128 mag = magnitude(units);
-    const uint128 div = pow10(scale);
     char buf[96];
     // One byte stays free past `end` for the '0' kept when every fraction digit is trimmed (with
     // scale 0 there are no fraction digits at all, so it lands exactly there).
     char* const end = buf + sizeof buf - 1;
     // Fraction digits first (right to left), zero-padded to `scale`, then trimmed of zeros.
     char* p = end;
-    uint128 frac = mag % div;
-    for (unsigned i = 0; i < scale; ++i) {
-        *--p = static_cast<char>('0' + static_cast<int>(frac % 10));
-        frac /= 10;
+    uint128 whole = 0;
+    if (mag <= UINT64_MAX && scale <= max_scale) {
+        const auto m = static_cast<std::uint64_t>(mag);
+        std::uint64_t frac = m % pow10_u64[scale];
+        whole = m / pow10_u64[scale];
+        for (unsigned i = 0; i < scale; ++i, frac /= 10)
+            *--p = static_cast<char>('0' + static_cast<int>(frac % 10));
+    } else {
+        const uint128 div = pow10(scale);
+        uint128 frac = mag % div;
+        whole = mag / div;
+        for (unsigned i = 0; i < scale; ++i, frac /= 10)
+            *--p = static_cast<char>('0' + static_cast<int>(frac % 10));
     }
     char* frac_end = end;
     while (frac_end > p && frac_end[-1] == '0')
         --frac_end;
     if (frac_end == p) *frac_end++ = '0';  // keep one digit: 0.0, 1000.0
     *--p = '.';
-    p = format_digits(mag / div, units < 0, p);
-    return std::string(p, frac_end);
+    p = format_digits(whole, units < 0, p);
+    const auto n = static_cast<std::size_t>(frac_end - p);
+    std::memcpy(out, p, n);
+    return out + n;
+}
+
+std::string format_units(int128 units, unsigned scale) {
+    char buf[96];
+    return std::string(buf, write_units(units, scale, buf));
 }
 
 int compare(const fixed_point& a, const fixed_point& b) noexcept {

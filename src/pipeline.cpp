@@ -23,27 +23,42 @@ namespace asio = boost::asio;
 
 namespace {
 
-// One in-flight chunk: its bytes, and the totals a worker computed for it.
+// One in-flight chunk: its bytes, and the totals a worker computed for it. Once reduced in
+// order, a worker adds its products to the catalog; only then is the slot free again.
 struct slot {
     chunk_buffer buffer;
     sales_aggregate totals;
     reject_batch rejects;
     std::uint64_t sequence = 0;
+    std::uint64_t first_key = 0;
+    bool merging = false;  // its completion message is the catalog merge, not the validation
     bool overflow = false;
     std::exception_ptr failure;
 };
 
-error overflow_error(const std::string& path, const std::string& product) {
+error overflow_message(const std::string& context, const std::string& product) {
     return make_error(
-        errc::money_overflow, path,
+        errc::money_overflow, context,
         (product.empty() ? std::string("total_sales") : "the total of product '" + product + "'") +
             " exceeds the exact 128-bit fixed-point range");
 }
 
+constexpr uint128 int128_max = (uint128{1} << 127) - 1;
+
 }  // namespace
 
+error overflow_error(const std::string& context, const sales_aggregate& slice,
+                     const product_catalog& products) {
+    for (const auto& p : slice.products())
+        if (products.total_of(p.product) + static_cast<uint128>(p.amount) > int128_max)
+            return overflow_message(context, std::string(p.product));
+    return overflow_message(context, "");
+}
+
 asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_io_executor workers,
-                                                 const std::atomic<bool>& stop, csv_events events,
+                                                 const std::atomic<bool>& stop,
+                                                 product_catalog& products, std::uint64_t first_key,
+                                                 int128 total_before, csv_events events,
                                                  reject_log* rejects) {
     auto source = byte_source::open(job.path);
     if (!source) co_return source.error();
@@ -67,37 +82,68 @@ asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_i
     std::uint64_t next_sequence = 0;
     std::uint64_t next_to_reduce = 0;
     std::uint64_t next_line = 1;  // the first line of the next chunk to reduce
+    std::uint64_t next_key = first_key;
 
     csv_outcome out;
     std::optional<error> failure;
+    std::optional<std::size_t> overflowed;  // the slot whose totals passed the 128-bit range
     std::exception_ptr bug;
 
     // Merge finished chunks strictly in input order; this is what makes the report independent
-    // of scheduling.
+    // of scheduling. The products follow on a worker: the catalog then holds exactly the chunks
+    // reduced so far, which is what an overflow is named from.
     auto reduce_ready = [&] {
         for (auto it = finished.begin(); it != finished.end() && it->first == next_to_reduce;
              it = finished.erase(it), ++next_to_reduce) {
-            slot& s = slots[it->second];
+            const std::size_t index = it->second;
+            slot& s = slots[index];
             if (s.failure && !bug) bug = s.failure;
+            bool merge = false;
             if (!failure && !bug) {
-                if (s.overflow)
-                    failure = overflow_error(job.path, s.totals.overflowed_product());
-                else if (!out.totals.merge(s.totals))
-                    failure = overflow_error(job.path, out.totals.overflowed_product());
+                int128 total = 0;
+                if (s.overflow) {
+                    failure = overflow_message(job.path, s.totals.overflowed_product());
+                } else if (!checked_add(total_before, out.totals.total(), total) ||
+                           !checked_add(total, s.totals.total(), total) ||
+                           !out.totals.merge_counts(s.totals)) {
+                    overflowed = index;  // named once the merges before it are done
+                    failure = overflow_message(job.path, "");
+                } else {
+                    merge = !s.totals.products().empty();
+                }
                 if (rejects != nullptr && !failure) {
                     if (auto taken = rejects->take(s.rejects, job.path, next_line); !taken)
                         failure = taken.error();
                 }
                 next_line += s.rejects.lines();
             }
-            free_slots.push_back(it->second);
+            if (!merge) {
+                free_slots.push_back(index);
+                continue;
+            }
+            s.merging = true;
+            asio::post(workers, [&s, &done, &products, index] {
+                try {
+                    products.add(s.totals, s.first_key);
+                } catch (...) {
+                    s.failure = std::current_exception();
+                }
+                done.try_send(boost::system::error_code{}, index);
+            });
         }
         if (events.progress) events.progress(source->stored_bytes(), out.totals.rows());
     };
     auto wait_one = [&]() -> asio::awaitable<void> {
         auto [ec, index] = co_await done.async_receive(asio::as_tuple(asio::use_awaitable));
         if (ec) throw boost::system::system_error(ec, "chunk completion channel");
-        finished.emplace(slots[index].sequence, index);
+        slot& s = slots[index];
+        if (s.merging) {
+            s.merging = false;
+            if (s.failure && !bug) bug = s.failure;
+            free_slots.push_back(index);
+            co_return;
+        }
+        finished.emplace(s.sequence, index);
         reduce_ready();
     };
 
@@ -120,6 +166,10 @@ asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_i
         if (!*more) break;
         free_slots.pop_back();
         s.sequence = next_sequence++;
+        // A chunk has fewer products than records bytes, so keys from its offset never meet
+        // the next chunk's.
+        s.first_key = next_key;
+        next_key += s.buffer.records().size();
         asio::post(workers, [&s, &done, &layout, &job, &stop, index] {
             try {
                 s.overflow = false;
@@ -134,7 +184,8 @@ asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_i
             } catch (...) {
                 s.failure = std::current_exception();
             }
-            // Capacity equals the slot count, so this never fails.
+            // Capacity equals the slot count and a slot has one message out at a time, so this
+            // never fails.
             done.try_send(boost::system::error_code{}, index);
         });
     }
@@ -142,9 +193,11 @@ asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_i
     while (free_slots.size() != slot_count)
         co_await wait_one();
     if (bug) std::rethrow_exception(bug);
+    if (overflowed) co_return overflow_error(job.path, slots[*overflowed].totals, products);
     if (failure) co_return *failure;
 
     out.totals.add_oversized_rows(cutter.oversized_rows());
+    out.next_key = next_key;
     out.bytes = source->stored_bytes();
     out.decompressed_bytes = cutter.bytes_read();
     out.compression = source->compression();
@@ -161,30 +214,21 @@ asio::awaitable<result<csv_run>> process_csv_files(const csv_job& job,
     csv_job one = job;
     for (const auto& path : paths) {
         one.path = path;
-        auto r = co_await process_csv(one, workers, stop, events, rejects);
+        auto r = co_await process_csv(one, workers, stop, *run.products, run.next_key,
+                                      run.totals.total(), events, rejects);
         if (!r) co_return r.error();
         const sales_aggregate& t = r->totals;
         run.inputs.push_back(csv_input_summary{path, t.rows(), t.valid(), t.invalid(), r->bytes,
                                                r->chunks, r->compression, r->decompressed_bytes});
-        if (run.inputs.size() == 1) {
-            run.totals = std::move(r->totals);
-        } else if (!run.totals.merge(t)) {
-            co_return overflow_error(path, run.totals.overflowed_product());
-        }
+        run.next_key = r->next_key;
+        // process_csv checked the grand total against the earlier inputs' already.
+        static_cast<void>(run.totals.merge_counts(t));
     }
     co_return run;
 }
 
-result<csv_outcome> process_csv_blocking(const csv_job& job, unsigned threads,
-                                         reject_log* rejects) {
-    asio::thread_pool pool(std::max(1U, threads));
-    std::atomic<bool> stop{false};
-    auto fut =
-        asio::co_spawn(asio::make_strand(pool),
-                       process_csv(job, pool.get_executor(), stop, {}, rejects), asio::use_future);
-    auto r = fut.get();
-    pool.join();
-    return r;
+result<csv_run> process_csv_blocking(const csv_job& job, unsigned threads, reject_log* rejects) {
+    return process_csv_files_blocking(job, {job.path}, threads, rejects);
 }
 
 result<csv_run> process_csv_files_blocking(const csv_job& job,
@@ -197,6 +241,7 @@ result<csv_run> process_csv_files_blocking(const csv_job& job,
                               asio::use_future);
     auto r = fut.get();
     pool.join();
+    if (r) r->products->finish();
     return r;
 }
 

@@ -1,5 +1,9 @@
 #include "salesproc/report.hpp"
 
+#include "salesproc/detail/text.hpp"
+
+#include <emmintrin.h>
+
 #include <ctime>
 
 namespace salesproc {
@@ -63,6 +67,22 @@ void write_value(const json& v, std::string& out, int indent) {
         default:
             out += v.dump(-1, ' ', false, json::error_handler_t::replace);
     }
+}
+
+// The report's products in first-seen order: from the catalog, or from the totals themselves.
+std::size_t product_count(const report_input& in) {
+    return in.products != nullptr ? in.products->size() : in.totals->products().size();
+}
+template <class Visit>
+void for_each_product(const report_input& in, Visit&& visit) {
+    if (in.products != nullptr) {
+        in.products->for_each([&](const product_catalog::entry& e) {
+            visit(e.name, e.quantity, static_cast<int128>(e.amount));
+        });
+        return;
+    }
+    for (const auto& p : in.totals->products())
+        visit(p.product, p.quantity, p.amount);
 }
 
 json quality_section(const std::vector<gate_outcome>& gates) {
@@ -157,8 +177,8 @@ json build_report(const report_input& in) {
     doc["api_records"] = in.api ? in.api->records : 0;
     doc["total_sales"] = exact_number(format_units(t.total(), in.scale));
     json products = json::array();
-    for (const auto& p : t.products())
-        products.push_back(p.product);
+    for_each_product(
+        in, [&](std::string_view name, uint128, int128) { products.push_back(std::string(name)); });
     doc["unique_products"] = products;
     doc["valid_sales"] = t.valid();
     doc["invalid_sales"] = t.invalid();
@@ -168,13 +188,13 @@ json build_report(const report_input& in) {
     doc["rejected"] = rejected;
     if (in.samples != nullptr) doc["rejected_samples"] = samples_section(*in.samples);
     json by_product = json::array();
-    for (const auto& p : t.products()) {
+    for_each_product(in, [&](std::string_view name, uint128 quantity, int128 amount) {
         json row;
-        row["product"] = p.product;
-        row["quantity"] = exact_number(to_string(p.quantity));
-        row["total"] = exact_number(format_units(p.amount, in.scale));
+        row["product"] = std::string(name);
+        row["quantity"] = exact_number(to_string(quantity));
+        row["total"] = exact_number(format_units(amount, in.scale));
         by_product.push_back(std::move(row));
-    }
+    });
     doc["sales_by_product"] = by_product;
     doc["csv"] = csv_section(in.csv_inputs);
     if (in.api) doc["api"] = api_section(*in.api);
@@ -186,48 +206,82 @@ json build_report(const report_input& in) {
 
 namespace {
 
-// The report's text, handed to the sink in pieces of about 1 MiB.
+// Printable ASCII without '"' or '\\', which JSON takes as it is: what product names nearly
+// always are. Sixteen bytes at a time; a signed compare below ' ' also catches bytes >= 0x80.
+bool plain_ascii(std::string_view s) noexcept {
+    const char* p = s.data();
+    std::size_t n = s.size();
+    for (; n >= 16; n -= 16, p += 16) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+        const __m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                                                      _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F))),
+                                         _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+        if (_mm_movemask_epi8(bad) != 0) return false;
+    }
+    for (; n != 0; --n, ++p) {
+        const auto u = static_cast<unsigned char>(*p);
+        if (u < 0x20 || u >= 0x7F || *p == '"' || *p == '\\') return false;
+    }
+    return true;
+}
+
+// The report's text, handed to the sink in pieces of about 1 MiB. The per-product lines, which
+// are nearly all of a catalog's report, are written through a pointer into reserved room.
 class report_stream {
   public:
-    explicit report_stream(const report_sink& out) : out_(out) { text_.reserve(piece + 4096); }
+    explicit report_stream(const report_sink& out) : out_(out) { text_.reserve_more(piece + 4096); }
 
     // `"key": ` at the top level, after the previous member's separator.
     void key(std::string_view k) {
-        text_ += first_ ? "{\n  " : ",\n  ";
+        raw(first_ ? "{\n  " : ",\n  ");
         first_ = false;
         string(k);
-        text_ += ": ";
+        raw(": ");
     }
     void member(std::string_view k, const json& v) {
         key(k);
-        write_value(v, text_, 1);
+        std::string value;
+        write_value(v, value, 1);
+        text_.append(value);
         spill();
     }
+    void raw(std::string_view s) { text_.append(s); }
     // A JSON string exactly as nlohmann writes it (UTF-8 kept, invalid bytes replaced); plain
     // printable ASCII, which product names nearly always are, without building a json value.
     void string(std::string_view s) {
-        bool plain = true;
-        for (const char c : s) {
-            const auto u = static_cast<unsigned char>(c);
-            if (u < 0x20 || u >= 0x7F || c == '"' || c == '\\') {
-                plain = false;
-                break;
-            }
-        }
-        if (plain) {
-            text_ += '"';
-            text_ += s;
-            text_ += '"';
+        if (plain_ascii(s)) {
+            char* p = text_.reserve_more(s.size() + 2);
+            *p++ = '"';
+            p = detail::copy_bytes(p, s.data(), s.size());
+            *p++ = '"';
+            text_.commit(p);
         } else {
-            text_ += json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
+            text_.append(json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace));
         }
     }
-    std::string& text() noexcept { return text_; }
+    // One element of sales_by_product, after its separator.
+    void product_row(std::string_view name, uint128 quantity, int128 amount, unsigned scale) {
+        static constexpr std::string_view open = "\n    {\n      \"product\": ";
+        static constexpr std::string_view mid = ",\n      \"quantity\": ";
+        static constexpr std::string_view last = ",\n      \"total\": ";
+        static constexpr std::string_view close = "\n    }";
+        raw(open);
+        string(name);
+        // Both numbers fit in 48 + 96 bytes.
+        char* p = text_.reserve_more(mid.size() + 48 + last.size() + 96 + close.size());
+        p = detail::copy_bytes(p, mid.data(), mid.size());
+        p = write_integer(quantity, p);
+        p = detail::copy_bytes(p, last.data(), last.size());
+        p = write_units(amount, scale, p);
+        p = detail::copy_bytes(p, close.data(), close.size());
+        text_.commit(p);
+    }
     void spill() {
         if (text_.size() >= piece) flush();
     }
     result<void> finish() {
-        text_ += "\n}\n";
+        raw("\n}\n");
         flush();
         return status_;
     }
@@ -235,12 +289,12 @@ class report_stream {
   private:
     static constexpr std::size_t piece = std::size_t{1} << 20;
     void flush() {
-        if (status_ && !text_.empty()) status_ = out_(text_);
+        if (status_ && !text_.empty()) status_ = out_(text_.view());
         text_.clear();
     }
 
     const report_sink& out_;
-    std::string text_;
+    detail::byte_buffer text_;
     bool first_ = true;
     result<void> status_;
 };
@@ -253,16 +307,17 @@ result<void> write_report(const report_input& in, const report_sink& out) {
     s.member("api_records", in.api ? in.api->records : 0);
     s.member("total_sales", exact_number(format_units(t.total(), in.scale)));
     s.key("unique_products");
-    if (t.products().empty()) {
-        s.text() += "[]";
+    if (product_count(in) == 0) {
+        s.raw("[]");
     } else {
-        s.text() += '[';
-        for (const auto& p : t.products()) {
-            s.text() += s.text().back() == '[' ? "\n    " : ",\n    ";
-            s.string(p.product);
+        bool first = true;
+        for_each_product(in, [&](std::string_view name, uint128, int128) {
+            s.raw(first ? "[\n    " : ",\n    ");
+            first = false;
+            s.string(name);
             s.spill();
-        }
-        s.text() += "\n  ]";
+        });
+        s.raw("\n  ]");
     }
     s.member("valid_sales", t.valid());
     s.member("invalid_sales", t.invalid());
@@ -272,23 +327,17 @@ result<void> write_report(const report_input& in, const report_sink& out) {
     s.member("rejected", rejected);
     if (in.samples != nullptr) s.member("rejected_samples", samples_section(*in.samples));
     s.key("sales_by_product");
-    if (t.products().empty()) {
-        s.text() += "[]";
+    if (product_count(in) == 0) {
+        s.raw("[]");
     } else {
-        s.text() += '[';
         bool first = true;
-        for (const auto& p : t.products()) {
-            s.text() += first ? "\n    {\n      \"product\": " : ",\n    {\n      \"product\": ";
+        for_each_product(in, [&](std::string_view name, uint128 quantity, int128 amount) {
+            s.raw(first ? "[" : ",");
             first = false;
-            s.string(p.product);
-            s.text() += ",\n      \"quantity\": ";
-            s.text() += to_string(p.quantity);
-            s.text() += ",\n      \"total\": ";
-            s.text() += format_units(p.amount, in.scale);
-            s.text() += "\n    }";
+            s.product_row(name, quantity, amount, in.scale);
             s.spill();
-        }
-        s.text() += "\n  ]";
+        });
+        s.raw("\n  ]");
     }
     s.member("csv", csv_section(in.csv_inputs));
     if (in.api) s.member("api", api_section(*in.api));

@@ -171,19 +171,18 @@ struct csv_progress {
     }
 };
 
-// API sales and rejects follow the CSV's, in URL order, so the report stays deterministic.
-result<void> merge_api(const fetch_summary& api, sales_aggregate& totals, reject_log& rejects,
-                       logger& log) {
+// API sales and rejects follow the CSV's, in URL order, so the report stays deterministic; their
+// products go to the catalog after the CSV's, with first-seen keys after every CSV key.
+result<void> merge_api(const fetch_summary& api, csv_run& csv, reject_log& rejects, logger& log) {
     for (const auto& u : api.urls) {
         if (!u.ok) {
             log.warn("api source failed",
                      {{"url", u.url}, {"attempts", u.attempts}, {"error", u.error}});
             if (u.pages == 0) continue;  // pages that succeeded before the failure count
         }
-        if (!totals.merge(u.sales))
-            return make_error(errc::money_overflow, u.url,
-                              "the total of product '" + totals.overflowed_product() +
-                                  "' exceeds the exact 128-bit fixed-point range");
+        if (!csv.totals.merge_counts(u.sales)) return overflow_error(u.url, u.sales, *csv.products);
+        csv.products->add(u.sales, csv.next_key);
+        csv.next_key += u.sales.products().size();
         // Line 1 is the URL's first record; later pages go on counting.
         std::uint64_t first_line = 1;
         for (const auto& page : u.rejects) {
@@ -324,7 +323,7 @@ int run_steps(const run_options& o, std::chrono::steady_clock::time_point starte
 
     std::optional<api_summary> api;
     if (results.api) {
-        if (auto merged = merge_api(*results.api, totals, rejects, log); !merged)
+        if (auto merged = merge_api(*results.api, csv, rejects, log); !merged)
             return fail(merged.error());
         api = summarize(*results.api);
         log.info("api done", {{"requested", api->requested},
@@ -333,6 +332,7 @@ int run_steps(const run_options& o, std::chrono::steady_clock::time_point starte
                               {"connections", results.api->connections_opened},
                               {"tls_resumed", results.api->tls_resumed}});
     }
+    csv.products->finish();
     note_totals(metrics, totals, job.rule_set.max_decimals, api);
     if (auto flushed = rejects.flush(); !flushed) return fail(flushed.error());
     if (auto closed = out.close_rejects(); !closed) return fail(closed.error());
@@ -343,6 +343,7 @@ int run_steps(const run_options& o, std::chrono::steady_clock::time_point starte
 
     report_input in;
     in.totals = &totals;
+    in.products = csv.products.get();
     in.scale = job.rule_set.max_decimals;
     in.csv_inputs = std::move(csv.inputs);
     if (api) in.api = &*api;

@@ -20,6 +20,34 @@ namespace salesproc {
 // must not be precomputable. Iteration order never reaches the report (first-seen order does).
 std::uint64_t hash_seed() noexcept;
 
+// Product names are short: a word-at-a-time multiply-xorshift is several times cheaper than the
+// byte-wise std::hash; the hash tables apply their own final mixing. Seeded with hash_seed().
+inline std::uint64_t name_hash(std::string_view s, std::uint64_t seed) noexcept {
+    auto load = [](const char* p, std::size_t n) {
+        std::uint64_t w = 0;
+        __builtin_memcpy(&w, p, n);
+        return w;
+    };
+    auto mix = [](std::uint64_t h, std::uint64_t w) {
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+        return h ^ (h >> 31);
+    };
+    std::uint64_t h = seed ^ (s.size() * 0x9E3779B97F4A7C15ULL);
+    const char* p = s.data();
+    const std::size_t n = s.size();
+    if (n >= 8) {
+        for (std::size_t i = 0; i + 8 <= n; i += 8)
+            h = mix(h, load(p + i, 8));
+        // The tail as one overlapping word: a byte-wise copy would stall store forwarding.
+        if (n % 8 != 0) h = mix(h, load(p + n - 8, 8));
+    } else if (n >= 4) {
+        h = mix(h, (load(p, 4) << 32) | load(p + n - 4, 4));
+    } else if (n != 0) {
+        h = mix(h, (load(p, 1) << 16) | (load(p + n / 2, 1) << 8) | load(p + n - 1, 1));
+    }
+    return h;
+}
+
 struct product_total {
     std::string_view product;  // into the owning aggregate's name arena
     uint128 quantity = 0;
@@ -85,6 +113,9 @@ class sales_aggregate {
     // appended in `later`'s first-seen order. Returns false on overflow; overflowed_product() then
     // names the product whose total overflowed, or is empty when only the grand total did.
     bool merge(const sales_aggregate& later);
+    // merge() of everything but the products, which go to a product_catalog: the counts and
+    // the grand total. False when the grand total would overflow (nothing is changed then).
+    bool merge_counts(const sales_aggregate& later);
 
     [[nodiscard]] std::uint64_t rows() const noexcept { return rows_; }
     [[nodiscard]] std::uint64_t valid() const noexcept { return valid_; }
@@ -104,32 +135,8 @@ class sales_aggregate {
     struct string_hash {
         using is_transparent = void;
         std::uint64_t seed = hash_seed();  // a member: read per call, without a guard check
-        // Product names are short: a word-at-a-time multiply-xorshift is several times cheaper
-        // than the byte-wise std::hash, and the flat map applies its own final mixing.
         std::size_t operator()(std::string_view s) const noexcept {
-            auto load = [](const char* p, std::size_t n) {
-                std::uint64_t w = 0;
-                __builtin_memcpy(&w, p, n);
-                return w;
-            };
-            auto mix = [](std::uint64_t h, std::uint64_t w) {
-                h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
-                return h ^ (h >> 31);
-            };
-            std::uint64_t h = seed ^ (s.size() * 0x9E3779B97F4A7C15ULL);
-            const char* p = s.data();
-            const std::size_t n = s.size();
-            if (n >= 8) {
-                for (std::size_t i = 0; i + 8 <= n; i += 8)
-                    h = mix(h, load(p + i, 8));
-                // The tail as one overlapping word: a byte-wise copy would stall store forwarding.
-                if (n % 8 != 0) h = mix(h, load(p + n - 8, 8));
-            } else if (n >= 4) {
-                h = mix(h, (load(p, 4) << 32) | load(p + n - 4, 4));
-            } else if (n != 0) {
-                h = mix(h, (load(p, 1) << 16) | (load(p + n / 2, 1) << 8) | load(p + n - 1, 1));
-            }
-            return static_cast<std::size_t>(h);
+            return static_cast<std::size_t>(name_hash(s, seed));
         }
     };
     struct string_eq {

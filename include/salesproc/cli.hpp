@@ -20,6 +20,9 @@ class App;
 
 namespace salesproc {
 
+// --chunk-size when not given, for `threads` workers.
+std::size_t default_chunk_size(unsigned threads) noexcept;
+
 // What the user typed. Fields of `direct` are filled as typed; the strings are checked for form
 // by make_app() and given meaning by to_run_options().
 struct cli_args {

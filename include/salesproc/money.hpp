@@ -57,6 +57,10 @@ std::optional<fixed_point> parse_fixed(std::string_view s) noexcept;
 // Exact decimal text of units / 10^scale with trailing fraction zeros removed but at least one
 // fraction digit kept, the way JSON consumers expect a money number: 0.0, 249.9, 2499.83.
 std::string format_units(int128 units, unsigned scale);
+// The same text written at `out` (room for 96 bytes), and an integer's digits (room for 40);
+// each returns the end of what it wrote. For writers that format millions of numbers.
+char* write_units(int128 units, unsigned scale, char* out) noexcept;
+char* write_integer(uint128 v, char* out) noexcept;
 
 // Decimal text of an integer of any 128-bit value.
 std::string to_string(int128 v);

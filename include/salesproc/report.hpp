@@ -3,6 +3,7 @@
 #pragma once
 
 #include "salesproc/aggregate.hpp"
+#include "salesproc/catalog.hpp"
 #include "salesproc/csv_input.hpp"
 #include "salesproc/errors.hpp"
 #include "salesproc/quality.hpp"
@@ -41,7 +42,9 @@ struct api_summary {
 
 struct report_input {
     const sales_aggregate* totals = nullptr;  // CSV and API sales together
-    unsigned scale = 2;                       // fraction digits of every amount
+    // The products, finished; without one, totals' own products (a slice) are reported.
+    const product_catalog* products = nullptr;
+    unsigned scale = 2;  // fraction digits of every amount
     // One per CSV input, in order. With one, the csv section is {path, rows, bytes, chunks} as
     // always (plus compression and decompressed_bytes for a compressed input); with several, an
     // "inputs" list takes the place of "path" and rows, bytes and chunks are sums.

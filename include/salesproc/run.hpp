@@ -43,7 +43,7 @@ struct run_options {
     std::optional<char> delimiter;                                  // over the config's
     std::vector<std::pair<rule_field, std::string>> field_columns;  // --field, over the config's
     unsigned threads = 1;
-    std::size_t chunk_size = std::size_t{4} << 20;
+    std::size_t chunk_size = std::size_t{512} << 10;
     std::size_t max_row_size = std::size_t{64} << 20;
     std::vector<http_url> urls;  // already validated
     fetch_settings fetch;

@@ -20,11 +20,11 @@ result<run_options> options(const std::string& line) {
 
 const std::string csv = std::string(SALESPROC_TEST_DATA_DIR) + "/sales.csv";
 
-TEST(CliOptions, DefaultsAndTheChunkSizeThatDependsOnRejects) {
+TEST(CliOptions, DefaultsAndTheChunkSizeThatDependsOnThreads) {
     test::temp_dir dir;
     const auto plain = options("--csv " + csv + " --out " + dir.file("r.json"));
     ASSERT_TRUE(plain) << plain.error().message();
-    EXPECT_EQ(plain->chunk_size, std::size_t{4} << 20);
+    EXPECT_EQ(plain->chunk_size, default_chunk_size(plain->threads));
     EXPECT_EQ(plain->samples, 3U);
     EXPECT_FALSE(plain->rejects_path);
     EXPECT_FALSE(plain->gates.any());
@@ -32,7 +32,11 @@ TEST(CliOptions, DefaultsAndTheChunkSizeThatDependsOnRejects) {
     const auto with_rejects =
         options("--csv " + csv + " --out - --rejects " + dir.file("x.csv") + " --threads 9");
     ASSERT_TRUE(with_rejects);
-    EXPECT_EQ(with_rejects->chunk_size, std::size_t{1} << 20);
+    EXPECT_EQ(with_rejects->chunk_size, std::size_t{512} << 10);
+    // In-flight input stays within 16 MiB however many threads run.
+    EXPECT_EQ(default_chunk_size(2), std::size_t{512} << 10);
+    EXPECT_EQ(default_chunk_size(62), std::size_t{256} << 10);
+    EXPECT_EQ(default_chunk_size(1000), std::size_t{64} << 10);
     EXPECT_EQ(with_rejects->fetch.io_threads, 4U);
     const auto chosen = options("--csv " + csv + " --out - --rejects - --chunk-size 64KiB");
     ASSERT_TRUE(chosen);

@@ -17,7 +17,7 @@ namespace {
 using test::temp_dir;
 using test::write_file;
 
-csv_outcome run_csv(const std::string& path, unsigned threads, std::size_t chunk) {
+csv_run run_csv(const std::string& path, unsigned threads, std::size_t chunk) {
     csv_job job;
     job.path = path;
     job.rule_set.required_fields = {"id", "product", "price", "quantity"};
@@ -28,17 +28,21 @@ csv_outcome run_csv(const std::string& path, unsigned threads, std::size_t chunk
     return std::move(*r);
 }
 
-void expect_same(const sales_aggregate& a, const sales_aggregate& b, const std::string& what) {
+void expect_same(const csv_run& run_a, const csv_run& run_b, const std::string& what) {
+    const sales_aggregate& a = run_a.totals;
+    const sales_aggregate& b = run_b.totals;
     EXPECT_EQ(a.rows(), b.rows()) << what;
     EXPECT_EQ(a.valid(), b.valid()) << what;
     EXPECT_TRUE(a.total() == b.total()) << what;
     for (auto r : all_reject_reasons)
         EXPECT_EQ(a.rejected(r), b.rejected(r)) << what << " " << to_string(r);
-    ASSERT_EQ(a.products().size(), b.products().size()) << what;
-    for (std::size_t i = 0; i < a.products().size(); ++i) {
-        EXPECT_EQ(a.products()[i].product, b.products()[i].product) << what;
-        EXPECT_TRUE(a.products()[i].amount == b.products()[i].amount) << what;
-        EXPECT_TRUE(a.products()[i].quantity == b.products()[i].quantity) << what;
+    const auto pa = run_a.products->entries();
+    const auto pb = run_b.products->entries();
+    ASSERT_EQ(pa.size(), pb.size()) << what;
+    for (std::size_t i = 0; i < pa.size(); ++i) {
+        EXPECT_EQ(pa[i].name, pb[i].name) << what;
+        EXPECT_TRUE(pa[i].amount == pb[i].amount) << what;
+        EXPECT_TRUE(pa[i].quantity == pb[i].quantity) << what;
     }
 }
 
@@ -47,16 +51,16 @@ TEST(Pipeline, ResultIsIdenticalForAnyThreadsAndChunkSize) {
     const auto path = dir.file("gen.csv");
     write_file(path, test::generate_sales_csv(20000, 7));
     const auto reference = run_csv(path, 1, 64 << 20);
-    ASSERT_EQ(reference.chunks, 1U);
+    ASSERT_EQ(reference.inputs.at(0).chunks, 1U);
     EXPECT_GT(reference.totals.valid(), 1000U);
     EXPECT_GT(reference.totals.rejected(reject_reason::malformed_row), 0U);
     for (unsigned threads : {1U, 2U, 3U, 4U})
         for (std::size_t chunk :
              {std::size_t{1}, std::size_t{37}, std::size_t{4096}, std::size_t{1} << 16}) {
             const auto r = run_csv(path, threads, chunk);
-            expect_same(r.totals, reference.totals,
+            expect_same(r, reference,
                         "threads=" + std::to_string(threads) + " chunk=" + std::to_string(chunk));
-            EXPECT_EQ(r.bytes, reference.bytes);
+            EXPECT_EQ(r.inputs.at(0).bytes, reference.inputs.at(0).bytes);
         }
 }
 
@@ -116,7 +120,7 @@ TEST(Pipeline, EveryDelimiterGivesTheSameResultAtEveryChunkSeam) {
     for (int i = 0; i < 30; ++i)
         base += "900" + std::to_string(i) + ",\"Halal @ x\n@\",12.50," + std::to_string(i % 4) +
                 (i % 3 ? "\r\n" : "\n");
-    csv_outcome reference;
+    csv_run reference;
     for (const char d : {',', ';', '|', '\t'}) {
         std::string text = redelimit(base, d);
         for (std::size_t at = text.find('@'); at != std::string::npos; at = text.find('@', at))
@@ -216,9 +220,10 @@ TEST(Pipeline, StopFlagInterrupts) {
     job.chunk_size = 64;
     boost::asio::thread_pool pool(2);
     std::atomic<bool> stop{true};
-    auto fut =
-        boost::asio::co_spawn(boost::asio::make_strand(pool),
-                              process_csv(job, pool.get_executor(), stop), boost::asio::use_future);
+    product_catalog products;
+    auto fut = boost::asio::co_spawn(boost::asio::make_strand(pool),
+                                     process_csv(job, pool.get_executor(), stop, products),
+                                     boost::asio::use_future);
     const auto r = fut.get();
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, make_error_code(errc::interrupted));
@@ -226,7 +231,7 @@ TEST(Pipeline, StopFlagInterrupts) {
 
 // Rejects, with lines and samples: what --rejects and rejected_samples are built from.
 struct rejects_run {
-    csv_outcome outcome;
+    csv_run outcome;
     std::string text;
     reject_samples samples;
 };
@@ -325,7 +330,7 @@ TEST(Pipeline, RejectsAreByteIdenticalForAnyThreadsAndChunkSize) {
                 const auto what =
                     "threads=" + std::to_string(threads) + " chunk=" + std::to_string(chunk);
                 EXPECT_EQ(r.text, reference.text) << what;
-                expect_same(r.outcome.totals, reference.outcome.totals, what);
+                expect_same(r.outcome, reference.outcome, what);
                 for (std::size_t i = 0; i < reject_reason_count; ++i) {
                     ASSERT_EQ(r.samples[i].size(), reference.samples[i].size()) << what;
                     for (std::size_t k = 0; k < r.samples[i].size(); ++k) {

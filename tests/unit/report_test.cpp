@@ -113,8 +113,8 @@ TEST(Report, StreamedReportEqualsTheDocumentsText) {
         if (!r) continue;  // a seed file that is an error case (no header)
         report_input in;
         in.totals = &r->totals;
-        in.csv_inputs.push_back(csv_input_summary{job.path, r->totals.rows(), r->totals.valid(),
-                                                  r->totals.invalid(), r->bytes, r->chunks});
+        in.products = r->products.get();
+        in.csv_inputs = r->inputs;
         in.samples = &log.samples();
         EXPECT_EQ(streamed(in), serialize_report(build_report(in))) << name;
     }
