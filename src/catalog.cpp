@@ -1,12 +1,12 @@
 #include "salesproc/catalog.hpp"
 
 #include <boost/unordered/unordered_flat_map.hpp>
-#include <boost/unordered/unordered_flat_set.hpp>
 
 #include <algorithm>
 #include <array>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <queue>
 #include <stdexcept>
 #include <utility>
@@ -94,41 +94,79 @@ class slot_store {
     std::uint32_t size_ = 0;
 };
 
-// A lookup by name whose hash is already known (it also chose the partition).
-struct probe {
-    std::string_view name;
-    std::uint64_t hash;
+// Slot ids by hash, open addressing with linear probing. An entry is the hash's low 32 bits
+// above id + 1 (0 is empty), so a probe compares a name only on a 32-bit match, and growing
+// never reads a name: the bucket comes from the stored bits. 8 bytes an entry.
+class id_table {
+  public:
+    void prefetch(std::uint64_t hash) const noexcept {
+        if (mask_ != 0) __builtin_prefetch(&buckets_[hash & mask_]);
+    }
+    // The first id stored under the hash's bits, whether or not its name matches: what a
+    // pipeline prefetches the slot of.
+    [[nodiscard]] std::optional<std::uint32_t> candidate(std::uint64_t hash) const noexcept {
+        if (mask_ == 0) return std::nullopt;
+        const auto tag = static_cast<std::uint32_t>(hash);
+        for (std::size_t pos = hash & mask_;; pos = (pos + 1) & mask_) {
+            const std::uint64_t e = buckets_[pos];
+            if (e == 0) return std::nullopt;
+            if (static_cast<std::uint32_t>(e >> 32) == tag)
+                return static_cast<std::uint32_t>(e) - 1;
+        }
+    }
+    template <class Same>
+    [[nodiscard]] std::optional<std::uint32_t> find(std::uint64_t hash, Same&& same) const {
+        if (mask_ == 0) return std::nullopt;
+        const auto tag = static_cast<std::uint32_t>(hash);
+        for (std::size_t pos = hash & mask_;; pos = (pos + 1) & mask_) {
+            const std::uint64_t e = buckets_[pos];
+            if (e == 0) return std::nullopt;
+            const auto id = static_cast<std::uint32_t>(e) - 1;
+            if (static_cast<std::uint32_t>(e >> 32) == tag && same(id)) return id;
+        }
+    }
+    void insert(std::uint64_t hash, std::uint32_t id) {
+        // At most 70% full; twice the room at each growth.
+        if (10 * (size_ + 1) > 7 * (mask_ + 1)) grow();
+        place(buckets_.get(), mask_, (hash & 0xFFFFFFFFULL) << 32 | (std::uint64_t{id} + 1));
+        ++size_;
+    }
+    void release() noexcept {
+        buckets_.reset();
+        mask_ = 0;
+        size_ = 0;
+    }
+
+  private:
+    static void place(std::uint64_t* buckets, std::size_t mask, std::uint64_t entry) noexcept {
+        std::size_t pos = (entry >> 32) & mask;
+        while (buckets[pos] != 0)
+            pos = (pos + 1) & mask;
+        buckets[pos] = entry;
+    }
+    void grow() {
+        const std::size_t capacity = mask_ == 0 ? 64 : 2 * (mask_ + 1);
+        if (capacity > (std::size_t{1} << 32))
+            throw std::length_error("product catalog: index over 2^32 entries");
+        auto grown = std::make_unique<std::uint64_t[]>(capacity);
+        for (std::size_t i = 0; mask_ != 0 && i <= mask_; ++i)
+            if (buckets_[i] != 0) place(grown.get(), capacity - 1, buckets_[i]);
+        buckets_ = std::move(grown);
+        mask_ = capacity - 1;
+    }
+
+    std::unique_ptr<std::uint64_t[]> buckets_;
+    std::size_t mask_ = 0;  // capacity - 1, or 0 before the first insert
+    std::size_t size_ = 0;
 };
 
 }  // namespace
 
 struct product_catalog::partition {
-    // The index holds slot ids; hashing or comparing one reads its name from this partition.
-    struct id_hash {
-        using is_transparent = void;
-        const partition* owner;
-        std::size_t operator()(std::uint32_t id) const noexcept {
-            return static_cast<std::size_t>(name_hash(owner->name(id), hash_seed()));
-        }
-        std::size_t operator()(const probe& p) const noexcept {
-            return static_cast<std::size_t>(p.hash);
-        }
-    };
-    struct id_eq {
-        using is_transparent = void;
-        const partition* owner;
-        bool operator()(std::uint32_t a, std::uint32_t b) const noexcept { return a == b; }
-        bool operator()(const probe& p, std::uint32_t id) const noexcept {
-            const std::string_view n = owner->name(id);
-            return n.size() == p.name.size() && same_bytes(n.data(), p.name.data(), n.size());
-        }
-        bool operator()(std::uint32_t id, const probe& p) const noexcept { return (*this)(p, id); }
-    };
-
     alignas(64) mutable std::mutex mutex;
     name_store names;
     slot_store slots;
-    boost::unordered_flat_set<std::uint32_t, id_hash, id_eq> index{0, id_hash{this}, id_eq{this}};
+    id_table index;
     boost::unordered_flat_map<std::uint32_t, std::array<std::uint64_t, 2>> high;
     std::vector<std::pair<std::uint64_t, std::uint32_t>> order;  // (first key, slot), in finish()
 
@@ -137,12 +175,31 @@ struct product_catalog::partition {
         return {names.get(s.name_ref), s.name_size};
     }
 
+    [[nodiscard]] std::optional<std::uint32_t> find(std::string_view product,
+                                                    std::uint64_t hash) const {
+        return index.find(hash, [&](std::uint32_t id) {
+            const std::string_view n = name(id);
+            return n.size() == product.size() && same_bytes(n.data(), product.data(), n.size());
+        });
+    }
+
+    // Fetches ahead what add() of `hash` will read: its bucket, the slot the bucket names (once
+    // the bucket is in cache) and that slot's name (once the slot is). One call per stage.
+    void prefetch_bucket(std::uint64_t hash) const noexcept { index.prefetch(hash); }
+    void prefetch_slot(std::uint64_t hash) const noexcept {
+        if (const auto id = index.candidate(hash)) __builtin_prefetch(&slots[*id]);
+    }
+    void prefetch_name(std::uint64_t hash) const noexcept {
+        if (const auto id = index.candidate(hash))
+            __builtin_prefetch(names.get(slots[*id].name_ref));
+    }
+
     // Caller holds the mutex.
     void add(std::string_view product, std::uint64_t hash, uint128 quantity, uint128 amount,
              std::uint64_t key) {
         std::uint32_t id = 0;
-        if (const auto it = index.find(probe{product, hash}); it != index.end()) {
-            id = *it;
+        if (const auto found = find(product, hash)) {
+            id = *found;
             slot& s = slots[id];
             s.first = std::min(s.first, key);
         } else {
@@ -150,7 +207,7 @@ struct product_catalog::partition {
                 throw std::length_error("product catalog: over 2^26 products in one partition");
             id = slots.push(
                 slot{0, 0, key, names.put(product), static_cast<std::uint32_t>(product.size())});
-            index.insert(id);
+            index.insert(hash, id);
         }
         slot& s = slots[id];
         auto carry = [](std::uint64_t& low, uint128 v) {
@@ -216,7 +273,13 @@ void product_catalog::add(const sales_aggregate& slice, std::uint64_t first_key)
         if (starts[p] == starts[p + 1]) continue;
         partition& part = partitions_[p];
         const std::lock_guard lock(part.mutex);
-        for (std::uint32_t g = starts[p]; g < starts[p + 1]; ++g) {
+        const std::uint32_t end = starts[p + 1];
+        for (std::uint32_t g = starts[p]; g < end; ++g) {
+            // Probes into a catalog of millions miss the cache: a pipeline fetches three
+            // products ahead what each will touch, so the misses overlap.
+            if (g + 24 < end) part.prefetch_bucket(grouped[g + 24].hash);
+            if (g + 16 < end) part.prefetch_slot(grouped[g + 16].hash);
+            if (g + 8 < end) part.prefetch_name(grouped[g + 8].hash);
             const product_total& t = products[grouped[g].index];
             part.add(t.product, grouped[g].hash, t.quantity, static_cast<uint128>(t.amount),
                      first_key + grouped[g].index);
@@ -236,8 +299,8 @@ uint128 product_catalog::total_of(std::string_view name) const {
     const std::uint64_t h = name_hash(name, hash_seed());
     const partition& part = partitions_[partition_of(h)];
     const std::lock_guard lock(part.mutex);
-    const auto it = part.index.find(probe{name, h});
-    return it == part.index.end() ? 0 : part.at(*it).amount;
+    const auto id = part.find(name, h);
+    return id ? part.at(*id).amount : 0;
 }
 
 void product_catalog::finish() {
@@ -246,8 +309,7 @@ void product_catalog::finish() {
     std::size_t total = 0;
     for (std::size_t p = 0; p < partition_count; ++p) {
         partition& part = partitions_[p];
-        decltype(part.index)(0, partition::id_hash{&part}, partition::id_eq{&part})
-            .swap(part.index);
+        part.index.release();
         part.order.resize(part.slots.size());
         for (std::uint32_t id = 0; id < part.slots.size(); ++id)
             part.order[id] = {part.slots[id].first, id};
