@@ -8,9 +8,11 @@ namespace salesproc::detail {
 
 // structural_index_avx2.cpp and structural_index_avx512.cpp
 std::size_t index_structurals_avx2(const char* data, std::size_t size, char delimiter,
-                                   std::uint32_t* out, bool& in_quotes) noexcept;
+                                   std::uint32_t* out, bool& in_quotes,
+                                   bool& quoted_newline) noexcept;
 std::size_t index_structurals_avx512(const char* data, std::size_t size, char delimiter,
-                                     std::uint32_t* out, bool& in_quotes) noexcept;
+                                     std::uint32_t* out, bool& in_quotes,
+                                     bool& quoted_newline) noexcept;
 
 namespace {
 
@@ -33,6 +35,17 @@ struct sse2_kernel {
         return m;
     }
 
+    [[nodiscard]] std::uint64_t newlines(const char* p) const {
+        std::uint64_t m = 0;
+        for (unsigned j = 0; j < 4; ++j) {
+            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * j));
+            m |= std::uint64_t{static_cast<std::uint32_t>(
+                     _mm_movemask_epi8(_mm_cmpeq_epi8(v, newline)))}
+                 << (16 * j);
+        }
+        return m;
+    }
+
     [[nodiscard]] static std::uint64_t prefix_xor(std::uint64_t x) {
         for (unsigned shift = 1; shift < 64; shift *= 2)
             x ^= x << shift;
@@ -47,11 +60,12 @@ struct sse2_kernel {
     }
 };
 
-using kernel_fn = std::size_t (*)(const char*, std::size_t, char, std::uint32_t*, bool&) noexcept;
+using kernel_fn = std::size_t (*)(const char*, std::size_t, char, std::uint32_t*, bool&,
+                                  bool&) noexcept;
 
 std::size_t sse2_entry(const char* data, std::size_t size, char delimiter, std::uint32_t* out,
-                       bool& in_quotes) noexcept {
-    return index_all(sse2_kernel(delimiter), data, size, out, in_quotes);
+                       bool& in_quotes, bool& quoted_newline) noexcept {
+    return index_all(sse2_kernel(delimiter), data, size, out, in_quotes, quoted_newline);
 }
 
 bool has_avx2() noexcept {
@@ -75,20 +89,22 @@ kernel_fn chosen_kernel() noexcept {
 }  // namespace
 
 std::size_t index_structurals(std::string_view data, char delimiter, std::uint32_t* out,
-                              bool& in_quotes) noexcept {
-    return chosen_kernel()(data.data(), data.size(), delimiter, out, in_quotes);
+                              bool& in_quotes, bool& quoted_newline) noexcept {
+    return chosen_kernel()(data.data(), data.size(), delimiter, out, in_quotes, quoted_newline);
 }
 
 std::size_t index_structurals_sse2(std::string_view data, char delimiter, std::uint32_t* out,
-                                   bool& in_quotes) noexcept {
-    return sse2_entry(data.data(), data.size(), delimiter, out, in_quotes);
+                                   bool& in_quotes, bool& quoted_newline) noexcept {
+    return sse2_entry(data.data(), data.size(), delimiter, out, in_quotes, quoted_newline);
 }
 
 std::size_t index_structurals_scalar(std::string_view data, char delimiter, std::uint32_t* out,
-                                     bool& in_quotes) noexcept {
+                                     bool& in_quotes, bool& quoted_newline) noexcept {
     std::size_t count = 0;
+    quoted_newline = false;
     for (std::size_t i = 0; i < data.size(); ++i) {
         const char c = data[i];
+        if (c == '\n' && in_quotes) quoted_newline = true;
         if (c == '"') {
             in_quotes = !in_quotes;
             out[count++] = static_cast<std::uint32_t>(i);
@@ -105,9 +121,11 @@ std::string_view structural_kernel() noexcept {
 }
 
 std::size_t index_structurals_avx2_checked(std::string_view data, char delimiter,
-                                           std::uint32_t* out, bool& in_quotes) noexcept {
-    if (!has_avx2()) return index_structurals_sse2(data, delimiter, out, in_quotes);
-    return index_structurals_avx2(data.data(), data.size(), delimiter, out, in_quotes);
+                                           std::uint32_t* out, bool& in_quotes,
+                                           bool& quoted_newline) noexcept {
+    if (!has_avx2()) return index_structurals_sse2(data, delimiter, out, in_quotes, quoted_newline);
+    return index_structurals_avx2(data.data(), data.size(), delimiter, out, in_quotes,
+                                  quoted_newline);
 }
 
 }  // namespace salesproc::detail

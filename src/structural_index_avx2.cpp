@@ -30,6 +30,15 @@ struct avx2_kernel {
                 bits(_mm256_cmpeq_epi8(lo, quote)) | (bits(_mm256_cmpeq_epi8(hi, quote)) << 32)};
     }
 
+    [[nodiscard]] std::uint64_t newlines(const char* p) const {
+        auto bits = [&](const char* at) {
+            const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at));
+            return static_cast<std::uint64_t>(
+                static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, newline))));
+        };
+        return bits(p) | (bits(p + 32) << 32);
+    }
+
     // Carry-less multiplication by all ones is the prefix XOR.
     [[nodiscard]] static std::uint64_t prefix_xor(std::uint64_t x) {
         const __m128i product = _mm_clmulepi64_si128(_mm_set_epi64x(0, static_cast<long long>(x)),
@@ -63,8 +72,9 @@ struct avx2_kernel {
 }  // namespace
 
 std::size_t index_structurals_avx2(const char* data, std::size_t size, char delimiter,
-                                   std::uint32_t* out, bool& in_quotes) noexcept {
-    return index_all(avx2_kernel(delimiter), data, size, out, in_quotes);
+                                   std::uint32_t* out, bool& in_quotes,
+                                   bool& quoted_newline) noexcept {
+    return index_all(avx2_kernel(delimiter), data, size, out, in_quotes, quoted_newline);
 }
 
 }  // namespace salesproc::detail

@@ -23,6 +23,10 @@ struct avx512_kernel {
                 _mm512_cmpeq_epi8_mask(v, quote)};
     }
 
+    [[nodiscard]] std::uint64_t newlines(const char* p) const {
+        return _mm512_cmpeq_epi8_mask(_mm512_loadu_si512(p), newline);
+    }
+
     [[nodiscard]] static std::uint64_t prefix_xor(std::uint64_t x) {
         const __m128i product = _mm_clmulepi64_si128(_mm_set_epi64x(0, static_cast<long long>(x)),
                                                      _mm_set1_epi8(-1), 0);
@@ -48,8 +52,9 @@ struct avx512_kernel {
 }  // namespace
 
 std::size_t index_structurals_avx512(const char* data, std::size_t size, char delimiter,
-                                     std::uint32_t* out, bool& in_quotes) noexcept {
-    return index_all(avx512_kernel(delimiter), data, size, out, in_quotes);
+                                     std::uint32_t* out, bool& in_quotes,
+                                     bool& quoted_newline) noexcept {
+    return index_all(avx512_kernel(delimiter), data, size, out, in_quotes, quoted_newline);
 }
 
 }  // namespace salesproc::detail

@@ -213,34 +213,47 @@ class row_checker {
                 decide_quickly(product, price, quantity, rec.text, rec.quoted_fields == 0, line);
             if (quick != outcome::not_plain) return quick == outcome::added;
         }
-        std::optional<reject_reason> why;
-        if (!check_into(product, price, quantity, rules_, out_, why, records_)) return false;
-        if (why && rejects_ != nullptr && rejects_->wants(*why)) [[unlikely]]
-            keep_rule_reject(*rejects_, *why, line, rec.text, rec.quoted_fields == 0, product,
-                             price, quantity, rules_);
-        return true;
+        return check_fully(product, price, quantity, rec.text, rec.quoted_fields == 0, line) !=
+               outcome::overflow;
     }
 
     enum class outcome : std::uint8_t { added, not_plain, overflow };
 
-    // A record of exactly the header's columns with no quote, split at its delimiters (the CR
-    // of a CR LF line already cut from the last field). `added` when quick_check decided it,
-    // and it is now counted; `not_plain` leaves it untouched for operator().
+    // A record of exactly the header's columns split at its delimiters (the CR of a CR LF line
+    // already cut from the last field); `unquoted` when it holds no quote, else `product` is the
+    // inside of a field that was one quoted run. `added` when quick_check decided it, and it is
+    // now counted; `not_plain` leaves it untouched for operator().
     outcome plain(std::string_view product, std::string_view price, std::string_view quantity,
-                  std::string_view text, std::uint64_t line) {
-        // Both ends above ' ' in one compare: a byte at or below it wraps past 255.
-        auto untrimmed = [](std::string_view f) {
-            const unsigned front = static_cast<unsigned char>(f.front());
-            const unsigned back = static_cast<unsigned char>(f.back());
-            return f.empty() || ((front - 33U) | (back - 33U)) < 256U;
-        };
-        if (text.size() <= layout_.max_row_size && untrimmed(product) && untrimmed(price) &&
-            untrimmed(quantity) && inside(text.substr(text.size()))) [[likely]]
-            return decide_quickly(product, price, quantity, text, true, line);
-        return outcome::not_plain;
+                  std::string_view text, std::uint64_t line, bool unquoted = true) {
+        // The product is the one value trimmed here: a price or quantity with surrounding
+        // whitespace is not one of quick_check's shapes, so check_sale trims it. Both ends above
+        // ' ' in one compare: a byte at or below it wraps past 255.
+        const unsigned front = static_cast<unsigned char>(product.front());
+        const unsigned back = static_cast<unsigned char>(product.back());
+        const bool untrimmed = product.empty() || ((front - 33U) | (back - 33U)) < 256U;
+        if (text.size() > layout_.max_row_size || !untrimmed || !inside(text.substr(text.size())))
+            [[unlikely]]
+            return outcome::not_plain;
+        const outcome quick = decide_quickly(product, price, quantity, text, unquoted, line);
+        if (quick != outcome::not_plain) [[likely]]
+            return quick;
+        // The shapes quick_check leaves, here rather than after a second walk of the record.
+        return check_fully(product, csv::trim(price), csv::trim(quantity), text, unquoted, line);
     }
 
   private:
+    // Every rule, by check_sale, on trimmed and unquoted values; `added` or `overflow`.
+    outcome check_fully(std::string_view product, std::string_view price, std::string_view quantity,
+                        std::string_view text, bool unquoted, std::uint64_t line) {
+        std::optional<reject_reason> why;
+        if (!check_into(product, price, quantity, rules_, out_, why, records_))
+            return outcome::overflow;
+        if (why && rejects_ != nullptr && rejects_->wants(*why)) [[unlikely]]
+            keep_rule_reject(*rejects_, *why, line, text, unquoted, product, price, quantity,
+                             rules_);
+        return outcome::added;
+    }
+
     // quick_check's verdict applied; `not_plain` when it has none. Inlined into both callers:
     // it is the per-row work.
     [[gnu::always_inline]] outcome decide_quickly(std::string_view product, std::string_view price,
@@ -359,6 +372,7 @@ struct window_walk {
     row_checker& check;
     csv::record& rec;
     std::uint64_t& line;
+    bool quoted_newline;  // the window has a '\n' inside quotes somewhere
 
     // `Standard`: the columns are product, price, quantity in that order (Columns is then 3).
     template <std::size_t Columns, bool Standard>
@@ -368,7 +382,8 @@ struct window_walk {
         for (;;) {
             // Most records are plain: exactly `columns` fields, no quote, nothing to trim. Those
             // take check.plain(); any other one (or one it declines) the general walk below.
-            if (count - k >= columns) {
+            // (One column would make a blank line a record; such a file takes the walk below.)
+            if (columns >= 2 && count - k >= columns) {
                 const std::uint32_t* const e = index + k;
                 bool plain = w[e[columns - 1]] == '\n';
                 for (std::size_t c = 0; c + 1 < columns; ++c)
@@ -393,6 +408,31 @@ struct window_walk {
                         ++line;
                         record_start = e[columns - 1] + 1;
                         k += columns;
+                        continue;
+                    }
+                }
+            }
+            // A product quoted as one run ("Halal Rug, Large",10.00,2): its inside is the value,
+            // when no line break hides in it.
+            if (Standard && !quoted_newline && count - k >= 5) {
+                const std::uint32_t* const e = index + k;
+                if (e[0] == record_start && w[e[0]] == '"' && w[e[1]] == '"' && e[1] + 1 == e[2] &&
+                    w[e[2]] == delimiter && w[e[3]] == delimiter && w[e[4]] == '\n') {
+                    const char* const text = w + record_start;
+                    const char* const end = w + e[4];
+                    const char* const last_end = end - (end[-1] == '\r');
+                    const std::string_view product(w + e[0] + 1, e[1] - e[0] - 1);
+                    const std::string_view price(w + e[2] + 1, e[3] - e[2] - 1);
+                    const std::string_view quantity(
+                        w + e[3] + 1, static_cast<std::size_t>(last_end - (w + e[3] + 1)));
+                    const auto handled = check.plain(
+                        product, price, quantity,
+                        std::string_view(text, static_cast<std::size_t>(end - text)), line, false);
+                    if (handled == row_checker::outcome::overflow) return false;
+                    if (handled == row_checker::outcome::added) {
+                        ++line;
+                        record_start = e[4] + 1;
+                        k += 5;
                         continue;
                     }
                 }
@@ -429,7 +469,8 @@ struct window_walk {
             rec.text = std::string_view(w + record_start,
                                         static_cast<std::size_t>(record_end - (w + record_start)));
             // Every '\n' inside a record is inside quotes: only a quoted record can hold one.
-            rec.quoted_newlines = quoted_fields == 0 ? 0 : count_newlines(rec.text);
+            rec.quoted_newlines =
+                quoted_fields == 0 || !quoted_newline ? 0 : count_newlines(rec.text);
             rec.blank = n == 1 && quoted_fields == 0 && is_blank(rec.text);
             if (!check(rec, fields, line)) return false;
             line += 1 + rec.quoted_newlines;
@@ -462,9 +503,12 @@ bool validate_records(std::string_view records, const header_layout& layout, con
     while (pos < size) {
         const char* const w = begin + pos;
         bool in_quotes = false;
-        const std::size_t count = detail::index_structurals({w, std::min(window_bytes, size - pos)},
-                                                            delimiter, index.data(), in_quotes);
-        window_walk walk{w, index.data(), count, layout, delimiter, fields, check, rec, line};
+        bool quoted_newline = false;
+        const std::size_t count =
+            detail::index_structurals({w, std::min(window_bytes, size - pos)}, delimiter,
+                                      index.data(), in_quotes, quoted_newline);
+        window_walk walk{w,      index.data(), count, layout, delimiter,
+                         fields, check,        rec,   line,   quoted_newline};
         std::size_t record_start = 0;
         if (!(standard ? walk.run<3, true>(record_start) : walk.run<0, false>(record_start)))
             return false;

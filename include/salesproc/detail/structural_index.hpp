@@ -17,20 +17,22 @@ inline constexpr std::size_t structural_slack = 64;
 
 // Fills `out` with the offsets described above for `data` (at most 2^32 - 1 bytes) and returns
 // their count. `out` must hold data.size() + structural_slack entries. `in_quotes` is the quote
-// state before data[0] on entry and after its last byte on return.
+// state before data[0] on entry and after its last byte on return; `quoted_newline` says whether
+// a '\n' inside quotes was seen (records spanning lines are rare: most windows need no count).
 std::size_t index_structurals(std::string_view data, char delimiter, std::uint32_t* out,
-                              bool& in_quotes) noexcept;
+                              bool& in_quotes, bool& quoted_newline) noexcept;
 
 // The portable kernel and the plain byte loop that defines the result, for tests and fuzzers
 // to hold the dispatched kernel against.
 std::size_t index_structurals_sse2(std::string_view data, char delimiter, std::uint32_t* out,
-                                   bool& in_quotes) noexcept;
+                                   bool& in_quotes, bool& quoted_newline) noexcept;
 std::size_t index_structurals_scalar(std::string_view data, char delimiter, std::uint32_t* out,
-                                     bool& in_quotes) noexcept;
+                                     bool& in_quotes, bool& quoted_newline) noexcept;
 
 // The AVX2 kernel where the CPU has it (index_structurals may pick AVX-512 over it), else SSE2.
 std::size_t index_structurals_avx2_checked(std::string_view data, char delimiter,
-                                           std::uint32_t* out, bool& in_quotes) noexcept;
+                                           std::uint32_t* out, bool& in_quotes,
+                                           bool& quoted_newline) noexcept;
 
 // The kernel index_structurals uses: "avx512", "avx2" or "sse2".
 std::string_view structural_kernel() noexcept;

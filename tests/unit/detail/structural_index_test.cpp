@@ -13,9 +13,11 @@ namespace salesproc::detail {
 namespace {
 
 std::vector<std::uint32_t> run(decltype(&index_structurals) kernel, std::string_view data,
-                               char delimiter, bool& in_quotes) {
+                               char delimiter, bool& in_quotes, bool* quoted_newline = nullptr) {
     std::vector<std::uint32_t> out(data.size() + structural_slack);
-    out.resize(kernel(data, delimiter, out.data(), in_quotes));
+    bool newline = false;
+    out.resize(kernel(data, delimiter, out.data(), in_quotes, newline));
+    if (quoted_newline != nullptr) *quoted_newline = newline;
     return out;
 }
 
@@ -25,6 +27,11 @@ TEST(StructuralIndex, ListsQuotesAndTheSeparatorsOutsideThem) {
     EXPECT_EQ(run(index_structurals, row, ',', in_quotes),
               (std::vector<std::uint32_t>{1, 2, 7, 8, 10}));
     EXPECT_FALSE(in_quotes);
+    bool quoted_newline = false;
+    run(index_structurals, row, ',', in_quotes, &quoted_newline);
+    EXPECT_TRUE(quoted_newline);
+    run(index_structurals, "\"a,b\"\n\"c\"\n", ',', in_quotes, &quoted_newline);
+    EXPECT_FALSE(quoted_newline);
     // Another delimiter: commas are plain bytes.
     EXPECT_EQ(run(index_structurals, "a,b;c\n", ';', in_quotes),
               (std::vector<std::uint32_t>{3, 5}));
@@ -41,13 +48,17 @@ TEST(StructuralIndex, EveryKernelMatchesTheByteLoopAtEveryLength) {
                     c = alphabet[rng() % alphabet.size()];
                 const bool start_quoted = round % 2 == 1;
                 bool want_state = start_quoted;
-                const auto want = run(index_structurals_scalar, data, delimiter, want_state);
+                bool want_newline = false;
+                const auto want =
+                    run(index_structurals_scalar, data, delimiter, want_state, &want_newline);
                 for (const auto kernel :
                      {index_structurals, index_structurals_avx2_checked, index_structurals_sse2}) {
                     bool state = start_quoted;
-                    EXPECT_EQ(run(kernel, data, delimiter, state), want)
+                    bool newline = false;
+                    EXPECT_EQ(run(kernel, data, delimiter, state, &newline), want)
                         << "size " << size << " kernel " << structural_kernel();
                     EXPECT_EQ(state, want_state);
+                    EXPECT_EQ(newline, want_newline) << "size " << size;
                 }
             }
         }
