@@ -119,4 +119,19 @@ bool sales_aggregate::merge_counts(const sales_aggregate& later) {
     return true;
 }
 
+bool sales_aggregate::add_counts(std::uint64_t valid,
+                                 const std::array<std::uint64_t, reject_reason_count>& rejected,
+                                 int128 total) {
+    int128 sum = 0;
+    if (!checked_add(total_, total, sum)) return false;
+    total_ = sum;
+    for (std::size_t i = 0; i < rejected_.size(); ++i) {
+        rejected_[i] += rejected[i];
+        rows_ += rejected[i];
+    }
+    valid_ += valid;
+    rows_ += valid;
+    return true;
+}
+
 }  // namespace salesproc

@@ -3,6 +3,7 @@
 #include "salesproc/csv.hpp"
 #include "salesproc/detail/text.hpp"
 #include "salesproc/rejects.hpp"
+#include "salesproc/shard.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -54,6 +55,97 @@ result<byte_source> byte_source::open(const std::string& path) {
     return source;
 }
 
+namespace {
+
+// Reads [offset, offset + n) of `fd` (less at the end of the file).
+result<std::string> read_at(int fd, const std::string& name, std::uint64_t offset, std::size_t n) {
+    std::string out(n, '\0');
+    std::size_t got = 0;
+    while (got < n) {
+        const ssize_t r = ::pread(fd, out.data() + got, n - got, static_cast<off_t>(offset + got));
+        if (r > 0)
+            got += static_cast<std::size_t>(r);
+        else if (r == 0)
+            break;
+        else if (errno != EINTR)
+            return errno_error(name, errno);
+    }
+    out.resize(got);
+    return out;
+}
+
+}  // namespace
+
+result<byte_source> byte_source::open_shard(const std::string& path, const shard_spec& s,
+                                            std::uint64_t header_end) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return errno_error(path, errno);
+    byte_source source(fd, true, path, std::nullopt);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return errno_error(path, errno);
+    if (!S_ISREG(st.st_mode))
+        return make_error(errc::invalid_argument, path,
+                          "--shard needs a regular file (not stdin, a FIFO or a device)");
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    source.size_ = size;
+    auto head = read_at(fd, path, 0, 4);
+    if (!head) return head.error();
+    if (detail::sniff_compression(*head) != detail::compression::none)
+        return make_error(errc::invalid_argument, path,
+                          "--shard needs an uncompressed file: a compressed stream cannot be "
+                          "entered in the middle");
+    const byte_range range = shard_range(s, size);
+    std::uint64_t start = 0;
+    bool parity = false;  // of the quotes in [range.begin, start) that lie before range.end
+    if (s.index != 0) {
+        // The first record boundary at or after the range's start, under the assumed state.
+        std::uint64_t boundary = range.begin;  // the file's start is one
+        std::string before;
+        if (range.begin != 0) {
+            auto byte = read_at(fd, path, range.begin - 1, 1);
+            if (!byte) return byte.error();
+            before = std::move(*byte);
+        }
+        // After a '\n' outside quotes, the range starts on a boundary.
+        if (range.begin != 0 && (before != "\n" || s.start_quoted)) {
+            detail::shard_tracker find(range.begin, range.end, range.begin + 1, s.start_quoted);
+            std::uint64_t at = range.begin;
+            while (!find.done() && at < size) {
+                auto block = read_at(fd, path, at, std::size_t{64} << 10);
+                if (!block) return block.error();
+                if (block->empty()) break;
+                find.feed(at, *block);
+                at += block->size();
+            }
+            boundary = find.done() ? find.end() : size;
+            parity = find.range_parity();
+        }
+        start = std::max(boundary, header_end);
+        if (start > boundary && boundary < range.end) {
+            // Header bytes between the two: their quotes count towards the range's parity.
+            auto gap = read_at(fd, path, boundary,
+                               static_cast<std::size_t>(std::min(start, range.end) - boundary));
+            if (!gap) return gap.error();
+            parity ^= (csv::count_quotes(*gap) & 1U) != 0;
+        }
+        if (::lseek(fd, static_cast<off_t>(start), SEEK_SET) < 0) return errno_error(path, errno);
+    }
+    source.offset_ = start;
+    // The last shard runs to the end of the file; the others to the first boundary at or after
+    // their range's end (never inside the header).
+    const std::uint64_t search =
+        s.index + 1 == s.count ? size + 1 : std::max(range.end, header_end);
+    source.shard_ =
+        std::make_unique<detail::shard_tracker>(start, range.end, std::max(search, start));
+    source.shard_parity_before_ = s.start_quoted != parity;
+    return source;
+}
+
+std::optional<bool> byte_source::shard_end_quoted() const noexcept {
+    if (!shard_) return std::nullopt;
+    return shard_parity_before_ != shard_->range_parity();
+}
+
 result<void> byte_source::sniff() {
     char head[4];
     auto got = read_stored(head, sizeof head);
@@ -70,7 +162,10 @@ byte_source::byte_source(byte_source&& other) noexcept
       size_(other.size_),
       head_(std::move(other.head_)),
       stored_(other.stored_),
-      compression_(other.compression_) {}
+      offset_(other.offset_),
+      compression_(other.compression_),
+      shard_(std::move(other.shard_)),
+      shard_parity_before_(other.shard_parity_before_) {}
 
 byte_source::~byte_source() {
     if (owned_ && fd_ >= 0) ::close(fd_);
@@ -85,6 +180,7 @@ result<std::size_t> byte_source::read(char* dst, std::size_t n) {
 }
 
 result<std::size_t> byte_source::read_stored(char* dst, std::size_t n) {
+    if (shard_ && shard_->done()) return std::size_t{0};
     std::size_t got = 0;
     if (!head_.empty() && n != 0) {
         got = std::min(n, head_.size());
@@ -102,7 +198,16 @@ result<std::size_t> byte_source::read_stored(char* dst, std::size_t n) {
             return errno_error(name_, errno);
         }
     }
-    if (got == 0 && n != 0 && size_ && stored_ < *size_)
+    if (shard_) {
+        // The shard's rows end at the first boundary past its range: the rest is the next
+        // shard's (the file offset moves on past it, but no later read happens).
+        const std::size_t mine = shard_->feed(offset_, std::string_view(dst, got));
+        stored_ -= got - mine;
+        offset_ += mine;
+        return mine;
+    }
+    offset_ += got;
+    if (got == 0 && n != 0 && size_ && offset_ < *size_)
         return make_error(errc::input_changed, name_,
                           "file shrank from " + std::to_string(*size_) + " to " +
                               std::to_string(stored_) + " bytes while being read");
@@ -286,8 +391,10 @@ result<bool> chunker::next(chunk_buffer& buf) {
             if (eof_) {
                 buf.begin_ = start;
                 buf.end_ = write;
+                // Nothing left: the lines still pending stay counted (pending_lines()).
+                if (write == start && skipped_pending_.empty()) return false;
                 hand_over(buf);
-                return write > start || !buf.skipped_.empty();
+                return true;
             }
             if (buf.capacity_ - write < chunk) {
                 buf.end_ = write;

@@ -58,6 +58,10 @@ class category_impl final : public boost::system::error_category {
                 return "connection refused";
             case errc::corrupt_input:
                 return "corrupt compressed input";
+            case errc::bad_report:
+                return "not a salesproc report";
+            case errc::parts_mismatch:
+                return "parts do not fit together";
             case errc::bad_pagination:
                 return "bad pagination";
         }

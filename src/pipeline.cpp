@@ -60,10 +60,23 @@ asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_i
                                                  product_catalog& products, std::uint64_t first_key,
                                                  int128 total_before, csv_events events,
                                                  reject_log* rejects) {
-    auto source = byte_source::open(job.path);
+    // A shard reads the header from the file's start, then only its own rows (see shard.hpp).
+    std::optional<result<std::string>> shard_header;
+    std::uint64_t header_end = 0;
+    if (job.shard) {
+        auto head = byte_source::open(job.path);
+        if (!head) co_return head.error();
+        chunker header_cutter(*head, chunker_options{std::size_t{64} << 10, job.max_row_size});
+        shard_header = header_cutter.read_header();
+        if (!*shard_header) co_return shard_header->error();
+        header_end = header_cutter.consumed();
+    }
+    auto source = job.shard ? byte_source::open_shard(job.path, *job.shard, header_end)
+                            : byte_source::open(job.path);
     if (!source) co_return source.error();
     chunker cutter(*source, chunker_options{job.chunk_size, job.max_row_size});
-    auto header = cutter.read_header();
+    auto header =
+        job.shard && job.shard->index != 0 ? std::move(*shard_header) : cutter.read_header();
     if (!header) co_return header.error();
     auto layout = parse_header(*header, job.rule_set, source->name());
     if (!layout) co_return layout.error();
@@ -202,6 +215,9 @@ asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_i
     out.decompressed_bytes = cutter.bytes_read();
     out.compression = source->compression();
     out.chunks = next_sequence;
+    if (job.shard)
+        out.shard = shard_outcome{*job.shard, source->shard_end_quoted().value_or(false),
+                                  next_line - 1 + cutter.pending_lines()};
     co_return out;
 }
 
@@ -219,7 +235,8 @@ asio::awaitable<result<csv_run>> process_csv_files(const csv_job& job,
         if (!r) co_return r.error();
         const sales_aggregate& t = r->totals;
         run.inputs.push_back(csv_input_summary{path, t.rows(), t.valid(), t.invalid(), r->bytes,
-                                               r->chunks, r->compression, r->decompressed_bytes});
+                                               r->chunks, r->compression, r->decompressed_bytes,
+                                               r->shard});
         run.next_key = r->next_key;
         // process_csv checked the grand total against the earlier inputs' already.
         static_cast<void>(run.totals.merge_counts(t));

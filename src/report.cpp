@@ -85,6 +85,22 @@ void for_each_product(const report_input& in, Visit&& visit) {
         visit(p.product, p.quantity, p.amount);
 }
 
+json rules_section(const rules& r) {
+    json required = json::array();
+    for (const auto& f : r.required_fields)
+        required.push_back(f);
+    json fields = json::object();
+    for (std::size_t i = 0; i < rule_field_names.size(); ++i)
+        fields[std::string(rule_field_names[i])] = r.columns[i];
+    return json{{"product_prefix", r.product_prefix},
+                {"min_price", exact_number(format_units(r.min_price.units, r.min_price.scale))},
+                {"max_quantity", r.max_quantity},
+                {"max_decimals", r.max_decimals},
+                {"required_fields", required},
+                {"delimiter", delimiter_name(r.delimiter)},
+                {"fields", fields}};
+}
+
 json quality_section(const std::vector<gate_outcome>& gates) {
     json out = json::object();
     for (const auto& g : gates)
@@ -109,6 +125,13 @@ json csv_section(const std::vector<csv_input_summary>& inputs) {
         section["bytes"] = s.bytes;
         add_compression(section, s);
         section["chunks"] = s.chunks;
+        if (s.shard)
+            section["shard"] = {
+                {"index", s.shard->spec.index},
+                {"count", s.shard->spec.count},
+                {"start", std::string(quote_state_name(s.shard->spec.start_quoted))},
+                {"end", std::string(quote_state_name(s.shard->end_quoted))},
+                {"lines", s.shard->lines}};
         return section;
     }
     json list = json::array();
@@ -158,7 +181,9 @@ json api_section(const api_summary& a) {
                  {"succeeded", a.succeeded},
                  {"failed", a.requested - a.succeeded},
                  {"retries", a.retries},
-                 {"records", a.records}};
+                 {"records", a.records},
+                 {"valid_sales", a.valid_sales},
+                 {"invalid_sales", a.invalid_sales}};
     if (a.paginated) section["pages"] = a.pages;
     section["retry_budget_exhausted"] = a.retry_budget_exhausted;
     section["failures"] = std::move(failures);
@@ -196,6 +221,8 @@ json build_report(const report_input& in) {
         by_product.push_back(std::move(row));
     });
     doc["sales_by_product"] = by_product;
+    if (in.rule_set) doc["rules"] = rules_section(*in.rule_set);
+    if (!in.rule_set && in.rules_section) doc["rules"] = *in.rules_section;
     doc["csv"] = csv_section(in.csv_inputs);
     if (in.api) doc["api"] = api_section(*in.api);
     if (in.quality) doc["quality"] = quality_section(*in.quality);
@@ -339,6 +366,8 @@ result<void> write_report(const report_input& in, const report_sink& out) {
         });
         s.raw("\n  ]");
     }
+    if (in.rule_set) s.member("rules", rules_section(*in.rule_set));
+    if (!in.rule_set && in.rules_section) s.member("rules", *in.rules_section);
     s.member("csv", csv_section(in.csv_inputs));
     if (in.api) s.member("api", api_section(*in.api));
     if (in.quality) s.member("quality", quality_section(*in.quality));

@@ -79,6 +79,10 @@ api_summary summarize(const fetch_summary& f) {
     a.retry_budget_exhausted = f.retry_budget_exhausted;
     for (const auto& u : f.urls) {
         a.records += u.records;
+        if (u.ok || u.pages != 0) {  // merge_api counts the sales of exactly these
+            a.valid_sales += u.sales.valid();
+            a.invalid_sales += u.sales.invalid();
+        }
         a.pages += u.pages;
         if (u.pages > 1 || (!u.ok && u.pages != 0)) a.paginated = true;
         if (u.ok)
@@ -208,6 +212,7 @@ csv_job make_job(const run_options& o, const rules& rule_set, const reject_optio
     // memory stays flat in the file size.
     job.in_flight = o.threads + 2;
     job.rejects = rejects;
+    job.shard = o.shard;
     return job;
 }
 
@@ -344,6 +349,7 @@ int run_steps(const run_options& o, std::chrono::steady_clock::time_point starte
     report_input in;
     in.totals = &totals;
     in.products = csv.products.get();
+    in.rule_set = &job.rule_set;
     in.scale = job.rule_set.max_decimals;
     in.csv_inputs = std::move(csv.inputs);
     if (api) in.api = &*api;

@@ -116,6 +116,10 @@ class sales_aggregate {
     // merge() of everything but the products, which go to a product_catalog: the counts and
     // the grand total. False when the grand total would overflow (nothing is changed then).
     bool merge_counts(const sales_aggregate& later);
+    // The counts of a report read back (merge): valid sales, rejects by reason, grand total.
+    // False when the grand total would overflow.
+    bool add_counts(std::uint64_t valid,
+                    const std::array<std::uint64_t, reject_reason_count>& rejected, int128 total);
 
     [[nodiscard]] std::uint64_t rows() const noexcept { return rows_; }
     [[nodiscard]] std::uint64_t valid() const noexcept { return valid_; }

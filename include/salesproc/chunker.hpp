@@ -5,6 +5,7 @@
 
 #include "salesproc/detail/decoder.hpp"
 #include "salesproc/errors.hpp"
+#include "salesproc/shard.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -30,6 +31,13 @@ class byte_source {
     // Errors name the path: missing, unreadable, a directory. Reads the first bytes (to tell a
     // compressed input), so it waits for a writer on a FIFO.
     static result<byte_source> open(const std::string& path);
+    // Shard `s` of a regular, uncompressed file (see shard.hpp): its bytes from the first record
+    // boundary at or after its range's start (and after `header_end`, the end of the header
+    // record, for K > 0; from the file's start for shard 0, header included) to the first
+    // boundary at or after the range's end (and `header_end`). Errors name the path: missing,
+    // unreadable, not a regular file, compressed.
+    static result<byte_source> open_shard(const std::string& path, const shard_spec& s,
+                                          std::uint64_t header_end);
 
     // Only before the first read().
     byte_source(byte_source&& other) noexcept;
@@ -47,6 +55,9 @@ class byte_source {
     [[nodiscard]] detail::compression compression() const noexcept { return compression_; }
     // Bytes read as stored (compressed, for a compressed input).
     [[nodiscard]] std::uint64_t stored_bytes() const noexcept { return stored_; }
+    // For a shard, once read to its end: the quote state at its range's end under its assumed
+    // start (see shard.hpp).
+    [[nodiscard]] std::optional<bool> shard_end_quoted() const noexcept;
 
   private:
     byte_source(int fd, bool owned, std::string name, std::optional<std::uint64_t> size) noexcept
@@ -60,7 +71,11 @@ class byte_source {
     std::optional<std::uint64_t> size_;
     std::string head_;  // the first bytes, read to sniff the format, not yet handed out
     std::uint64_t stored_ = 0;
+    std::uint64_t offset_ = 0;  // of the next stored byte in the file
     detail::compression compression_ = detail::compression::none;
+    // A shard's stream: where it stops, and the parity of what came before the stream.
+    std::unique_ptr<detail::shard_tracker> shard_;
+    bool shard_parity_before_ = false;
     std::unique_ptr<detail::decoder> decoder_;  // made at the first read, once `this` stays put
 };
 
@@ -117,6 +132,10 @@ class chunker {
 
     // Bytes read, decompressed; source.stored_bytes() has them as stored.
     [[nodiscard]] std::uint64_t bytes_read() const noexcept { return bytes_read_; }
+    // Bytes handed out or consumed (a BOM, blank lines, the header), not the read-ahead.
+    [[nodiscard]] std::uint64_t consumed() const noexcept { return bytes_read_ - carry_.size(); }
+    // Lines consumed after the last chunk handed out (a header with no rows after it).
+    [[nodiscard]] std::uint64_t pending_lines() const noexcept { return lines_pending_; }
     // Rows skipped for exceeding max_row_size; each counts as one malformed row.
     [[nodiscard]] std::uint64_t oversized_rows() const noexcept { return oversized_rows_; }
 

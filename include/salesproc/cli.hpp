@@ -6,6 +6,7 @@
 #pragma once
 
 #include "salesproc/errors.hpp"
+#include "salesproc/merge.hpp"
 #include "salesproc/run.hpp"
 
 #include <memory>
@@ -38,7 +39,7 @@ struct cli_args {
     std::string csv_list;
     std::string urls_file, backoff_base = "500ms", backoff_max = "30s", timeout = "10s";
     std::string deadline, max_body = "64MiB";
-    std::string delimiter, records_pointer, next_pointer, metrics;
+    std::string delimiter, records_pointer, next_pointer, metrics, shard, shard_start;
     std::vector<std::string> metrics_labels;  // key=value
     unsigned max_pages = 0;                   // 0: not given
     std::vector<std::string> fields;          // NAME=COLUMN
@@ -51,6 +52,18 @@ std::unique_ptr<CLI::App> make_app(cli_args& args);
 // Errors: errc::invalid_argument for a usage error (a bad URL, header or --header-env, an output
 // naming an input); errc::io_error for an unreadable --urls-file. Both name the flag or file.
 result<run_options> to_run_options(const cli_args& args);
+
+// `salesproc merge`: what the user typed.
+struct merge_args {
+    merge_options direct;
+    std::string rejects, metrics, max_invalid, max_invalid_ratio, log_format = "text";
+    std::vector<std::string> metrics_labels;
+    bool quiet = false;
+    bool verbose = false;
+};
+std::unique_ptr<CLI::App> make_merge_app(merge_args& args);
+// The same checks as a run's: outputs that name a part, a part's rejects file or each other.
+result<merge_options> to_merge_options(const merge_args& args);
 
 // "salesproc X.Y.Z", then a line naming the versions of Boost, OpenSSL, zlib, zstd and the
 // compiler it was built with.

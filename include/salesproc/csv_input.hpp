@@ -3,8 +3,10 @@
 #pragma once
 
 #include "salesproc/detail/decoder.hpp"
+#include "salesproc/shard.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace salesproc {
@@ -18,6 +20,7 @@ struct csv_input_summary {
     std::uint64_t chunks = 0;
     detail::compression compression = detail::compression::none;
     std::uint64_t decompressed_bytes = 0;
+    std::optional<shard_outcome> shard{};  // --shard: what the report's "shard" object says
 };
 
 }  // namespace salesproc

@@ -37,6 +37,8 @@ enum class errc {
     connection_refused,  // nothing listens at the address
     corrupt_input,       // a gzip or zstd input is corrupt or truncated
     bad_pagination,      // a next-page link loops, leaves the origin, or passes --max-pages
+    bad_report,          // merge: a part that is not a salesproc report, or truncated
+    parts_mismatch,      // merge: parts computed under different rules, or a broken shard chain
 };
 
 const boost::system::error_category& category() noexcept;

@@ -11,6 +11,7 @@
 #include "salesproc/errors.hpp"
 #include "salesproc/rejects.hpp"
 #include "salesproc/rules.hpp"
+#include "salesproc/shard.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -30,8 +31,9 @@ struct csv_job {
     rules rule_set;
     std::size_t chunk_size = std::size_t{512} << 10;
     std::size_t max_row_size = std::size_t{64} << 20;
-    unsigned in_flight = 4;  // chunks being validated or waiting to be reduced
-    reject_options rejects;  // what each chunk keeps of its rejects for the reject_log
+    unsigned in_flight = 4;           // chunks being validated or waiting to be reduced
+    reject_options rejects;           // what each chunk keeps of its rejects for the reject_log
+    std::optional<shard_spec> shard;  // --shard: only that part of the (one) input
 };
 
 struct csv_outcome {
@@ -41,6 +43,7 @@ struct csv_outcome {
     std::uint64_t chunks = 0;
     detail::compression compression = detail::compression::none;
     std::uint64_t decompressed_bytes = 0;  // equals bytes for an uncompressed input
+    std::optional<shard_outcome> shard;
 };
 
 // Every CSV input, in the order given, through the same pipeline.

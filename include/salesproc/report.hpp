@@ -8,6 +8,7 @@
 #include "salesproc/errors.hpp"
 #include "salesproc/quality.hpp"
 #include "salesproc/rejects.hpp"
+#include "salesproc/rules.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -34,8 +35,11 @@ struct api_summary {
     std::uint64_t succeeded = 0;
     std::uint64_t retries = 0;
     std::uint64_t records = 0;  // of every page that succeeded
-    std::uint64_t pages = 0;    // pages that succeeded, over all URLs
-    bool paginated = false;     // some URL had more than one page: "pages" is reported
+    // Of those records, the sales counted valid and invalid (what the CSV half's counts exclude).
+    std::uint64_t valid_sales = 0;
+    std::uint64_t invalid_sales = 0;
+    std::uint64_t pages = 0;  // pages that succeeded, over all URLs
+    bool paginated = false;   // some URL had more than one page: "pages" is reported
     bool retry_budget_exhausted = false;
     std::vector<failure> failures;  // in URL order
 };
@@ -52,6 +56,8 @@ struct report_input {
     const api_summary* api = nullptr;                    // when URLs were given
     const reject_samples* samples = nullptr;             // "rejected_samples", unless --samples 0
     const std::vector<gate_outcome>* quality = nullptr;  // when gates were given
+    const rules* rule_set = nullptr;  // the "rules" section: what the report was computed under
+    const nlohmann::ordered_json* rules_section = nullptr;  // or that section as read (merge)
     std::chrono::system_clock::time_point generated_at;
     std::chrono::milliseconds duration{0};
 };

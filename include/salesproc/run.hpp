@@ -7,6 +7,7 @@
 #include "salesproc/money.hpp"
 #include "salesproc/quality.hpp"
 #include "salesproc/rules.hpp"
+#include "salesproc/shard.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -45,7 +46,8 @@ struct run_options {
     unsigned threads = 1;
     std::size_t chunk_size = std::size_t{512} << 10;
     std::size_t max_row_size = std::size_t{64} << 20;
-    std::vector<http_url> urls;  // already validated
+    std::optional<shard_spec> shard;  // --shard K/N of the one --csv
+    std::vector<http_url> urls;       // already validated
     fetch_settings fetch;
     // API input options given as flags, over the config's; the rest of fetch is final.
     std::optional<std::string> records_pointer, next_pointer;

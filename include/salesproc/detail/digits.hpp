@@ -28,7 +28,7 @@ inline digit_masks scan_digits16(const char* p) noexcept {
 // The value of the n digits at p, 1 <= n <= 8, all of them digits: the bytes after them are
 // shifted out before any arithmetic, so whatever follows (8 bytes must be readable) never
 // matters. The eight-digit combine is Lemire's (2022): pairs, then quads, in three multiplies.
-inline std::uint32_t parse_digits8(const char* p, std::size_t n) noexcept {
+[[gnu::always_inline]] inline std::uint32_t parse_digits8(const char* p, std::size_t n) noexcept {
     std::uint64_t w = 0;
     std::memcpy(&w, p, 8);
     const unsigned shift = static_cast<unsigned>(8 * (8 - n));
@@ -44,7 +44,7 @@ inline std::uint32_t parse_digits8(const char* p, std::size_t n) noexcept {
 
 // parse_digits8 for 1 <= n <= 4 (4 bytes readable), in fewer multiplies: the common quantity
 // and the integer part of the common price.
-inline std::uint32_t parse_digits4(const char* p, std::size_t n) noexcept {
+[[gnu::always_inline]] inline std::uint32_t parse_digits4(const char* p, std::size_t n) noexcept {
     std::uint32_t w = 0;
     std::memcpy(&w, p, 4);
     const unsigned shift = static_cast<unsigned>(8 * (4 - n));
@@ -55,7 +55,7 @@ inline std::uint32_t parse_digits4(const char* p, std::size_t n) noexcept {
 }
 
 // Either, by length.
-inline std::uint32_t parse_digits(const char* p, std::size_t n) noexcept {
+[[gnu::always_inline]] inline std::uint32_t parse_digits(const char* p, std::size_t n) noexcept {
     return n <= 4 ? parse_digits4(p, n) : parse_digits8(p, n);
 }
 
