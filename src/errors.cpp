@@ -152,7 +152,10 @@ std::string error::message() const {
     std::string out;
     append_printable(out, context, 400);
     if (!out.empty()) out += ": ";
-    append_printable(out, reason.empty() ? code.message() : reason, 800);
+    // A broken shard chain names every shard to re-run, each a bounded line of salesproc's
+    // own: a merge of hundreds of shards must not lose the end of that list.
+    const std::size_t limit = code == make_error_code(errc::parts_mismatch) ? 65536 : 800;
+    append_printable(out, reason.empty() ? code.message() : reason, limit);
     return out;
 }
 
