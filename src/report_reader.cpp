@@ -275,12 +275,20 @@ std::optional<api_summary> read_api(const json& v, section_reader& s) {
 }  // namespace
 
 result<partial_report> read_report(const std::string& path, const product_visitor& visit) {
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
-                                                         &std::fclose);
-    if (!file) return errno_error(path, errno);
+    // Read whole (a report is its products' size) and parsed from memory: the FILE adapter
+    // reads a byte per call.
+    std::string text;
+    {
+        std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                             &std::fclose);
+        if (!file) return errno_error(path, errno);
+        char block[1 << 16];
+        for (std::size_t got; (got = std::fread(block, 1, sizeof block, file.get())) != 0;)
+            text.append(block, got);
+        if (std::ferror(file.get()) != 0) return errno_error(path, errno);
+    }
     report_sax sax(visit);
-    const bool parsed = json::sax_parse(file.get(), &sax);
-    if (std::ferror(file.get()) != 0) return errno_error(path, errno);
+    const bool parsed = json::sax_parse(text, &sax);
     if (!parsed || sax.failure)
         return make_error(errc::bad_report, path, sax.failure.value_or("not a salesproc report"));
     if (!sax.top_is_object) return make_error(errc::bad_report, path, "not a salesproc report");
