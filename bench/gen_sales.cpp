@@ -2,7 +2,9 @@
 // fail every rule. Writes OUT and OUT.expected.json with the exact expected totals, computed here
 // in integer cents independently of salesproc.
 //
-// Usage: salesproc-gen ROWS OUT.csv [SEED]
+// Usage: salesproc-gen ROWS OUT.csv [SEED] [DISTINCT]
+// DISTINCT > 0 draws the valid products from a catalog of that many names ("Halal SKU-<n>"), the
+// catalog-scale case; by default they come from the twelve names below.
 #include <cinttypes>
 #include <cstdint>
 #include <cstdio>
@@ -63,12 +65,13 @@ std::string json_escape(const char* s) {
 
 int main(int argc, char** argv) {
     if (argc < 3) {
-        std::fprintf(stderr, "usage: salesproc-gen ROWS OUT.csv [SEED]\n");
+        std::fprintf(stderr, "usage: salesproc-gen ROWS OUT.csv [SEED] [DISTINCT]\n");
         return 2;
     }
     const std::uint64_t rows = std::strtoull(argv[1], nullptr, 10);
     const std::string out_path = argv[2];
     rng r{argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 42};
+    const std::size_t distinct = argc > 4 ? std::strtoull(argv[4], nullptr, 10) : 0;
 
     std::FILE* out = std::fopen(out_path.c_str(), "wb");
     if (!out) {
@@ -79,50 +82,59 @@ int main(int argc, char** argv) {
     std::setvbuf(out, buffer.data(), _IOFBF, buffer.size());
     std::fputs("product,price,quantity\n", out);
 
+    // Products 0..n-1: the fixed list, or the catalog plus the list's two non-Halal names.
+    const std::size_t n = distinct == 0 ? product_count : distinct + 2;
+    auto csv_name = [&](std::size_t p, std::string& scratch) -> const char* {
+        if (distinct == 0) return products[p].csv;
+        if (p >= distinct) return products[product_count - 2 + (p - distinct)].csv;
+        scratch = "Halal SKU-" + std::to_string(p);
+        return scratch.c_str();
+    };
+    auto is_halal = [&](std::size_t p) { return distinct == 0 ? products[p].halal : p < distinct; };
     std::uint64_t valid = 0;
     u128 total_cents = 0;
-    std::uint64_t qty_by[product_count] = {};
-    u128 cents_by[product_count] = {};
-    int order[product_count];
-    std::size_t seen = 0;
-    bool is_seen[product_count] = {};
-    char line[128];
+    std::vector<std::uint64_t> qty_by(n);
+    std::vector<u128> cents_by(n);
+    std::vector<std::size_t> order;
+    std::vector<bool> is_seen(n);
+    std::string scratch;
+    char line[160];
     for (std::uint64_t i = 0; i < rows; ++i) {
-        const std::size_t p = r.below(product_count);
+        const std::size_t p = r.below(n);
         const std::uint64_t cents = 1000 + r.below(199001);
         const std::uint64_t qty = 1 + r.below(100);
         const std::uint64_t kind = r.below(100);
-        const char* name = products[p].csv;
-        bool ok = products[p].halal;
-        int n = 0;
+        const char* name = csv_name(p, scratch);
+        bool ok = is_halal(p);
+        int len = 0;
         if (kind < 5) {  // missing product
-            n = std::snprintf(line, sizeof line, ",%" PRIu64 ".%02" PRIu64 ",%" PRIu64 "\n",
-                              cents / 100, cents % 100, qty);
+            len = std::snprintf(line, sizeof line, ",%" PRIu64 ".%02" PRIu64 ",%" PRIu64 "\n",
+                                cents / 100, cents % 100, qty);
             ok = false;
         } else if (kind < 7) {  // bad price
-            n = std::snprintf(line, sizeof line, "%s,invalid,%" PRIu64 "\n", name, qty);
+            len = std::snprintf(line, sizeof line, "%s,invalid,%" PRIu64 "\n", name, qty);
             ok = false;
         } else if (kind < 9) {  // below min
-            n = std::snprintf(line, sizeof line, "%s,%" PRIu64 ".%02" PRIu64 ",%" PRIu64 "\n", name,
-                              cents % 10, cents % 100, qty);
+            len = std::snprintf(line, sizeof line, "%s,%" PRIu64 ".%02" PRIu64 ",%" PRIu64 "\n",
+                                name, cents % 10, cents % 100, qty);
             ok = false;
         } else if (kind < 10) {  // too many decimals
-            n = std::snprintf(line, sizeof line, "%s,%" PRIu64 ".%02" PRIu64 "5,%" PRIu64 "\n",
-                              name, cents / 100, cents % 100, qty);
+            len = std::snprintf(line, sizeof line, "%s,%" PRIu64 ".%02" PRIu64 "5,%" PRIu64 "\n",
+                                name, cents / 100, cents % 100, qty);
             ok = false;
         } else if (kind < 12) {  // quantity out of range
-            n = std::snprintf(line, sizeof line, "%s,%" PRIu64 ".%02" PRIu64 ",%" PRIu64 "\n", name,
-                              cents / 100, cents % 100, 101 + qty);
+            len = std::snprintf(line, sizeof line, "%s,%" PRIu64 ".%02" PRIu64 ",%" PRIu64 "\n",
+                                name, cents / 100, cents % 100, 101 + qty);
             ok = false;
         } else if (kind < 13) {  // bad quantity
-            n = std::snprintf(line, sizeof line, "%s,%" PRIu64 ".%02" PRIu64 ",2.5\n", name,
-                              cents / 100, cents % 100);
+            len = std::snprintf(line, sizeof line, "%s,%" PRIu64 ".%02" PRIu64 ",2.5\n", name,
+                                cents / 100, cents % 100);
             ok = false;
         } else {
-            n = std::snprintf(line, sizeof line, "%s,%" PRIu64 ".%02" PRIu64 ",%" PRIu64 "\n", name,
-                              cents / 100, cents % 100, qty);
+            len = std::snprintf(line, sizeof line, "%s,%" PRIu64 ".%02" PRIu64 ",%" PRIu64 "\n",
+                                name, cents / 100, cents % 100, qty);
         }
-        std::fwrite(line, 1, static_cast<std::size_t>(n), out);
+        std::fwrite(line, 1, static_cast<std::size_t>(len), out);
         if (ok) {
             ++valid;
             total_cents += static_cast<u128>(cents) * qty;
@@ -130,7 +142,7 @@ int main(int argc, char** argv) {
             cents_by[p] += static_cast<u128>(cents) * qty;
             if (!is_seen[p]) {
                 is_seen[p] = true;
-                order[seen++] = static_cast<int>(p);
+                order.push_back(p);
             }
         }
     }
@@ -152,16 +164,19 @@ int main(int argc, char** argv) {
     };
     std::FILE* exp = std::fopen((out_path + ".expected.json").c_str(), "wb");
     if (!exp) return 1;
+    auto report_name = [&](std::size_t p) {
+        return distinct == 0 ? json_escape(products[p].name) : "Halal SKU-" + std::to_string(p);
+    };
     std::fprintf(exp,
                  "{\"rows\": %" PRIu64 ", \"valid_sales\": %" PRIu64
-                 ", \"total_sales\": \"%s\", \"unique_products\": [",
-                 rows, valid, cents_text(total_cents).c_str());
-    for (std::size_t k = 0; k < seen; ++k)
-        std::fprintf(exp, "%s\"%s\"", k ? ", " : "", json_escape(products[order[k]].name).c_str());
+                 ", \"distinct\": %zu, \"total_sales\": \"%s\", \"unique_products\": [",
+                 rows, valid, order.size(), cents_text(total_cents).c_str());
+    for (std::size_t k = 0; k < order.size(); ++k)
+        std::fprintf(exp, "%s\"%s\"", k ? ", " : "", report_name(order[k]).c_str());
     std::fprintf(exp, "], \"by_product\": {");
-    for (std::size_t k = 0; k < seen; ++k)
+    for (std::size_t k = 0; k < order.size(); ++k)
         std::fprintf(exp, "%s\"%s\": {\"quantity\": %" PRIu64 ", \"total\": \"%s\"}", k ? ", " : "",
-                     json_escape(products[order[k]].name).c_str(), qty_by[order[k]],
+                     report_name(order[k]).c_str(), qty_by[order[k]],
                      cents_text(cents_by[order[k]]).c_str());
     std::fprintf(exp, "}}\n");
     std::fclose(exp);

@@ -272,6 +272,48 @@ TEST(Cli, DeterministicAcrossThreadsAndChunkSizes) {
             EXPECT_EQ(normalized(threads, chunk), reference) << threads << " " << chunk;
 }
 
+// The same at catalog scale: 100k distinct products (quoted ones, ones that only appear late,
+// rejects among them), whose first-seen order and sums come from the partitioned catalog.
+TEST(Cli, CatalogScaleReportIsDeterministicAcrossThreadsAndChunkSizes) {
+    temp_dir dir;
+    const auto in = dir.file("catalog.csv");
+    std::string csv = "product,price,quantity\n";
+    std::uint64_t state = 7;
+    auto next = [&] {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        return state >> 33;
+    };
+    for (int i = 0; i < 240000; ++i) {
+        const auto sku =
+            i < 100000 ? static_cast<std::uint64_t>(i) * 7919 % 100000 : next() % 100000;
+        const std::string name = "Halal SKU-" + std::to_string(sku);
+        csv += sku % 10 == 3 ? "\"" + name + ", boxed\"" : sku % 97 == 1 ? "Pork-" + name : name;
+        csv += "," + std::to_string(10 + next() % 900) + "." + std::to_string(10 + next() % 90) +
+               "," + std::to_string(next() % 120) + "\n";
+    }
+    write_file(in, csv);
+    auto normalized = [&](const std::string& threads, const std::string& chunk) {
+        const auto out = dir.file("r-" + threads + "-" + chunk + ".json");
+        const auto r = salesproc(
+            {"--csv", in, "--out", out, "-q", "--threads", threads, "--chunk-size", chunk});
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        std::istringstream lines(read_file(out));
+        std::string text;
+        for (std::string line; std::getline(lines, line);)
+            if (line.find("\"generated_at\"") == std::string::npos &&
+                line.find("\"duration_ms\"") == std::string::npos &&
+                line.find("\"chunks\"") == std::string::npos)
+                text += line + "\n";
+        return text;
+    };
+    const auto reference = normalized("1", "64MiB");
+    const auto doc = json::parse(read_file(dir.file("r-1-64MiB.json")));
+    ASSERT_GT(doc["unique_products"].size(), 90000U);
+    for (const char* threads : {"1", "2", "3", "4"})
+        for (const char* chunk : {"1KiB", "4097", "64KiB", "4MiB"})
+            EXPECT_EQ(normalized(threads, chunk), reference) << threads << " " << chunk;
+}
+
 TEST(Cli, JsonLogFormatIsOneObjectPerLine) {
     temp_dir dir;
     const auto r = salesproc(
