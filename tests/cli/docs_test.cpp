@@ -95,7 +95,9 @@ TEST(Docs, ManPagesHaveNoGroffWarnings) {
 }
 
 TEST(Docs, CompletionsOfferEveryOptionAndParse) {
-    const auto from_help = help_options(salesproc({"--help"}).out);
+    auto from_help = help_options(salesproc({"--help"}).out);
+    const auto from_merge = help_options(salesproc({"merge", "--help"}).out);
+    from_help.insert(from_merge.begin(), from_merge.end());
     for (const char* file : {"salesproc.bash", "_salesproc", "salesproc.fish"}) {
         const std::string text = read_file(share_dir + "/completions/" + file);
         for (const auto& o : from_help) {
