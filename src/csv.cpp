@@ -1,5 +1,7 @@
 #include "salesproc/csv.hpp"
 
+#include "salesproc/detail/structural_index.hpp"
+
 #include <algorithm>
 #include <cstring>
 
@@ -112,6 +114,8 @@ done:
 }
 
 std::size_t count_quotes(std::string_view s) noexcept {
+    static const bool fast = detail::count_quotes_fast_available();
+    if (fast && s.size() >= 64) return detail::count_quotes_fast(s);
     std::size_t total = 0;
     const char* p = s.data();
     std::size_t n = s.size();

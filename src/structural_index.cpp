@@ -10,6 +10,7 @@ namespace salesproc::detail {
 std::size_t index_structurals_avx2(const char* data, std::size_t size, char delimiter,
                                    std::uint32_t* out, bool& in_quotes,
                                    bool& quoted_newline) noexcept;
+std::size_t count_quotes_avx2(const char* data, std::size_t size) noexcept;
 std::size_t index_structurals_avx512(const char* data, std::size_t size, char delimiter,
                                      std::uint32_t* out, bool& in_quotes,
                                      bool& quoted_newline) noexcept;
@@ -113,6 +114,16 @@ std::size_t index_structurals_scalar(std::string_view data, char delimiter, std:
         }
     }
     return count;
+}
+
+std::size_t count_quotes_fast(std::string_view data) noexcept {
+    static const bool avx2 = has_avx2();
+    return avx2 ? count_quotes_avx2(data.data(), data.size()) : 0;
+}
+
+bool count_quotes_fast_available() noexcept {
+    static const bool avx2 = has_avx2();
+    return avx2;
 }
 
 std::string_view structural_kernel() noexcept {

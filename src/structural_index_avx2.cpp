@@ -71,6 +71,20 @@ struct avx2_kernel {
 
 }  // namespace
 
+std::size_t count_quotes_avx2(const char* data, std::size_t size) noexcept {
+    const __m256i quote = _mm256_set1_epi8('"');
+    std::size_t total = 0;
+    std::size_t i = 0;
+    for (; size - i >= 32; i += 32) {
+        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(data + i));
+        total += static_cast<std::size_t>(_mm_popcnt_u32(
+            static_cast<unsigned>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, quote)))));
+    }
+    for (; i < size; ++i)
+        total += data[i] == '"';
+    return total;
+}
+
 std::size_t index_structurals_avx2(const char* data, std::size_t size, char delimiter,
                                    std::uint32_t* out, bool& in_quotes,
                                    bool& quoted_newline) noexcept {

@@ -34,6 +34,11 @@ std::size_t index_structurals_avx2_checked(std::string_view data, char delimiter
                                            std::uint32_t* out, bool& in_quotes,
                                            bool& quoted_newline) noexcept;
 
+// The number of '"' in `data` with AVX2, where count_quotes_fast_available(); csv::count_quotes
+// uses it for the chunker's cut, which counts the quotes of every byte read.
+std::size_t count_quotes_fast(std::string_view data) noexcept;
+bool count_quotes_fast_available() noexcept;
+
 // The kernel index_structurals uses: "avx512", "avx2" or "sse2".
 std::string_view structural_kernel() noexcept;
 
