@@ -66,6 +66,9 @@ sales_aggregate& sales_aggregate::operator=(const sales_aggregate& other) {
     return *this;
 }
 void sales_aggregate::clear() noexcept {
+    front_.fill({});
+    front_misses_ = 0;
+    front_off_ = false;
     products_.clear();
     index_.clear();
     names_.clear();
@@ -83,6 +86,21 @@ bool sales_aggregate::overflow(std::string_view product) {
 bool sales_aggregate::add_first_sale(std::string_view product, int128 amount,
                                      std::uint64_t quantity) {
     return accumulate(append(product), product, amount, quantity);  // add_sale already looked
+}
+
+bool sales_aggregate::add_sale_missed(front_entry* set, std::uint64_t w0, std::uint64_t w1,
+                                      std::string_view product, int128 amount,
+                                      std::uint64_t quantity) {
+    // Off once misses pass half the rows after a warm-up: then the cache only costs.
+    if (++front_misses_ > 1024 && front_misses_ > rows_ / 2) front_off_ = true;
+    const auto it = index_.find(product);
+    const std::size_t slot = it != index_.end() ? it->second : products_.size();
+    if (it == index_.end()) append(product);
+    // The newest name in way 0, the one it displaces in way 1.
+    set[1] = set[0];
+    set[0] = front_entry{w0, w1, static_cast<std::uint32_t>(product.size()),
+                         static_cast<std::uint32_t>(slot)};
+    return accumulate(products_[slot], product, amount, quantity);
 }
 
 bool sales_aggregate::merge(const sales_aggregate& later) {

@@ -97,6 +97,32 @@ class sales_aggregate {
             return add_first_sale(product, amount, quantity);
         return accumulate(products_[it->second], product, amount, quantity);
     }
+    // add_sale for a name with 16 bytes readable from its start (the CSV hot path's fields have
+    // detail::quick_reach). A name of at most 16 bytes is looked up first in a small cache keyed
+    // by its bytes, which skips hashing and the table for the few products most files have; the
+    // cache turns itself off for the slice when most lookups miss it (a catalog of SKUs).
+    [[gnu::always_inline]] bool add_sale_short(std::string_view product, int128 amount,
+                                               std::uint64_t quantity) {
+        const std::size_t n = product.size();
+        if (n - 1 >= 16 || front_off_) return add_sale(product, amount, quantity);
+        std::uint64_t w0 = 0;
+        std::uint64_t w1 = 0;
+        __builtin_memcpy(&w0, product.data(), 8);
+        __builtin_memcpy(&w1, product.data() + 8, 8);
+        // The bytes past the name are masked off (little-endian: they are the high bytes).
+        const unsigned bits = static_cast<unsigned>(8 * n);
+        w0 &= bits >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1;
+        w1 &= bits <= 64    ? 0
+              : bits >= 128 ? ~std::uint64_t{0}
+                            : (std::uint64_t{1} << (bits - 64)) - 1;
+        front_entry* const set =
+            &front_[2 * (((w0 + n) * 0x9E3779B97F4A7C15ULL ^ w1 * 0xbf58476d1ce4e5b9ULL) >>
+                         (64 - front_bits))];
+        for (std::size_t way = 0; way < 2; ++way)
+            if (set[way].w0 == w0 && set[way].w1 == w1 && set[way].size == n) [[likely]]
+                return accumulate(products_[set[way].slot], product, amount, quantity);
+        return add_sale_missed(set, w0, w1, product, amount, quantity);
+    }
     void add_reject(reject_reason why) noexcept {
         ++rejected_[static_cast<std::size_t>(why)];
         ++rows_;
@@ -169,6 +195,21 @@ class sales_aggregate {
         return true;
     }
 
+    struct front_entry {
+        std::uint64_t w0 = 0;
+        std::uint64_t w1 = 0;
+        std::uint32_t size = 0;  // 0: empty (a cached name has 1 to 16 bytes)
+        std::uint32_t slot = 0;  // into products_
+    };
+    // 2^front_bits sets of two ways: two names that meet in one set do not evict each other.
+    static constexpr unsigned front_bits = 7;
+    [[gnu::noinline]] bool add_sale_missed(front_entry* set, std::uint64_t w0, std::uint64_t w1,
+                                           std::string_view product, int128 amount,
+                                           std::uint64_t quantity);
+
+    std::array<front_entry, std::size_t{2} << front_bits> front_{};
+    std::uint64_t front_misses_ = 0;
+    bool front_off_ = false;
     name_arena names_;
     std::vector<product_total> products_;  // first-seen order
     boost::unordered_flat_map<std::string_view, std::uint32_t, string_hash, string_eq> index_;

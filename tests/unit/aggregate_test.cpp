@@ -121,5 +121,61 @@ TEST(Aggregate, NamesSurviveMovesCopiesAndReuse) {
     EXPECT_EQ(copy.products()[1].product, names[1]);
 }
 
+// add_sale_short (the CSV hot path's cache of short names) must count exactly what add_sale
+// counts: names that differ only past a word boundary, in length, or in an embedded NUL; many
+// more names than the cache holds, so sets collide and the cache turns itself off; and reuse
+// after clear(). Each name sits in a buffer with 16 bytes to spare, as the hot path guarantees.
+TEST(Aggregate, ShortNameCacheCountsWhatTheTableCounts) {
+    std::vector<std::string> names = {"A",
+                                      "AB",
+                                      "A\0",
+                                      std::string("A\0B", 3),
+                                      "Halal Ch",
+                                      "Halal Chair",
+                                      "Halal Chairs",
+                                      "Halal Rug, Large",
+                                      "Halal Rug, Large!",
+                                      "Halal Rug, Largf",
+                                      "12345678",
+                                      "123456789"};
+    // Names that differ only in the second word, or only in how many NULs follow one byte: with
+    // so many, some meet in one set, where only the whole comparison tells them apart.
+    for (int i = 0; i < 3000; ++i)
+        names.push_back("Halal It#" + std::to_string(1000000 + i * 7919 % 1000000));
+    for (char c = 'a'; c <= 'z'; ++c)
+        for (std::size_t nuls = 0; nuls < 16; ++nuls)
+            names.push_back(std::string(1, c) + std::string(nuls, '\0'));
+    // Each name in two buffers with different bytes after it, which a careless mask would read
+    // as part of the name.
+    std::vector<std::string> rooms[2];
+    for (const auto& n : names) {
+        rooms[0].push_back(n + std::string(16, 'x'));
+        rooms[1].push_back(n + std::string(16, 'y'));
+    }
+    for (const int rounds : {2, 4}) {
+        sales_aggregate fast, plain;
+        for (int pass = 0; pass < 2; ++pass) {
+            fast.clear();
+            plain.clear();
+            for (int r = 0; r < rounds; ++r)
+                for (std::size_t i = 0; i < names.size(); ++i) {
+                    const std::size_t at = (i * 37 + static_cast<std::size_t>(r)) % names.size();
+                    const std::string_view name(
+                        rooms[(i + static_cast<std::size_t>(r)) % 2][at].data(), names[at].size());
+                    ASSERT_TRUE(fast.add_sale_short(name, static_cast<int128>(at + 1), at + 2));
+                    ASSERT_TRUE(plain.add_sale(name, static_cast<int128>(at + 1), at + 2));
+                }
+            ASSERT_EQ(fast.products().size(), plain.products().size());
+            for (std::size_t i = 0; i < plain.products().size(); ++i) {
+                EXPECT_EQ(fast.products()[i].product, plain.products()[i].product) << i;
+                EXPECT_EQ(fast.products()[i].quantity, plain.products()[i].quantity) << i;
+                EXPECT_EQ(fast.products()[i].amount, plain.products()[i].amount) << i;
+            }
+            EXPECT_EQ(fast.total(), plain.total());
+            EXPECT_EQ(fast.valid(), plain.valid());
+        }
+    }
+}
+
 }  // namespace
 }  // namespace salesproc
