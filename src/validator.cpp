@@ -223,15 +223,18 @@ class row_checker {
     // already cut from the last field); `unquoted` when it holds no quote, else `product` is the
     // inside of a field that was one quoted run. `added` when quick_check decided it, and it is
     // now counted; `not_plain` leaves it untouched for operator().
-    outcome plain(std::string_view product, std::string_view price, std::string_view quantity,
-                  std::string_view text, std::uint64_t line, bool unquoted = true) {
+    // `roomy`: the caller knows the record is within --max-row-size and has quick_check's reach.
+    [[gnu::always_inline]] outcome plain(std::string_view product, std::string_view price,
+                                         std::string_view quantity, std::string_view text,
+                                         std::uint64_t line, bool roomy, bool unquoted = true) {
         // The product is the one value trimmed here: a price or quantity with surrounding
         // whitespace is not one of quick_check's shapes, so check_sale trims it. Both ends above
         // ' ' in one compare: a byte at or below it wraps past 255.
         const unsigned front = static_cast<unsigned char>(product.front());
         const unsigned back = static_cast<unsigned char>(product.back());
         const bool untrimmed = product.empty() || ((front - 33U) | (back - 33U)) < 256U;
-        if (text.size() > layout_.max_row_size || !untrimmed || !inside(text.substr(text.size())))
+        if (!untrimmed ||
+            (!roomy && (text.size() > layout_.max_row_size || !inside(text.substr(text.size())))))
             [[unlikely]]
             return outcome::not_plain;
         const outcome quick = decide_quickly(product, price, quantity, text, unquoted, line);
@@ -239,6 +242,24 @@ class row_checker {
             return quick;
         // The shapes quick_check leaves, here rather than after a second walk of the record.
         return check_fully(product, csv::trim(price), csv::trim(quantity), text, unquoted, line);
+    }
+
+    // The inside of a quoted field whose quotes are the offsets e[0] (opening), the pairs
+    // e[1..q) (doubled quotes, each pair adjacent) and e[q] (closing), with each pair taken as one
+    // quote; in a buffer with quick_check's reach to spare. A null view when it does not fit.
+    std::string_view unquote(const char* w, const std::uint32_t* e, std::size_t q) noexcept {
+        const std::size_t size = e[q] - e[0] - 1 - (q - 1) / 2;
+        if (size > unquoted_bytes) return {};
+        char* out = unquoted_.data();
+        std::uint32_t from = e[0] + 1;
+        for (std::size_t i = 1; i < q; i += 2) {
+            // Up to and with the first quote of the pair; the second one is skipped.
+            std::memcpy(out, w + from, e[i] + 1 - from);
+            out += e[i] + 1 - from;
+            from = e[i + 1] + 1;
+        }
+        std::memcpy(out, w + from, e[q] - from);
+        return {unquoted_.data(), size};
     }
 
   private:
@@ -264,7 +285,8 @@ class row_checker {
         reject_reason why = reject_reason::malformed_row;
         switch (detail::quick_check(quick_, product, price, quantity, amount, qty, why)) {
             case detail::quick_outcome::valid:
-                return out_.add_sale(product, amount, qty) ? outcome::added : outcome::overflow;
+                return out_.add_sale_short(product, amount, qty) ? outcome::added
+                                                                 : outcome::overflow;
             case detail::quick_outcome::rejected:
                 out_.add_reject(why);
                 if (rejects_ != nullptr && rejects_->wants(why)) [[unlikely]]
@@ -303,6 +325,9 @@ class row_checker {
     // loop allocates nothing per row; looked up once per chunk, not per row (a thread_local
     // with a constructor costs a call on each use).
     std::array<std::string, 3>& scratch_;
+    // unquote()'s room: products with doubled quotes up to this long take the quick path.
+    static constexpr std::size_t unquoted_bytes = 256;
+    std::array<char, unquoted_bytes + detail::quick_reach> unquoted_{};
 
     static std::array<std::string, 3>& thread_scratch() {
         thread_local std::array<std::string, 3> scratch;
@@ -373,6 +398,9 @@ struct window_walk {
     csv::record& rec;
     std::uint64_t& line;
     bool quoted_newline;  // the window has a '\n' inside quotes somewhere
+    // Every record the window holds whole is within --max-row-size and has quick_check's reach
+    // in the buffer: checked once here instead of once a row.
+    bool roomy;
 
     // `Standard`: the columns are product, price, quantity in that order (Columns is then 3).
     template <std::size_t Columns, bool Standard>
@@ -400,9 +428,9 @@ struct window_walk {
                     };
                     const std::string_view record(text, static_cast<std::size_t>(end - text));
                     const auto handled =
-                        Standard ? check.plain(field(0), field(1), field(2), record, line)
+                        Standard ? check.plain(field(0), field(1), field(2), record, line, roomy)
                                  : check.plain(field(layout.product), field(layout.price),
-                                               field(layout.quantity), record, line);
+                                               field(layout.quantity), record, line, roomy);
                     if (handled == row_checker::outcome::overflow) return false;
                     if (handled == row_checker::outcome::added) {
                         ++line;
@@ -412,27 +440,41 @@ struct window_walk {
                     }
                 }
             }
-            // A product quoted as one run ("Halal Rug, Large",10.00,2): its inside is the value,
-            // when no line break hides in it.
+            // A product that is one quoted field ("Halal Rug, Large",10.00,2), doubled quotes and
+            // all ("Halal ""Premium"" Dates"), when no line break hides in the window: every quote
+            // is in the index, and a doubled one is two adjacent quote offsets.
             if (Standard && !quoted_newline && count - k >= 5) {
                 const std::uint32_t* const e = index + k;
-                if (e[0] == record_start && w[e[0]] == '"' && w[e[1]] == '"' && e[1] + 1 == e[2] &&
-                    w[e[2]] == delimiter && w[e[3]] == delimiter && w[e[4]] == '\n') {
+                std::size_t q = 1;  // the closing quote's entry
+                if (e[0] == record_start && w[e[0]] == '"') {
+                    while (q + 4 < count - k && w[e[q]] == '"' && e[q + 1] == e[q] + 1 &&
+                           w[e[q + 1]] == '"')
+                        q += 2;
+                }
+                if (e[0] == record_start && w[e[0]] == '"' && q + 3 < count - k && w[e[q]] == '"' &&
+                    e[q] + 1 == e[q + 1] && w[e[q + 1]] == delimiter && w[e[q + 2]] == delimiter &&
+                    w[e[q + 3]] == '\n') {
                     const char* const text = w + record_start;
-                    const char* const end = w + e[4];
+                    const char* const end = w + e[q + 3];
                     const char* const last_end = end - (end[-1] == '\r');
-                    const std::string_view product(w + e[0] + 1, e[1] - e[0] - 1);
-                    const std::string_view price(w + e[2] + 1, e[3] - e[2] - 1);
+                    const std::string_view product =
+                        q == 1 ? std::string_view(w + e[0] + 1, e[1] - e[0] - 1)
+                               : check.unquote(w, e, q);
+                    const std::string_view price(w + e[q + 1] + 1, e[q + 2] - e[q + 1] - 1);
                     const std::string_view quantity(
-                        w + e[3] + 1, static_cast<std::size_t>(last_end - (w + e[3] + 1)));
-                    const auto handled = check.plain(
-                        product, price, quantity,
-                        std::string_view(text, static_cast<std::size_t>(end - text)), line, false);
+                        w + e[q + 2] + 1, static_cast<std::size_t>(last_end - (w + e[q + 2] + 1)));
+                    const auto handled =
+                        product.data() == nullptr
+                            ? row_checker::outcome::not_plain
+                            : check.plain(
+                                  product, price, quantity,
+                                  std::string_view(text, static_cast<std::size_t>(end - text)),
+                                  line, roomy, false);
                     if (handled == row_checker::outcome::overflow) return false;
                     if (handled == row_checker::outcome::added) {
                         ++line;
-                        record_start = e[4] + 1;
-                        k += 5;
+                        record_start = e[q + 3] + 1;
+                        k += q + 4;
                         continue;
                     }
                 }
@@ -504,11 +546,13 @@ bool validate_records(std::string_view records, const header_layout& layout, con
         const char* const w = begin + pos;
         bool in_quotes = false;
         bool quoted_newline = false;
-        const std::size_t count =
-            detail::index_structurals({w, std::min(window_bytes, size - pos)}, delimiter,
-                                      index.data(), in_quotes, quoted_newline);
-        window_walk walk{w,      index.data(), count, layout, delimiter,
-                         fields, check,        rec,   line,   quoted_newline};
+        const std::size_t window = std::min(window_bytes, size - pos);
+        const std::size_t count = detail::index_structurals({w, window}, delimiter, index.data(),
+                                                            in_quotes, quoted_newline);
+        const bool roomy =
+            window <= layout.max_row_size && size - pos >= window + detail::quick_reach;
+        window_walk walk{w,     index.data(), count, layout,         delimiter, fields,
+                         check, rec,          line,  quoted_newline, roomy};
         std::size_t record_start = 0;
         if (!(standard ? walk.run<3, true>(record_start) : walk.run<0, false>(record_start)))
             return false;
