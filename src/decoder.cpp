@@ -3,6 +3,8 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
+#include <cstring>
 #include <new>
 #include <vector>
 
@@ -12,6 +14,12 @@ namespace {
 // Stored bytes are read in blocks of this size: big enough that the read calls cost nothing
 // next to decoding, small enough to stay in L2 alongside the output.
 constexpr std::size_t input_block = std::size_t{256} << 10;
+
+// Each ZSTD_decompressStream call gets exactly this much room to write, whatever the caller
+// asked for. zstd decodes a frame in one pass when the room holds its whole content, and the two
+// paths word the same corruption differently; a fixed room makes the outcome and the message
+// independent of --chunk-size. One zstd block (128 KiB) fits.
+constexpr std::size_t zstd_room = std::size_t{128} << 10;
 
 }  // namespace
 
@@ -49,6 +57,10 @@ struct decoder::impl {
     ZSTD_DCtx* zstd = nullptr;
     ZSTD_inBuffer zin{nullptr, 0, 0};
     bool frame_open = false;  // inside a frame: its end has not been decoded yet
+    // Output decoded when the caller had less than zstd_room left, served before decoding more.
+    std::vector<char> staged;
+    std::size_t staged_at = 0;
+    std::size_t staged_size = 0;
 
     impl(compression c, std::string n, source r)
         : format(c), name(std::move(n)), raw(std::move(r)) {
@@ -125,19 +137,31 @@ struct decoder::impl {
     }
 
     result<std::size_t> read_zstd(char* dst, std::size_t n) {
-        std::size_t produced = 0;
+        std::size_t produced = std::min(n, staged_size - staged_at);
+        if (produced != 0) std::memcpy(dst, staged.data() + staged_at, produced);
+        staged_at += produced;
         while (produced < n) {
             if (zin.pos == zin.size && !eof) {
                 if (auto r = refill(); !r) return r.error();
                 zin = ZSTD_inBuffer{input.data(), input_size, 0};
             }
-            ZSTD_outBuffer out{dst + produced, n - produced, 0};
+            // Straight into the caller's buffer when the whole room fits there.
+            const bool direct = n - produced >= zstd_room;
+            if (!direct && staged.empty()) staged.resize(zstd_room);
+            ZSTD_outBuffer out{direct ? dst + produced : staged.data(), zstd_room, 0};
             const std::size_t consumed_before = zin.pos;
             // Frames follow one another (zstd a b > c); the context moves on to the next.
             const std::size_t r = ZSTD_decompressStream(zstd, &out, &zin);
             if (ZSTD_isError(r) != 0U)
                 return corrupt(stored - (zin.size - zin.pos), ZSTD_getErrorName(r));
-            produced += out.pos;
+            if (direct) {
+                produced += out.pos;
+            } else {
+                staged_size = out.pos;
+                staged_at = std::min(out.pos, n - produced);
+                std::memcpy(dst + produced, staged.data(), staged_at);
+                produced += staged_at;
+            }
             // 0 is returned exactly when a frame is decoded and flushed; any other answer after
             // taking input means the frame goes on.
             if (r == 0)

@@ -101,5 +101,33 @@ TEST(Decoder, CorruptInputIsAnErrorNotGarbage) {
     EXPECT_NE(trailing.error().message().find("gzip data is corrupt"), std::string::npos);
 }
 
+// zstd decodes a frame in one pass when the output room holds all of it, and words the same
+// corruption differently on that path (fuzzing found a frame that says "Data corruption
+// detected" one way and "Destination buffer is too small" the other). The error, like the data,
+// must not depend on how much each read asks for, which is what --chunk-size sets.
+TEST(Decoder, TheErrorForCorruptZstdDoesNotDependOnTheReadSize) {
+    // A frame header with a 30052-byte content size, then a block that does not hold it.
+    const std::string frame(
+        "\x28\xb5\x2f\xfd\x70\x64\x75\x63\x74\x20\x00\x2c\x70\x72"
+        "\x70\x72\x6f\x64\x70\x75\x63\x74",
+        22);
+    std::string text = sample_text(5000);
+    std::string zst = test::zstd_compress(text);
+    zst[zst.size() / 2] = static_cast<char>(zst[zst.size() / 2] ^ 0x55);
+    for (const std::string& stored : {frame, zst}) {
+        const auto first = decode(compression::zstd, stored, 1 << 20, 1 << 20);
+        ASSERT_FALSE(first);
+        for (const std::size_t want : {std::size_t{1}, std::size_t{100}, std::size_t{4096},
+                                       std::size_t{131071}, std::size_t{131072}})
+            for (const std::size_t feed : {std::size_t{7}, std::size_t{1} << 20}) {
+                const auto other = decode(compression::zstd, stored, feed, want);
+                ASSERT_FALSE(other);
+                if (feed == std::size_t{1} << 20) {
+                    EXPECT_EQ(other.error().message(), first.error().message()) << "want " << want;
+                }
+            }
+    }
+}
+
 }  // namespace
 }  // namespace salesproc::detail
