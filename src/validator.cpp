@@ -445,15 +445,13 @@ struct window_walk {
             // is in the index, and a doubled one is two adjacent quote offsets.
             if (Standard && !quoted_newline && count - k >= 5) {
                 const std::uint32_t* const e = index + k;
+                const bool opens = e[0] == record_start && w[e[0]] == '"';
                 std::size_t q = 1;  // the closing quote's entry
-                if (e[0] == record_start && w[e[0]] == '"') {
-                    while (q + 4 < count - k && w[e[q]] == '"' && e[q + 1] == e[q] + 1 &&
-                           w[e[q + 1]] == '"')
-                        q += 2;
-                }
-                if (e[0] == record_start && w[e[0]] == '"' && q + 3 < count - k && w[e[q]] == '"' &&
-                    e[q] + 1 == e[q + 1] && w[e[q + 1]] == delimiter && w[e[q + 2]] == delimiter &&
-                    w[e[q + 3]] == '\n') {
+                while (opens && q + 4 < count - k && w[e[q]] == '"' && e[q + 1] == e[q] + 1 &&
+                       w[e[q + 1]] == '"')
+                    q += 2;
+                if (opens && q + 3 < count - k && w[e[q]] == '"' && e[q] + 1 == e[q + 1] &&
+                    w[e[q + 1]] == delimiter && w[e[q + 2]] == delimiter && w[e[q + 3]] == '\n') {
                     const char* const text = w + record_start;
                     const char* const end = w + e[q + 3];
                     const char* const last_end = end - (end[-1] == '\r');
