@@ -93,14 +93,12 @@ bool sales_aggregate::add_sale_missed(front_entry* set, std::uint64_t w0, std::u
                                       std::uint64_t quantity) {
     // Off once misses pass half the rows after a warm-up: then the cache only costs.
     if (++front_misses_ > 1024 && front_misses_ > rows_ / 2) front_off_ = true;
-    const auto it = index_.find(product);
-    const std::size_t slot = it != index_.end() ? it->second : products_.size();
-    if (it == index_.end()) append(product);
+    product_total& p = slot(product);
     // The newest name in way 0, the one it displaces in way 1.
     set[1] = set[0];
     set[0] = front_entry{w0, w1, static_cast<std::uint32_t>(product.size()),
-                         static_cast<std::uint32_t>(slot)};
-    return accumulate(products_[slot], product, amount, quantity);
+                         static_cast<std::uint32_t>(&p - products_.data())};
+    return accumulate(p, product, amount, quantity);
 }
 
 bool sales_aggregate::merge(const sales_aggregate& later) {
