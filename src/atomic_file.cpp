@@ -1,5 +1,8 @@
 #include "salesproc/atomic_file.hpp"
 
+#include "salesproc/detail/temp_files.hpp"
+#include "salesproc/output_paths.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,17 +18,7 @@
 namespace salesproc {
 namespace {
 
-std::string parent_dir(const std::string& path) {
-    const auto slash = path.rfind('/');
-    if (slash == std::string::npos) return ".";
-    if (slash == 0) return "/";
-    return path.substr(0, slash);
-}
-
-std::string base_name(const std::string& path) {
-    const auto slash = path.rfind('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
+using detail::parent_dir;
 
 result<void> write_all(int fd, std::string_view data, const std::string& path) {
     while (!data.empty()) {
@@ -111,8 +104,8 @@ void atomic_output::direct_deleter::operator()(direct_state* d) const noexcept {
 
 void atomic_output::bypass_page_cache() {
     if (mode_ != mode::rename || fd_ < 0 || written_ != 0 || direct_) return;
-    // Reopened through the descriptor, never the name: whatever is at the temp path now, this
-    // is the file mkostemp created.
+    // Reopened through the descriptor, never a name: an unnamed temp file has none, and a named
+    // one may have been replaced at its path.
     const std::string self = "/proc/self/fd/" + std::to_string(fd_);
     const int fd = ::open(self.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
     if (fd < 0) return;  // tmpfs and some others: stay buffered
@@ -123,10 +116,41 @@ void atomic_output::bypass_page_cache() {
     direct_ = std::move(d);
 }
 
-result<atomic_output> atomic_output::prepare(const std::string& path) {
+namespace {
+
+// An output that is a descriptor already (see output_descriptor): written where it points.
+result<int> open_descriptor(const std::string& path, int number) {
+    const int flags = ::fcntl(number, F_GETFL);
+    if (flags < 0) return errno_error(path, errno);
+    if ((flags & O_ACCMODE) == O_RDONLY)
+        return make_error(errc::io_error, path, "the descriptor is not open for writing");
+    const int fd = ::fcntl(number, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) return errno_error(path, errno);
+    return fd;
+}
+
+error cannot_create(const std::string& path, int e) {
+    return make_error(
+        e == EISDIR ? errc::is_directory : errc::io_error, path,
+        std::string("cannot create the report in '") + parent_dir(path) + "': " + std::strerror(e));
+}
+
+// The unnamed file's name is given through /proc/self/fd; without /proc it stays named.
+bool can_link_unnamed() {
+    static const bool ok = ::access("/proc/self/fd", X_OK) == 0;
+    return ok;
+}
+
+}  // namespace
+
+result<atomic_output> atomic_output::prepare(const std::string& path, temp_kind kind) {
     if (path == "-") return atomic_output(path, mode::stdout_stream, STDOUT_FILENO, {});
     if (path.empty()) return make_error(errc::invalid_argument, "--out", "empty path");
-
+    if (const auto number = output_descriptor(path)) {
+        auto fd = open_descriptor(path, *number);
+        if (!fd) return fd.error();
+        return atomic_output(path, mode::in_place, *fd, {});
+    }
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0) {
         if (S_ISDIR(st.st_mode))
@@ -138,20 +162,29 @@ result<atomic_output> atomic_output::prepare(const std::string& path) {
             return atomic_output(path, mode::in_place, fd, {});
         }
     }
-    // mkostemp creates the file 0600 with O_EXCL: never world-readable while incomplete, and a
-    // symlink planted at the temp path makes creation fail instead of being followed.
-    std::string temp = parent_dir(path) + "/." + base_name(path) + ".tmp-XXXXXX";
-    std::vector<char> name(temp.begin(), temp.end());
-    name.push_back('\0');
-    const int fd = ::mkostemp(name.data(), O_CLOEXEC);
-    if (fd < 0) {
-        const int e = errno;
-        return make_error(e == EISDIR ? errc::is_directory : errc::io_error, path,
-                          std::string("cannot create the report in '") + parent_dir(path) +
-                              "': " + std::strerror(e));
+    const std::string dir = parent_dir(path);
+    if (is_system_directory(dir))
+        return make_error(errc::io_error, path,
+                          "will not create a file in the system directory '" + dir + "'");
+    const std::size_t swept = detail::sweep_stale_temps(path);
+    const unsigned file_mode = 0666U & ~current_umask();
+    if (kind == temp_kind::automatic && can_link_unnamed()) {
+        const int fd = detail::open_unnamed_temp(dir);
+        if (fd >= 0) {
+            atomic_output out(path, mode::rename, fd, {}, file_mode);
+            out.swept_ = swept;
+            return out;
+        }
+        // Only a file system without unnamed files falls back; any other failure is final.
+        if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+            return cannot_create(path, errno);
     }
-    return atomic_output(path, mode::rename, fd, std::string(name.data()),
-                         0666U & ~current_umask());
+    std::string temp;
+    const int fd = detail::open_named_temp(path, temp);
+    if (fd < 0) return cannot_create(path, errno);
+    atomic_output out(path, mode::rename, fd, std::move(temp), file_mode);
+    out.swept_ = swept;
+    return out;
 }
 
 atomic_output::atomic_output(atomic_output&& other) noexcept
@@ -160,6 +193,7 @@ atomic_output::atomic_output(atomic_output&& other) noexcept
       fd_(std::exchange(other.fd_, -1)),
       temp_path_(std::exchange(other.temp_path_, {})),
       file_mode_(other.file_mode_),
+      swept_(other.swept_),
       written_(other.written_),
       direct_(std::move(other.direct_)),
       finished_(other.finished_),
@@ -244,7 +278,8 @@ result<void> atomic_output::finish() {
     }
     if (::fsync(fd_) != 0) return fail(errno);
     if (::fchmod(fd_, static_cast<mode_t>(file_mode_)) != 0) return fail(errno);
-    if (::close(std::exchange(fd_, -1)) != 0) return fail(errno);
+    // The descriptor stays open until publish(): it holds the temp file's lock, and an unnamed
+    // file is reached through it.
     return {};
 }
 
@@ -255,6 +290,13 @@ result<void> atomic_output::publish() {
         committed_ = true;
         return {};
     }
+    // An unnamed file gets its name only now, complete and durable; a kill between this link
+    // and the rename leaves a named temp file whose lock died with us: the next run's sweep.
+    if (temp_path_.empty() && detail::link_unnamed_temp(fd_, path_, temp_path_) != 0) {
+        const int e = errno;
+        discard();
+        return errno_error(path_, e);
+    }
     if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
         const int e = errno;
         discard();
@@ -262,6 +304,7 @@ result<void> atomic_output::publish() {
     }
     committed_ = true;
     temp_path_.clear();
+    ::close(std::exchange(fd_, -1));
     // Make the rename itself durable.
     const int dir = ::open(parent_dir(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir >= 0) {

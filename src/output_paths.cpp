@@ -1,10 +1,13 @@
 #include "salesproc/output_paths.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <charconv>
 #include <climits>
 #include <cstdlib>
 #include <optional>
+#include <string_view>
 #include <variant>
 
 namespace salesproc {
@@ -19,7 +22,19 @@ struct file_id {
 using identity = std::variant<file_id, std::string>;
 
 bool never_clashes(const std::string& path) {
-    return path == "-" || path == "/dev/stdout" || path == "/dev/stderr";
+    return path == "-" || output_descriptor(path).has_value();
+}
+
+// The number after `prefix`, when that is all the rest of `path` holds.
+std::optional<int> number_after(const std::string& path, std::string_view prefix) {
+    if (path.size() <= prefix.size() || path.compare(0, prefix.size(), prefix) != 0)
+        return std::nullopt;
+    int n = 0;
+    const char* first = path.data() + prefix.size();
+    const char* last = path.data() + path.size();
+    const auto [end, ec] = std::from_chars(first, last, n);
+    if (ec != std::errc() || end != last || n < 0) return std::nullopt;
+    return n;
 }
 
 std::string resolved(const std::string& path) {
@@ -42,6 +57,49 @@ std::optional<identity> identify(const std::string& path) {
 }
 
 }  // namespace
+
+namespace {
+
+std::optional<int> descriptor_named(const std::string& path) {
+    if (path == "/dev/stdout") return STDOUT_FILENO;
+    if (path == "/dev/stderr") return STDERR_FILENO;
+    if (auto n = number_after(path, "/dev/fd/")) return n;
+    if (auto n = number_after(path, "/proc/self/fd/")) return n;
+    return number_after(path, "/proc/" + std::to_string(::getpid()) + "/fd/");
+}
+
+}  // namespace
+
+std::optional<int> output_descriptor(const std::string& path) {
+    // A symlink to such a name (as /dev/stdout is to /proc/self/fd/1) stands for it too; the
+    // links are followed by their text, since following them in the kernel would reach the
+    // file behind the descriptor instead.
+    std::string name = path;
+    for (int depth = 0; depth < 8; ++depth) {
+        if (auto n = descriptor_named(name)) return n;
+        char target[PATH_MAX];
+        const ssize_t len = ::readlink(name.c_str(), target, sizeof target);
+        if (len <= 0 || static_cast<std::size_t>(len) >= sizeof target) return std::nullopt;
+        std::string next(target, static_cast<std::size_t>(len));
+        if (next.front() != '/') {
+            const auto slash = name.rfind('/');
+            next = (slash == std::string::npos ? std::string() : name.substr(0, slash + 1)) + next;
+        }
+        name = std::move(next);
+    }
+    return std::nullopt;
+}
+
+bool is_system_directory(const std::string& dir) {
+    char buf[PATH_MAX];
+    const std::string real = ::realpath(dir.c_str(), buf) != nullptr ? buf : dir;
+    auto under = [&](std::string_view top) {
+        return real.compare(0, top.size(), top) == 0 &&
+               (real.size() == top.size() || real[top.size()] == '/');
+    };
+    if (under("/dev/shm")) return false;
+    return under("/dev") || under("/proc") || under("/sys");
+}
 
 result<void> check_output_clashes(const std::vector<named_path>& inputs,
                                   const std::vector<named_path>& outputs) {

@@ -1,6 +1,11 @@
-// Replacing the report file atomically: a private temp file beside the target, fsync, rename,
-// fsync of the directory. Readers and crashes see the old report or the whole new one, never a
-// partial file. Not thread-safe: one owner per instance.
+// Replacing an output file atomically: an unnamed temp file (O_TMPFILE) in the target's
+// directory, fsync, a name given with linkat only once it is complete, rename over the target,
+// fsync of the directory. Readers and crashes see the old file or the whole new one, never a
+// partial file, and a writer killed at any moment (kill -9, the OOM killer) leaves no file
+// behind: an unnamed file dies with its last descriptor. Where the file system cannot make
+// unnamed files, the temp file is named and locked while written (detail/temp_files.hpp), and
+// every prepare() removes the stale temp files of its target, those whose writer is gone.
+// Not thread-safe: one owner per instance.
 #pragma once
 
 #include "salesproc/errors.hpp"
@@ -14,11 +19,19 @@ namespace salesproc {
 
 class atomic_output {
   public:
+    // How the temp file is made: unnamed where the file system can (automatic), or named and
+    // locked (the fallback, chosen here by tests).
+    enum class temp_kind { automatic, named };
+
     // Checks the target up front by creating the temp file now, so an unwritable --out fails
-    // before any work is done. "-" means stdout. A target that exists and is not a regular file
-    // (a device such as /dev/full, a FIFO) is written in place, since it cannot be renamed over.
-    // Errors name the path: a directory, a missing or read-only directory, permission denied.
-    static result<atomic_output> prepare(const std::string& path);
+    // before any work is done. "-" means stdout. Descriptor names (/dev/stdout, /dev/fd/N,
+    // /proc/self/fd/N; see output_descriptor) are written in place to that descriptor, whatever
+    // it points at. A target that exists and is not a regular file (a device such as /dev/full,
+    // a FIFO) is written in place, since it cannot be renamed over. A file is never created in
+    // /dev or /proc. Errors name the path: a directory, a missing or read-only directory,
+    // permission denied, a system directory, a descriptor that is not open for writing.
+    static result<atomic_output> prepare(const std::string& path,
+                                         temp_kind kind = temp_kind::automatic);
 
     atomic_output(atomic_output&& other) noexcept;
     atomic_output& operator=(atomic_output&&) = delete;
@@ -45,14 +58,21 @@ class atomic_output {
 
     // Removes the temp file now (also done by the destructor).
     void discard() noexcept;
-    // Only unlinks the temp file, leaving the descriptor to a thread that may still be writing:
-    // for a process about to exit on a signal. Safe to call while write() runs elsewhere.
+    // Only unlinks a named temp file, leaving the descriptor to a thread that may still be
+    // writing: for a process about to exit on a signal. Safe to call while write() runs
+    // elsewhere. (An unnamed one goes with the process.)
     void remove_temp() const noexcept;
 
     [[nodiscard]] const std::string& path() const noexcept { return path_; }
+    // The temp file's name; empty while it is unnamed (and for in-place outputs).
     [[nodiscard]] const std::string& temp_path() const noexcept { return temp_path_; }
+    // The temp file's descriptor, -1 once closed: for tests to look at the file.
+    [[nodiscard]] int temp_descriptor() const noexcept { return fd_; }
+    // How many stale temp files of this target prepare() removed.
+    [[nodiscard]] std::size_t swept() const noexcept { return swept_; }
 
   private:
+    // rename: a temp file renamed over the target at publish (named, or unnamed until then).
     enum class mode { rename, in_place, stdout_stream };
     atomic_output(std::string path, mode m, int fd, std::string temp,
                   unsigned file_mode = 0) noexcept
@@ -66,7 +86,8 @@ class atomic_output {
     mode mode_;
     int fd_ = -1;
     std::string temp_path_;
-    unsigned file_mode_ = 0;     // 0666 less the umask, applied at commit
+    unsigned file_mode_ = 0;  // 0666 less the umask, applied at commit
+    std::size_t swept_ = 0;
     std::uint64_t written_ = 0;  // bytes written so far
     struct direct_state;
     struct direct_deleter {

@@ -5,6 +5,7 @@
 
 #include "salesproc/errors.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,9 +16,20 @@ struct named_path {
     std::string path;  // as given
 };
 
+// The descriptor an output path stands for, to be written in place whatever it points at:
+// "/dev/stdout" (1), "/dev/stderr" (2), "/dev/fd/N", "/proc/self/fd/N" and "/proc/<our pid>/fd/N".
+// Opening such a name would reach the file behind the descriptor by its own name, and renaming
+// over it would replace the name in /dev or /proc itself. nullopt for any other path.
+std::optional<int> output_descriptor(const std::string& path);
+
+// True for a directory salesproc never creates a file in: /dev (but /dev/shm, a tmpfs for
+// exactly that), /proc and /sys, after resolving symlinks.
+bool is_system_directory(const std::string& dir);
+
 // Two paths clash when they name the same file: the same device and inode where the file exists
 // (so symlinks and hard links are seen through), else the same path once the directory's
-// symlinks are resolved. "-", /dev/stdout and /dev/stderr clash with nothing.
+// symlinks are resolved. "-" and descriptor names (output_descriptor) clash with
+// nothing.
 // Error (errc::invalid_argument): context names both flags, reason the path.
 result<void> check_output_clashes(const std::vector<named_path>& inputs,
                                   const std::vector<named_path>& outputs);

@@ -307,49 +307,5 @@ TEST_F(Faults, OutInReadOnlyDirectory) {
     EXPECT_EQ(dir.entries(), 1U);
 }
 
-// ---- crash safety ----------------------------------------------------------------------------
-
-// kill -9 at random moments: --out holds the previous report or the complete new one, never a
-// partial or empty file. (A killed run cannot remove its temp file; it is 0600 and ignored.)
-TEST_F(Faults, Kill9AtAnyMomentLeavesOldOrCompleteReport) {
-    temp_dir dir;
-    const auto csv = dir.file("in.csv");
-    write_file(csv, test::generate_sales_csv(400000, 7));
-    const auto out = dir.file("r.json");
-    const auto full = salesproc({"--csv", csv, "--out", out, "-q"});
-    ASSERT_EQ(full.exit_code, 0) << full.err;
-    const auto expected_rows = json::parse(read_file(out))["csv"]["rows"];
-    const std::string previous = "{\"previous\": true}\n";
-
-    std::mt19937 rng(12345);
-    int old_seen = 0, new_seen = 0;
-    for (int i = 0; i < 30; ++i) {
-        write_file(out, previous);
-        test::spawn_options o;
-        o.stderr_path = "/dev/null";
-        const pid_t pid = test::spawn_process({bin, "--csv", csv, "--out", out, "-q"}, o);
-        std::this_thread::sleep_for(std::chrono::microseconds(rng() % 150000));
-        ::kill(pid, SIGKILL);
-        (void)test::wait_process(pid);
-        const std::string now = read_file(out);
-        if (now == previous) {
-            ++old_seen;
-            continue;
-        }
-        ++new_seen;
-        const auto doc = json::parse(now, nullptr, false);
-        ASSERT_FALSE(doc.is_discarded()) << "partial report after kill -9 #" << i;
-        EXPECT_EQ(doc["csv"]["rows"], expected_rows);
-    }
-    for (const auto& e : fs::directory_iterator(dir.path())) {
-        if (e.path() == out || e.path() == csv) continue;
-        EXPECT_EQ(e.status().permissions() & (fs::perms::group_all | fs::perms::others_all),
-                  fs::perms::none)
-            << e.path();
-    }
-    std::printf("kill -9 loop: %d runs left the previous report, %d the new one\n", old_seen,
-                new_seen);
-}
-
 }  // namespace
 }  // namespace salesproc

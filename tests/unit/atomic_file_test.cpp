@@ -2,6 +2,8 @@
 
 #include "support/test_support.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,32 +56,58 @@ TEST(AtomicOutput, StreamedAroundThePageCacheHoldsExactlyTheBytes) {
     }
 }
 
+const atomic_output::temp_kind both_kinds[] = {atomic_output::temp_kind::automatic,
+                                               atomic_output::temp_kind::named};
+
 TEST(AtomicOutput, DiscardLeavesPreviousFileByteForByte) {
-    temp_dir dir;
-    const auto path = dir.file("r.json");
-    write_file(path, "previous");
-    {
-        auto out = atomic_output::prepare(path);
-        ASSERT_TRUE(out);
-        EXPECT_TRUE(std::filesystem::exists(out->temp_path()));
-    }  // destroyed without commit, as on any failure
-    EXPECT_EQ(read_file(path), "previous");
-    EXPECT_EQ(dir.entries(), 1U);
+    for (const auto kind : both_kinds) {
+        temp_dir dir;
+        const auto path = dir.file("r.json");
+        write_file(path, "previous");
+        {
+            auto out = atomic_output::prepare(path, kind);
+            ASSERT_TRUE(out);
+            ASSERT_TRUE(out->write("half a report"));
+            // The unnamed file has no name at all; the named one has its own.
+            EXPECT_EQ(dir.entries(), kind == atomic_output::temp_kind::named ? 2U : 1U);
+        }  // destroyed without commit, as on any failure
+        EXPECT_EQ(read_file(path), "previous");
+        EXPECT_EQ(dir.entries(), 1U);
+    }
 }
 
 TEST(AtomicOutput, TempFileIsPrivateAndReportHonoursUmask) {
+    for (const auto kind : both_kinds) {
+        temp_dir dir;
+        const auto path = dir.file("r.json");
+        const mode_t old = ::umask(027);
+        auto out = atomic_output::prepare(path, kind);
+        ::umask(old);
+        ASSERT_TRUE(out);
+        struct stat st {};
+        ASSERT_EQ(::fstat(out->temp_descriptor(), &st), 0);
+        EXPECT_EQ(st.st_mode & 0777, 0600U);
+        ASSERT_TRUE(out->commit("x"));
+        ASSERT_EQ(::stat(path.c_str(), &st), 0);
+        EXPECT_EQ(st.st_mode & 0777, 0640U);
+        EXPECT_EQ(dir.entries(), 1U);
+    }
+}
+
+// The unnamed temp file gets a name only when it is complete, just before the rename: a writer
+// killed before that leaves nothing in the directory.
+TEST(AtomicOutput, UnnamedTempFileHasNoNameUntilPublished) {
     temp_dir dir;
     const auto path = dir.file("r.json");
-    const mode_t old = ::umask(027);
     auto out = atomic_output::prepare(path);
-    ::umask(old);
-    ASSERT_TRUE(out);
-    struct stat st {};
-    ASSERT_EQ(::stat(out->temp_path().c_str(), &st), 0);
-    EXPECT_EQ(st.st_mode & 0777, 0600U);
-    ASSERT_TRUE(out->commit("x"));
-    ASSERT_EQ(::stat(path.c_str(), &st), 0);
-    EXPECT_EQ(st.st_mode & 0777, 0640U);
+    ASSERT_TRUE(out) << out.error().message();
+    EXPECT_TRUE(out->temp_path().empty());
+    ASSERT_TRUE(out->write("{}"));
+    ASSERT_TRUE(out->finish());
+    EXPECT_EQ(dir.entries(), 0U);
+    ASSERT_TRUE(out->publish());
+    EXPECT_EQ(read_file(path), "{}");
+    EXPECT_EQ(dir.entries(), 1U);
 }
 
 TEST(AtomicOutput, ErrorsNameThePath) {
@@ -116,7 +144,7 @@ TEST(AtomicOutput, NeverWritesThroughASymlink) {
     test::write_file(victim, "not yours");
     const auto path = dir.file("r.json");
     std::filesystem::create_symlink(victim, path);
-    auto out = atomic_output::prepare(path);
+    auto out = atomic_output::prepare(path, atomic_output::temp_kind::named);
     ASSERT_TRUE(out) << out.error().message();
     struct stat st {};
     ASSERT_EQ(::lstat(out->temp_path().c_str(), &st), 0);
@@ -125,6 +153,101 @@ TEST(AtomicOutput, NeverWritesThroughASymlink) {
     EXPECT_EQ(test::read_file(victim), "not yours");
     EXPECT_FALSE(std::filesystem::is_symlink(path));
     EXPECT_EQ(test::read_file(path), "new report");
+}
+
+}  // namespace
+}  // namespace salesproc
+
+namespace salesproc {
+namespace {
+
+// A temp file is stale exactly when its lock can be taken: its writer is gone. The next prepare
+// of the same target removes those, never one a live writer holds, nor anything else.
+TEST(AtomicOutput, StaleTempFilesOfTheTargetAreSweptLockedOnesKept) {
+    test::temp_dir dir;
+    const auto path = dir.file("r.json");
+    const auto stale = dir.file(".r.json.tmp-AbC123");
+    const auto live = dir.file(".r.json.tmp-xYz789");
+    const auto other = dir.file(".other.json.tmp-AbC123");
+    const auto shorter = dir.file(".r.json.tmp-AbC");
+    for (const auto& f : {stale, live, other, shorter})
+        test::write_file(f, "leftover");
+    // A live writer elsewhere: flock locks conflict between open file descriptions, in this
+    // process as across processes and containers on one kernel.
+    const int held = ::open(live.c_str(), O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(held, 0);
+    ASSERT_EQ(::flock(held, LOCK_EX | LOCK_NB), 0);
+    for (const auto kind : both_kinds) {
+        auto out = atomic_output::prepare(path, kind);
+        ASSERT_TRUE(out) << out.error().message();
+        EXPECT_FALSE(std::filesystem::exists(stale));
+        EXPECT_TRUE(std::filesystem::exists(live));
+        EXPECT_TRUE(std::filesystem::exists(other));
+        EXPECT_TRUE(std::filesystem::exists(shorter));
+        ASSERT_TRUE(out->commit("new"));
+        test::write_file(stale, "leftover");
+    }
+    ::close(held);  // the writer dies: its file is stale now
+    auto out = atomic_output::prepare(path);
+    ASSERT_TRUE(out);
+    EXPECT_EQ(out->swept(), 2U);
+    EXPECT_FALSE(std::filesystem::exists(live));
+    EXPECT_TRUE(std::filesystem::exists(other));
+}
+
+// A named temp file is locked by its writer for as long as it exists: another run's sweep
+// leaves it alone.
+TEST(AtomicOutput, ANamedTempFileIsLockedWhileWritten) {
+    test::temp_dir dir;
+    const auto path = dir.file("r.json");
+    auto out = atomic_output::prepare(path, atomic_output::temp_kind::named);
+    ASSERT_TRUE(out);
+    const int probe = ::open(out->temp_path().c_str(), O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(probe, 0);
+    EXPECT_NE(::flock(probe, LOCK_EX | LOCK_NB), 0);
+    auto second = atomic_output::prepare(path, atomic_output::temp_kind::named);
+    ASSERT_TRUE(second);
+    EXPECT_EQ(second->swept(), 0U);
+    EXPECT_TRUE(std::filesystem::exists(out->temp_path()));
+    ASSERT_TRUE(out->commit("first"));
+    ::close(probe);
+}
+
+// /dev/stdout, /dev/fd/N and /proc/self/fd/N are written in place to the descriptor, whatever
+// it points at: a redirected stdout's file is written, and the name itself is never replaced.
+// A symlink to such a name (the stand-in for /dev/stdout) stands for it too.
+TEST(AtomicOutput, DescriptorNamesAreWrittenInPlace) {
+    test::temp_dir dir;
+    const auto file = dir.file("captured.json");
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    ASSERT_GE(fd, 0);
+    const auto link = dir.file("fakedev-stdout");
+    std::filesystem::create_symlink("/proc/self/fd/" + std::to_string(fd), link);
+    for (const std::string& name :
+         {"/proc/self/fd/" + std::to_string(fd), "/dev/fd/" + std::to_string(fd), link}) {
+        auto out = atomic_output::prepare(name);
+        ASSERT_TRUE(out) << out.error().message();
+        ASSERT_TRUE(out->commit("[" + name + "]"));
+    }
+    ::close(fd);
+    EXPECT_EQ(test::read_file(file), "[/proc/self/fd/" + std::to_string(fd) + "][/dev/fd/" +
+                                         std::to_string(fd) + "][" + link + "]");
+    EXPECT_TRUE(std::filesystem::is_symlink(link));
+    EXPECT_EQ(dir.entries(), 2U);
+    // A descriptor that is not open, or only for reading, is an error naming it.
+    const auto closed = atomic_output::prepare("/dev/fd/" + std::to_string(fd));
+    ASSERT_FALSE(closed);
+    EXPECT_NE(closed.error().message().find("/dev/fd/"), std::string::npos);
+}
+
+TEST(AtomicOutput, NoFileIsEverCreatedInDevOrProc) {
+    for (const char* path : {"/dev/salesproc-report.json", "/proc/salesproc.json"}) {
+        const auto out = atomic_output::prepare(path);
+        ASSERT_FALSE(out) << path;
+        EXPECT_NE(out.error().message().find("system directory"), std::string::npos)
+            << out.error().message();
+        EXPECT_FALSE(std::filesystem::exists(path));
+    }
 }
 
 }  // namespace
