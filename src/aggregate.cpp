@@ -140,13 +140,19 @@ bool sales_aggregate::add_counts(std::uint64_t valid,
                                  int128 total) {
     int128 sum = 0;
     if (!checked_add(total_, total, sum)) return false;
+    auto counts = rejected_;
+    std::uint64_t rows = rows_;
+    std::uint64_t valid_sum = 0;
+    bool wrapped = __builtin_add_overflow(valid_, valid, &valid_sum) ||
+                   __builtin_add_overflow(rows, valid, &rows);
+    for (std::size_t i = 0; i < counts.size(); ++i)
+        wrapped = wrapped || __builtin_add_overflow(counts[i], rejected[i], &counts[i]) ||
+                  __builtin_add_overflow(rows, rejected[i], &rows);
+    if (wrapped) return false;
     total_ = sum;
-    for (std::size_t i = 0; i < rejected_.size(); ++i) {
-        rejected_[i] += rejected[i];
-        rows_ += rejected[i];
-    }
-    valid_ += valid;
-    rows_ += valid;
+    rejected_ = counts;
+    rows_ = rows;
+    valid_ = valid_sum;
     return true;
 }
 

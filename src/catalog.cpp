@@ -287,12 +287,23 @@ void product_catalog::add(const sales_aggregate& slice, std::uint64_t first_key)
     }
 }
 
-void product_catalog::add(std::string_view name, uint128 quantity, uint128 amount,
+bool product_catalog::add(std::string_view name, uint128 quantity, uint128 amount,
                           std::uint64_t key) {
+    constexpr uint128 amount_max = (uint128{1} << 127) - 1;
     const std::uint64_t h = name_hash(name, hash_seed());
     partition& part = partitions_[partition_of(h)];
     const std::lock_guard lock(part.mutex);
+    uint128 quantity_before = 0;
+    uint128 amount_before = 0;
+    if (const auto id = part.find(name, h)) {
+        quantity_before = part.at(*id).quantity;
+        amount_before = part.at(*id).amount;
+    }
+    if (quantity > ~uint128{0} - quantity_before || amount > amount_max ||
+        amount > amount_max - amount_before)
+        return false;
     part.add(name, h, quantity, amount, key);
+    return true;
 }
 
 uint128 product_catalog::total_of(std::string_view name) const {

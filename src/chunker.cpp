@@ -45,12 +45,14 @@ result<byte_source> byte_source::open(const std::string& path) {
         ::close(fd);
         return make_error(errc::is_directory, path, "is a directory, expected a CSV file");
     }
-    std::optional<std::uint64_t> size;
+    byte_source source(fd, true, path, std::nullopt);
     if (S_ISREG(st.st_mode)) {
-        size = static_cast<std::uint64_t>(st.st_size);
+        auto id = identify_file(fd, path);
+        if (!id) return id.error();
+        source.size_ = id->size;
+        source.identity_ = std::move(*id);
         ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     }
-    byte_source source(fd, true, path, size);
     if (auto r = source.sniff(); !r) return r.error();
     return source;
 }
@@ -86,8 +88,11 @@ result<byte_source> byte_source::open_shard(const std::string& path, const shard
     if (!S_ISREG(st.st_mode))
         return make_error(errc::invalid_argument, path,
                           "--shard needs a regular file (not stdin, a FIFO or a device)");
-    const auto size = static_cast<std::uint64_t>(st.st_size);
+    auto id = identify_file(fd, path);
+    if (!id) return id.error();
+    const std::uint64_t size = id->size;
     source.size_ = size;
+    source.identity_ = std::move(*id);
     auto head = read_at(fd, path, 0, 4);
     if (!head) return head.error();
     if (detail::sniff_compression(*head) != detail::compression::none)
@@ -160,6 +165,8 @@ byte_source::byte_source(byte_source&& other) noexcept
       owned_(std::exchange(other.owned_, false)),
       name_(std::move(other.name_)),
       size_(other.size_),
+      identity_(std::move(other.identity_)),
+      ended_(other.ended_),
       head_(std::move(other.head_)),
       stored_(other.stored_),
       offset_(other.offset_),
@@ -180,7 +187,7 @@ result<std::size_t> byte_source::read(char* dst, std::size_t n) {
 }
 
 result<std::size_t> byte_source::read_stored(char* dst, std::size_t n) {
-    if (shard_ && shard_->done()) return std::size_t{0};
+    if (shard_ && shard_->done()) return at_end(n);
     std::size_t got = 0;
     if (!head_.empty() && n != 0) {
         got = std::min(n, head_.size());
@@ -204,14 +211,32 @@ result<std::size_t> byte_source::read_stored(char* dst, std::size_t n) {
         const std::size_t mine = shard_->feed(offset_, std::string_view(dst, got));
         stored_ -= got - mine;
         offset_ += mine;
+        if (mine == 0) return at_end(n);
         return mine;
     }
     offset_ += got;
-    if (got == 0 && n != 0 && size_ && offset_ < *size_)
+    if (got == 0) return at_end(n);
+    return got;
+}
+
+result<std::size_t> byte_source::at_end(std::size_t n) {
+    if (n == 0 || ended_) return std::size_t{0};
+    ended_ = true;
+    // The end of the file came before the size it had when opened (for a shard, before the
+    // end of its rows).
+    if (size_ && offset_ < *size_ && !(shard_ && shard_->done()))
         return make_error(errc::input_changed, name_,
                           "file shrank from " + std::to_string(*size_) + " to " +
-                              std::to_string(stored_) + " bytes while being read");
-    return got;
+                              std::to_string(offset_) + " bytes while being read");
+    if (identity_) {
+        auto now = identify_file(fd_, name_);
+        if (!now) return now.error();
+        if (*now != *identity_)
+            return make_error(errc::input_changed, name_,
+                              "file changed while being read: " +
+                                  identity_difference(*identity_, *now));
+    }
+    return std::size_t{0};
 }
 
 void chunk_buffer::free_deleter::operator()(char* p) const noexcept {

@@ -215,6 +215,7 @@ asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_i
     out.decompressed_bytes = cutter.bytes_read();
     out.compression = source->compression();
     out.chunks = next_sequence;
+    out.identity = source->identity();
     if (job.shard)
         out.shard = shard_outcome{*job.shard, source->shard_end_quoted().value_or(false),
                                   next_line - 1 + cutter.pending_lines()};
@@ -236,7 +237,7 @@ asio::awaitable<result<csv_run>> process_csv_files(const csv_job& job,
         const sales_aggregate& t = r->totals;
         run.inputs.push_back(csv_input_summary{path, t.rows(), t.valid(), t.invalid(), r->bytes,
                                                r->chunks, r->compression, r->decompressed_bytes,
-                                               r->shard});
+                                               r->shard, r->identity});
         run.next_key = r->next_key;
         // process_csv checked the grand total against the earlier inputs' already.
         static_cast<void>(run.totals.merge_counts(t));

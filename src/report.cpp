@@ -116,6 +116,13 @@ void add_compression(json& section, const csv_input_summary& s) {
     section["decompressed_bytes"] = s.decompressed_bytes;
 }
 
+void add_identity(json& section, const csv_input_summary& s) {
+    if (!s.identity) return;
+    section["identity"] = {{"size", s.identity->size},
+                           {"mtime_ns", s.identity->mtime_ns},
+                           {"fingerprint", s.identity->fingerprint}};
+}
+
 json csv_section(const std::vector<csv_input_summary>& inputs) {
     json section = json::object();
     if (inputs.size() == 1) {
@@ -125,6 +132,7 @@ json csv_section(const std::vector<csv_input_summary>& inputs) {
         section["bytes"] = s.bytes;
         add_compression(section, s);
         section["chunks"] = s.chunks;
+        add_identity(section, s);
         if (s.shard)
             section["shard"] = {
                 {"index", s.shard->spec.index},
@@ -143,6 +151,7 @@ json csv_section(const std::vector<csv_input_summary>& inputs) {
                    {"invalid", s.invalid},
                    {"bytes", s.bytes}};
         add_compression(entry, s);
+        add_identity(entry, s);
         list.push_back(std::move(entry));
         rows += s.rows;
         bytes += s.bytes;

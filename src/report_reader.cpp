@@ -20,6 +20,10 @@ std::optional<std::string> number_text(const json& v) {
     return std::nullopt;
 }
 
+bool is_exact_number(const json& v) {
+    return number_text(v).has_value();
+}
+
 // Streams the report: sales_by_product to the visitor, unique_products counted, every other
 // top-level member into a small document of its own.
 class report_sax : public nlohmann::json_sax<json> {
@@ -178,98 +182,203 @@ class report_sax : public nlohmann::json_sax<json> {
     std::set<std::string> seen_lists_;
 };
 
-// A section's value, or the reason it is not there as it should be.
-struct section_reader {
-    const std::map<std::string, json>& sections;
-    std::string missing;  // the first problem found
+// Reads the sections' values with their types checked: the first value missing or of the wrong
+// kind is recorded as "<field>: expected <kind>" (or "<field>: is missing"), and reading goes on
+// with a neutral value, so one problem is named and nothing throws.
+class checked_reader {
+  public:
+    std::string problem;  // the first one found
 
-    const json* get(const std::string& key, bool (json::*is)() const noexcept) {
-        const auto it = sections.find(key);
-        if (it == sections.end() || !(it->second.*is)()) {
-            if (missing.empty()) missing = "'" + key + "' is missing or of the wrong type";
+    [[nodiscard]] bool ok() const noexcept { return problem.empty(); }
+
+    // The member `key` of `obj`, checked with `is` (kind names it); nullptr when absent (and
+    // `required`) or of the wrong kind.
+    const json* member(const json& obj, const std::string& where, const std::string& key,
+                       bool (json::*is)() const noexcept, const char* kind,
+                       bool required = true) {
+        const auto it = obj.find(key);
+        if (it == obj.end()) {
+            if (required) note(where + key + ": is missing");
             return nullptr;
         }
-        return &it->second;
-    }
-    std::uint64_t count(const json& v, const std::string& what) {
-        if (!v.is_number_unsigned()) {
-            if (missing.empty()) missing = "'" + what + "' is not a count";
-            return 0;
+        if (!((*it).*is)()) {
+            note(where + key + ": expected " + kind);
+            return nullptr;
         }
-        return v.get<std::uint64_t>();
+        return &*it;
+    }
+    std::uint64_t count(const json& obj, const std::string& where, const std::string& key,
+                        bool required = true) {
+        const json* v = member(obj, where, key, &json::is_number_unsigned, "a count", required);
+        return v != nullptr ? v->get<std::uint64_t>() : 0;
+    }
+    std::string text(const json& obj, const std::string& where, const std::string& key,
+                     bool required = true) {
+        const json* v = member(obj, where, key, &json::is_string, "a string", required);
+        return v != nullptr ? v->get<std::string>() : std::string();
+    }
+    bool flag(const json& obj, const std::string& where, const std::string& key) {
+        const json* v = member(obj, where, key, &json::is_boolean, "true or false", false);
+        return v != nullptr && v->get<bool>();
+    }
+    void note(std::string why) {
+        if (problem.empty()) problem = std::move(why);
     }
 };
 
-std::optional<csv_input_summary> read_input(const json& v, section_reader& s) {
-    if (!v.is_object() || !v.contains("path") || !v["path"].is_string()) return std::nullopt;
+// A count that must fit in 32 bits (shard numbers, attempts, pages).
+unsigned small_count(checked_reader& c, const json& obj, const std::string& where,
+                     const std::string& key, bool required = true) {
+    const std::uint64_t v = c.count(obj, where, key, required);
+    if (v > 0xFFFFFFFFU) c.note(where + key + ": is out of range");
+    return static_cast<unsigned>(v);
+}
+
+std::optional<shard_outcome> read_shard(const json& sh, checked_reader& c, const std::string& at) {
+    if (!sh.is_object()) {
+        c.note(at + ": expected an object");
+        return std::nullopt;
+    }
+    shard_outcome o;
+    const std::string where = at + ".";
+    o.spec.index = small_count(c, sh, where, "index");
+    o.spec.count = small_count(c, sh, where, "count");
+    const auto start = parse_shard_start(c.text(sh, where, "start"));
+    const auto end = parse_shard_start(c.text(sh, where, "end"));
+    o.lines = c.count(sh, where, "lines");
+    if (!c.ok()) return std::nullopt;
+    if (!start || !end) c.note(at + ": start and end must be outside or quoted");
+    if (o.spec.count == 0 || o.spec.index >= o.spec.count) c.note(at + ": has no valid K/N");
+    o.spec.start_quoted = start.value_or(false);
+    o.end_quoted = end.value_or(false);
+    return o;
+}
+
+std::optional<input_identity> read_identity(const json& v, checked_reader& c,
+                                            const std::string& at) {
+    if (!v.is_object()) {
+        c.note(at + ": expected an object");
+        return std::nullopt;
+    }
+    input_identity id;
+    const std::string where = at + ".";
+    id.size = c.count(v, where, "size");
+    const json* mtime = c.member(v, where, "mtime_ns", &json::is_number_integer, "an integer");
+    if (mtime != nullptr) id.mtime_ns = mtime->get<std::int64_t>();
+    id.fingerprint = c.text(v, where, "fingerprint");
+    return id;
+}
+
+csv_input_summary read_input(const json& v, checked_reader& c, const std::string& at) {
     csv_input_summary in;
-    in.path = v["path"].get<std::string>();
-    auto u64 = [&](const char* key) -> std::uint64_t {
-        return v.contains(key) ? s.count(v[key], std::string("csv.") + key) : 0;
-    };
-    in.rows = u64("rows");
-    in.valid = u64("valid");
-    in.invalid = u64("invalid");
-    in.bytes = u64("bytes");
-    in.chunks = u64("chunks");
+    if (!v.is_object()) {
+        c.note(at + ": expected an object");
+        return in;
+    }
+    const std::string where = at + ".";
+    in.path = c.text(v, where, "path");
+    in.rows = c.count(v, where, "rows", false);
+    in.valid = c.count(v, where, "valid", false);
+    in.invalid = c.count(v, where, "invalid", false);
+    in.bytes = c.count(v, where, "bytes", false);
+    in.chunks = c.count(v, where, "chunks", false);
+    in.decompressed_bytes = in.bytes;
     if (v.contains("compression")) {
-        const std::string c =
-            v["compression"].is_string() ? v["compression"].get<std::string>() : "";
-        in.compression = c == "gzip"   ? detail::compression::gzip
-                         : c == "zstd" ? detail::compression::zstd
-                                       : detail::compression::none;
-        in.decompressed_bytes = u64("decompressed_bytes");
-    } else {
-        in.decompressed_bytes = in.bytes;
+        const std::string name = c.text(v, where, "compression");
+        in.compression = name == "gzip"   ? detail::compression::gzip
+                         : name == "zstd" ? detail::compression::zstd
+                                          : detail::compression::none;
+        if (c.ok() && in.compression == detail::compression::none)
+            c.note(where + "compression: expected gzip or zstd");
+        in.decompressed_bytes = c.count(v, where, "decompressed_bytes");
     }
-    if (v.contains("shard")) {
-        const json& sh = v["shard"];
-        shard_outcome o;
-        const auto start = sh.value("start", std::string());
-        const auto end = sh.value("end", std::string());
-        if (!sh.is_object() || !parse_shard_start(start) || !parse_shard_start(end)) {
-            if (s.missing.empty()) s.missing = "'csv.shard' is not a shard record";
-            return in;
-        }
-        o.spec.index = static_cast<unsigned>(s.count(sh.value("index", json()), "csv.shard.index"));
-        o.spec.count = static_cast<unsigned>(s.count(sh.value("count", json()), "csv.shard.count"));
-        o.spec.start_quoted = *parse_shard_start(start);
-        o.end_quoted = *parse_shard_start(end);
-        o.lines = s.count(sh.value("lines", json()), "csv.shard.lines");
-        if (o.spec.count == 0 || o.spec.index >= o.spec.count)
-            if (s.missing.empty()) s.missing = "'csv.shard' has no valid K/N";
-        in.shard = o;
-    }
+    if (v.contains("shard")) in.shard = read_shard(v["shard"], c, where + "shard");
+    if (v.contains("identity")) in.identity = read_identity(v["identity"], c, where + "identity");
     return in;
 }
 
-std::optional<api_summary> read_api(const json& v, section_reader& s) {
+api_summary read_api(const json& v, checked_reader& c) {
     api_summary a;
-    auto u64 = [&](const char* key) -> std::uint64_t {
-        return v.contains(key) ? s.count(v[key], std::string("api.") + key) : 0;
-    };
-    a.requested = u64("requested");
-    a.succeeded = u64("succeeded");
-    a.retries = u64("retries");
-    a.records = u64("records");
-    a.valid_sales = u64("valid_sales");
-    a.invalid_sales = u64("invalid_sales");
+    if (!v.is_object()) {
+        c.note("api: expected an object");
+        return a;
+    }
+    const std::string where = "api.";
+    a.requested = c.count(v, where, "requested", false);
+    a.succeeded = c.count(v, where, "succeeded", false);
+    a.retries = c.count(v, where, "retries", false);
+    a.records = c.count(v, where, "records", false);
+    a.valid_sales = c.count(v, where, "valid_sales", false);
+    a.invalid_sales = c.count(v, where, "invalid_sales", false);
     if (v.contains("pages")) {
-        a.pages = u64("pages");
+        a.pages = c.count(v, where, "pages");
         a.paginated = true;
     }
-    a.retry_budget_exhausted = v.value("retry_budget_exhausted", false);
-    if (v.contains("failures") && v["failures"].is_array())
-        for (const auto& f : v["failures"]) {
-            api_summary::failure one;
-            one.url = f.value("url", std::string());
-            one.attempts = static_cast<unsigned>(f.value("attempts", 0U));
-            one.error = f.value("error", std::string());
-            one.code = f.value("code", std::string());
-            one.pages = static_cast<unsigned>(f.value("pages", 0U));
-            a.failures.push_back(std::move(one));
+    a.retry_budget_exhausted = c.flag(v, where, "retry_budget_exhausted");
+    const json* failures =
+        c.member(v, where, "failures", &json::is_array, "a list", /*required=*/false);
+    if (failures == nullptr) return a;
+    for (std::size_t i = 0; i < failures->size(); ++i) {
+        const json& f = (*failures)[i];
+        const std::string at = where + "failures[" + std::to_string(i) + "]";
+        if (!f.is_object()) {
+            c.note(at + ": expected an object");
+            break;
         }
+        api_summary::failure one;
+        one.url = c.text(f, at + ".", "url");
+        one.attempts = small_count(c, f, at + ".", "attempts");
+        one.error = c.text(f, at + ".", "error");
+        one.code = c.text(f, at + ".", "code");
+        one.pages = small_count(c, f, at + ".", "pages", false);
+        a.failures.push_back(std::move(one));
+    }
     return a;
+}
+
+reject_samples read_samples(const json& v, checked_reader& c) {
+    reject_samples samples;
+    if (!v.is_object()) {
+        c.note("rejected_samples: expected an object");
+        return samples;
+    }
+    for (const auto why : all_reject_reasons) {
+        const std::string name(to_string(why));
+        const json* list = c.member(v, "rejected_samples.", name, &json::is_array, "a list",
+                                    /*required=*/false);
+        if (list == nullptr) continue;
+        for (std::size_t i = 0; i < list->size() && c.ok(); ++i) {
+            const json& e = (*list)[i];
+            const std::string at = "rejected_samples." + name + "[" + std::to_string(i) + "]";
+            if (!e.is_object()) {
+                c.note(at + ": expected an object");
+                break;
+            }
+            reject_sample one;
+            one.source = c.text(e, at + ".", "source", false);
+            one.line = c.count(e, at + ".", "line");
+            one.detail = c.text(e, at + ".", "detail", false);
+            one.row = c.text(e, at + ".", "row", false);
+            samples[static_cast<std::size_t>(why)].push_back(std::move(one));
+        }
+    }
+    return samples;
+}
+
+// The csv section: one input, or an "inputs" list.
+void read_csv(const json& csv, checked_reader& c, partial_report& out) {
+    if (const json* list = c.member(csv, "csv.", "inputs", &json::is_array, "a list", false)) {
+        for (std::size_t i = 0; i < list->size() && c.ok(); ++i)
+            out.inputs.push_back(read_input((*list)[i], c, "csv.inputs[" + std::to_string(i) + "]"));
+        if (c.ok() && out.inputs.empty()) c.note("csv.inputs: names no input");
+        return;
+    }
+    // One input: its valid and invalid are the report's, less the API's.
+    csv_input_summary in = read_input(csv, c, "csv");
+    in.valid = out.valid_sales - std::min(out.valid_sales, out.api ? out.api->valid_sales : 0);
+    in.invalid =
+        out.invalid_sales - std::min(out.invalid_sales, out.api ? out.api->invalid_sales : 0);
+    out.inputs.push_back(std::move(in));
 }
 
 }  // namespace
@@ -295,66 +404,44 @@ result<partial_report> read_report(const std::string& path, const product_visito
 
     partial_report out;
     out.path = path;
-    section_reader s{sax.sections, {}};
-    const json* api_records = s.get("api_records", &json::is_number_unsigned);
-    const json* total = s.get("total_sales", &json::is_binary);
-    const json* valid = s.get("valid_sales", &json::is_number_unsigned);
-    const json* invalid = s.get("invalid_sales", &json::is_number_unsigned);
-    const json* rejected = s.get("rejected", &json::is_object);
-    const json* rules = s.get("rules", &json::is_object);
-    const json* csv = s.get("csv", &json::is_object);
-    if (!s.missing.empty())
-        return make_error(errc::bad_report, path, "not a salesproc report: " + s.missing);
-    out.api_records = api_records->get<std::uint64_t>();
-    out.total_sales = *number_text(*total);
-    out.valid_sales = valid->get<std::uint64_t>();
-    out.invalid_sales = invalid->get<std::uint64_t>();
-    for (const auto why : all_reject_reasons) {
-        const std::string name(to_string(why));
-        if (!rejected->contains(name)) {
-            s.missing = "'rejected." + name + "' is missing";
-            break;
+    checked_reader c;
+    const json none = json::object();
+    auto section = [&](const char* key, bool (*is)(const json&), const char* kind) -> const json& {
+        const auto it = sax.sections.find(key);
+        if (it == sax.sections.end()) {
+            c.note(std::string(key) + ": is missing");
+            return none;
         }
+        if (!is(it->second)) {
+            c.note(std::string(key) + ": expected " + kind);
+            return none;
+        }
+        return it->second;
+    };
+    auto is_count = +[](const json& v) { return v.is_number_unsigned(); };
+    auto is_object = +[](const json& v) { return v.is_object(); };
+    const json& api_records = section("api_records", is_count, "a count");
+    const json& total = section("total_sales", &is_exact_number, "an exact decimal number");
+    const json& valid = section("valid_sales", is_count, "a count");
+    const json& invalid = section("invalid_sales", is_count, "a count");
+    const json& rejected = section("rejected", is_object, "an object");
+    const json& rules = section("rules", is_object, "an object");
+    const json& csv = section("csv", is_object, "an object");
+    if (!c.ok()) return make_error(errc::bad_report, path, "not a salesproc report: " + c.problem);
+    out.api_records = api_records.get<std::uint64_t>();
+    out.total_sales = *number_text(total);
+    out.valid_sales = valid.get<std::uint64_t>();
+    out.invalid_sales = invalid.get<std::uint64_t>();
+    for (const auto why : all_reject_reasons)
         out.rejected[static_cast<std::size_t>(why)] =
-            s.count((*rejected)[name], "rejected." + name);
-    }
-    out.rules = *rules;
-    if (const auto it = sax.sections.find("rejected_samples"); it != sax.sections.end()) {
-        reject_samples samples;
-        for (const auto why : all_reject_reasons) {
-            const json& list = it->second.value(std::string(to_string(why)), json::array());
-            if (!list.is_array()) s.missing = "'rejected_samples' is not a list per reason";
-            for (const auto& e : list) {
-                if (!e.is_object() || !e.contains("line") || !e["line"].is_number_unsigned()) {
-                    s.missing = "'rejected_samples' holds an entry without a line";
-                    break;
-                }
-                samples[static_cast<std::size_t>(why)].push_back(
-                    {e.value("source", std::string()), e["line"].get<std::uint64_t>(),
-                     e.value("detail", std::string()), e.value("row", std::string())});
-            }
-        }
-        out.samples = std::move(samples);
-    }
-    if (csv->contains("inputs")) {
-        for (const auto& entry : (*csv)["inputs"])
-            if (auto in = read_input(entry, s)) out.inputs.push_back(std::move(*in));
-    } else if (auto in = read_input(*csv, s)) {
-        // One input: its valid and invalid are the report's, less the API's (below).
-        in->valid = out.valid_sales;
-        in->invalid = out.invalid_sales;
-        out.inputs.push_back(std::move(*in));
-    }
-    if (out.inputs.empty() && s.missing.empty()) s.missing = "'csv' names no input";
-    if (const auto it = sax.sections.find("api"); it != sax.sections.end()) {
-        out.api = read_api(it->second, s);
-        if (out.inputs.size() == 1 && !csv->contains("inputs")) {
-            out.inputs[0].valid -= std::min(out.inputs[0].valid, out.api->valid_sales);
-            out.inputs[0].invalid -= std::min(out.inputs[0].invalid, out.api->invalid_sales);
-        }
-    }
-    if (!s.missing.empty())
-        return make_error(errc::bad_report, path, "not a salesproc report: " + s.missing);
+            c.count(rejected, "rejected.", std::string(to_string(why)));
+    out.rules = rules;
+    if (const auto it = sax.sections.find("rejected_samples"); it != sax.sections.end())
+        out.samples = read_samples(it->second, c);
+    if (const auto it = sax.sections.find("api"); it != sax.sections.end())
+        out.api = read_api(it->second, c);
+    if (c.ok()) read_csv(csv, c, out);
+    if (!c.ok()) return make_error(errc::bad_report, path, c.problem);
     if (sax.unique_products != sax.products)
         return make_error(errc::bad_report, path,
                           "unique_products and sales_by_product differ in length (" +

@@ -50,8 +50,8 @@ class run_outputs {
     // All rejects are handed over: waits for the writer thread, and says whether it failed.
     result<void> close_rejects() { return writer_ ? writer_->close() : result<void>(); }
 
-    // The rejects are made durable first, so the report never names a rejects file that is not
-    // there; then the report is committed, then the rejects file renamed into place.
+    // Both are written and made durable first; then the rejects file is renamed into place,
+    // then the report: a reader who sees the new report can trust that its rejects are there.
     // `write` produces the report into the sink it is given (see write_report).
     result<void> publish(const std::function<result<void>(const report_sink&)>& write) {
         if (rejects_)
@@ -59,8 +59,9 @@ class run_outputs {
         if (auto r = write([this](std::string_view b) { return report_.write(b); }); !r)
             return discard_with(r.error());
         if (auto r = report_.finish(); !r) return discard_with(r.error());
+        if (rejects_)
+            if (auto r = rejects_->publish(); !r) return discard_with(r.error());
         if (auto r = report_.publish(); !r) return discard_with(r.error());
-        if (rejects_) return rejects_->publish();
         return {};
     }
 

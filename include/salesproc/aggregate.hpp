@@ -143,7 +143,7 @@ class sales_aggregate {
     // the grand total. False when the grand total would overflow (nothing is changed then).
     bool merge_counts(const sales_aggregate& later);
     // The counts of a report read back (merge): valid sales, rejects by reason, grand total.
-    // False when the grand total would overflow.
+    // False, changing nothing, when the grand total or a count would overflow.
     bool add_counts(std::uint64_t valid,
                     const std::array<std::uint64_t, reject_reason_count>& rejected, int128 total);
 

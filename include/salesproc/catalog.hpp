@@ -30,8 +30,11 @@ class product_catalog {
     // fewer products than bytes). Totals must stay within 2^128: callers check the grand total,
     // which every product's total is part of, before adding.
     void add(const sales_aggregate& slice, std::uint64_t first_key);
-    // One product, first seen at `key` (for merging reports).
-    void add(std::string_view name, uint128 quantity, uint128 amount, std::uint64_t key);
+    // One product, first seen at `key` (for merging reports, whose numbers come from files and
+    // are trusted for nothing): false, adding nothing, when its quantity would pass 2^128 - 1 or
+    // its total 2^127 - 1.
+    [[nodiscard]] bool add(std::string_view name, uint128 quantity, uint128 amount,
+                           std::uint64_t key);
 
     // The total of `name` added so far; 0 for a product not seen.
     [[nodiscard]] uint128 total_of(std::string_view name) const;

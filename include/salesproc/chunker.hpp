@@ -5,6 +5,7 @@
 
 #include "salesproc/detail/decoder.hpp"
 #include "salesproc/errors.hpp"
+#include "salesproc/input_identity.hpp"
 #include "salesproc/shard.hpp"
 
 #include <cstddef>
@@ -46,13 +47,19 @@ class byte_source {
 
     // Reads until `n` (decompressed) bytes or end of input; 0 means end of input. Errors name the
     // path: read failures, a corrupt or truncated compressed stream (errc::corrupt_input), and a
-    // regular file that shrank while being read.
+    // regular file that shrank or otherwise changed while being read (errc::input_changed: its
+    // identity at the end differs from the one at open), a shard's as a whole file's.
     result<std::size_t> read(char* dst, std::size_t n);
 
     [[nodiscard]] const std::string& name() const noexcept { return name_; }
     // Size of a regular file at open time, as stored; nullopt for pipes and stdin.
     [[nodiscard]] std::optional<std::uint64_t> size() const noexcept { return size_; }
     [[nodiscard]] detail::compression compression() const noexcept { return compression_; }
+    // A regular file's identity when opened (the whole file's, for a shard); nullopt for pipes
+    // and stdin.
+    [[nodiscard]] const std::optional<input_identity>& identity() const noexcept {
+        return identity_;
+    }
     // Bytes read as stored (compressed, for a compressed input).
     [[nodiscard]] std::uint64_t stored_bytes() const noexcept { return stored_; }
     // For a shard, once read to its end: the quote state at its range's end under its assumed
@@ -64,11 +71,15 @@ class byte_source {
         : fd_(fd), owned_(owned), name_(std::move(name)), size_(size) {}
     result<void> sniff();
     result<std::size_t> read_stored(char* dst, std::size_t n);
+    // The end of the stored input: checks the file is still what it was when opened.
+    result<std::size_t> at_end(std::size_t n);
 
     int fd_ = -1;
     bool owned_ = false;
     std::string name_;
     std::optional<std::uint64_t> size_;
+    std::optional<input_identity> identity_;
+    bool ended_ = false;  // at_end() has checked the identity
     std::string head_;  // the first bytes, read to sniff the format, not yet handed out
     std::uint64_t stored_ = 0;
     std::uint64_t offset_ = 0;  // of the next stored byte in the file

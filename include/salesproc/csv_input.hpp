@@ -3,6 +3,7 @@
 #pragma once
 
 #include "salesproc/detail/decoder.hpp"
+#include "salesproc/input_identity.hpp"
 #include "salesproc/shard.hpp"
 
 #include <cstdint>
@@ -21,6 +22,7 @@ struct csv_input_summary {
     detail::compression compression = detail::compression::none;
     std::uint64_t decompressed_bytes = 0;
     std::optional<shard_outcome> shard{};  // --shard: what the report's "shard" object says
+    std::optional<input_identity> identity{};  // a regular file's: the report's "identity"
 };
 
 }  // namespace salesproc

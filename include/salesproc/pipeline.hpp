@@ -44,6 +44,7 @@ struct csv_outcome {
     detail::compression compression = detail::compression::none;
     std::uint64_t decompressed_bytes = 0;  // equals bytes for an uncompressed input
     std::optional<shard_outcome> shard;
+    std::optional<input_identity> identity;  // of a regular file, as it was read
 };
 
 // Every CSV input, in the order given, through the same pipeline.

@@ -40,14 +40,31 @@ TEST(Catalog, SumsPastTwoToTheSixtyFourKeepEveryCarry) {
     product_catalog c;
     const uint128 big = (uint128{1} << 64) - 1;
     for (int i = 0; i < 5; ++i)
-        c.add("Halal Gold", big, big + 7, static_cast<std::uint64_t>(5 - i));
-    c.add("Halal Gold", uint128{1} << 100, uint128{3} << 70, 99);
+        ASSERT_TRUE(c.add("Halal Gold", big, big + 7, static_cast<std::uint64_t>(5 - i)));
+    ASSERT_TRUE(c.add("Halal Gold", uint128{1} << 100, uint128{3} << 70, 99));
     EXPECT_TRUE(c.total_of("Halal Gold") == (big + 7) * 5 + (uint128{3} << 70));
     c.finish();
     const auto e = c.entries();
     ASSERT_EQ(e.size(), 1U);
     EXPECT_TRUE(e[0].quantity == big * 5 + (uint128{1} << 100));
     EXPECT_TRUE(e[0].amount == (big + 7) * 5 + (uint128{3} << 70));
+}
+
+// Numbers read from a merge's parts are trusted for nothing: a sum that would wrap is refused
+// and leaves the product as it was.
+TEST(Catalog, AddingByNameRefusesSumsThatWouldWrap) {
+    product_catalog c;
+    const uint128 half = uint128{1} << 127;
+    ASSERT_TRUE(c.add("Halal Q", half, 1, 0));
+    EXPECT_FALSE(c.add("Halal Q", half, 1, 1));      // quantity 2^128 wraps
+    EXPECT_FALSE(c.add("Halal T", 1, half, 2));      // a total past 2^127 - 1
+    ASSERT_TRUE(c.add("Halal T", 1, half - 1, 3));   // exactly the largest total
+    EXPECT_FALSE(c.add("Halal T", 0, 1, 4));
+    c.finish();
+    const auto e = c.entries();
+    ASSERT_EQ(e.size(), 2U);
+    EXPECT_TRUE(e[0].quantity == half && e[0].amount == 1);
+    EXPECT_TRUE(e[1].amount == half - 1);
 }
 
 TEST(Catalog, ManyThreadsManyProductsOneOrder) {
@@ -100,9 +117,9 @@ TEST(Catalog, ManyThreadsManyProductsOneOrder) {
 TEST(Catalog, LongNamesHaveBlocksOfTheirOwn) {
     product_catalog c;
     const std::string long_name = "Halal " + std::string(100000, 'x');
-    c.add(long_name, 1, 2, 1);
-    c.add("Halal short", 1, 2, 0);
-    c.add(long_name, 1, 2, 3);
+    ASSERT_TRUE(c.add(long_name, 1, 2, 1));
+    ASSERT_TRUE(c.add("Halal short", 1, 2, 0));
+    ASSERT_TRUE(c.add(long_name, 1, 2, 3));
     c.finish();
     const auto e = c.entries();
     ASSERT_EQ(e.size(), 2U);
