@@ -232,9 +232,9 @@ result<std::size_t> byte_source::at_end(std::size_t n) {
         auto now = identify_file(fd_, name_);
         if (!now) return now.error();
         if (*now != *identity_)
-            return make_error(errc::input_changed, name_,
-                              "file changed while being read: " +
-                                  identity_difference(*identity_, *now));
+            return make_error(
+                errc::input_changed, name_,
+                "file changed while being read: " + identity_difference(*identity_, *now));
     }
     return std::size_t{0};
 }

@@ -16,7 +16,8 @@ error config_error(const std::string& path, const std::string& key, const std::s
 
 }  // namespace
 
-result<void> validate_rules(const rules& r, const std::string& context) {
+result<void> validate_rules(const rules& r, const std::string& context,
+                            const std::string& fields_context) {
     if (r.max_decimals > max_scale)
         return make_error(errc::bad_config, context + ": max_decimals",
                           "must be at most " + std::to_string(max_scale));
@@ -27,10 +28,11 @@ result<void> validate_rules(const rules& r, const std::string& context) {
     for (std::size_t i = 0; i < r.columns.size(); ++i)
         for (std::size_t j = i + 1; j < r.columns.size(); ++j)
             if (r.columns[i] == r.columns[j])
-                return make_error(errc::bad_config, context + ": fields",
-                                  std::string(rule_field_names[i]) + " and " +
-                                      std::string(rule_field_names[j]) +
-                                      " are both mapped to column '" + r.columns[i] + "'");
+                return make_error(
+                    fields_context.empty() ? errc::bad_config : errc::invalid_argument,
+                    fields_context.empty() ? context + ": fields" : fields_context,
+                    std::string(rule_field_names[i]) + " and " + std::string(rule_field_names[j]) +
+                        " are both mapped to column '" + r.columns[i] + "'");
     return {};
 }
 

@@ -33,7 +33,8 @@ result<input_identity> identify_file(int fd, const std::string& name) {
     std::array<char, 16384> block{};
     auto hash_range = [&](std::uint64_t from, std::uint64_t to) -> result<void> {
         while (from < to) {
-            const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(block.size(), to - from));
+            const auto want =
+                static_cast<std::size_t>(std::min<std::uint64_t>(block.size(), to - from));
             const ssize_t got = ::pread(fd, block.data(), want, static_cast<off_t>(from));
             if (got < 0 && errno == EINTR) continue;
             if (got < 0) return errno_error(name, errno);

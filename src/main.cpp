@@ -18,7 +18,7 @@ int merge_main(int argc, char** argv) {
         app->parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app->exit(e);
-        salesproc::print_error(e.what());
+        salesproc::print_error(salesproc::unknown_option(*app, argc, argv).value_or(e.what()));
         return salesproc::exit_usage;
     }
     const auto options = salesproc::to_merge_options(args);
@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
         app->parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app->exit(e);
-        salesproc::print_error(e.what());
+        salesproc::print_error(salesproc::unknown_option(*app, argc, argv).value_or(e.what()));
         return salesproc::exit_usage;
     }
     try {

@@ -30,8 +30,8 @@ std::pair<std::size_t, unsigned> shard_group(const std::vector<part_summary>& pa
     unsigned next = 0;
     while (end < parts.size()) {
         const csv_input_summary* in = shard_input(parts[end]);
-        if (in == nullptr || in->path != first.path || in->shard->spec.count != first.shard->spec.count ||
-            in->shard->spec.index != next)
+        if (in == nullptr || in->path != first.path ||
+            in->shard->spec.count != first.shard->spec.count || in->shard->spec.index != next)
             break;
         ++end;
         ++next;

@@ -91,6 +91,10 @@ result<merge_options> to_merge_options(const merge_args& a) {
     }
     if (!a.max_invalid.empty()) o.gates.max_invalid = parse_count(a.max_invalid);
     if (!a.max_invalid_ratio.empty()) o.gates.max_invalid_ratio = parse_ratio(a.max_invalid_ratio);
+    if (const auto twice = first_repeated(o.parts))
+        return usage("PART " + o.parts[twice->second], "given twice (also as '" +
+                                                           o.parts[twice->first] +
+                                                           "'): its counts would be added twice");
     std::vector<named_path> inputs;
     for (const auto& p : o.parts)
         inputs.push_back({"PART", p});

@@ -50,13 +50,13 @@ std::optional<int128> units_at(std::string_view text, unsigned scale) {
 // The first rule two parts differ in, as "name a and b".
 std::optional<std::string> rule_difference(const json& a, const json& b) {
     auto show = [](const json& v) {
-        return v.is_binary() ? std::string(v.get_binary().begin(), v.get_binary().end())
-                             : v.dump();
+        return v.is_binary() ? std::string(v.get_binary().begin(), v.get_binary().end()) : v.dump();
     };
     for (const auto& [key, value] : a.items()) {
         const auto theirs = b.find(key);
         if (theirs == b.end()) return key + " " + show(value) + " and nothing";
-        if (value.dump() != theirs->dump()) return key + " " + show(value) + " and " + show(*theirs);
+        if (value.dump() != theirs->dump())
+            return key + " " + show(value) + " and " + show(*theirs);
     }
     for (const auto& [key, value] : b.items())
         if (!a.contains(key)) return key + " nothing and " + show(value);
@@ -74,15 +74,17 @@ struct product_row {
 };
 
 result<partial_report> read_one(const std::string& path, std::vector<product_row>& rows) {
-    return read_report(path, [&](std::string_view name, std::string_view quantity,
-                                 std::string_view total) -> result<void> {
-        const auto q = parse_count_text(quantity);
-        if (!q)
-            return bad(path, "the quantity of product '" + std::string(name) +
-                                 "' is not an exact count: " + std::string(quantity));
-        rows.push_back({std::string(name), *q, std::string(total)});
-        return {};
-    });
+    return read_report(path,
+                       [&](std::string_view name, std::string_view quantity,
+                           std::string_view total) -> result<void> {
+                           const auto q = parse_count_text(quantity);
+                           if (!q)
+                               return bad(path,
+                                          "the quantity of product '" + std::string(name) +
+                                              "' is not an exact count: " + std::string(quantity));
+                           rows.push_back({std::string(name), *q, std::string(total)});
+                           return {};
+                       });
 }
 
 // A part is trusted only when its counts agree with each other.
@@ -100,8 +102,9 @@ result<void> check_consistent(const partial_report& p, int128 product_sum, int12
     std::uint64_t rows = 0;
     std::uint64_t api_sales = 0;
     bool fits = add_to(sales, p.invalid_sales);
-    if (p.api) fits = fits && add_to(api_sales, p.api->valid_sales) &&
-                      add_to(api_sales, p.api->invalid_sales) && add_to(rows, api_sales);
+    if (p.api)
+        fits = fits && add_to(api_sales, p.api->valid_sales) &&
+               add_to(api_sales, p.api->invalid_sales) && add_to(rows, api_sales);
     for (const auto& in : p.inputs)
         fits = fits && add_to(rows, in.rows);
     if (!fits || api_sales > p.api_records)
@@ -118,11 +121,13 @@ result<void> check_consistent(const partial_report& p, int128 product_sum, int12
 }
 
 error overflow(const merged_parts& m, const std::string& path, const std::string& what) {
-    const std::string earlier = m.parts.empty() ? "" : " with " + m.parts.front().report.path +
-                                                           (m.parts.size() > 1 ? " and later parts" : "");
-    return make_error(errc::money_overflow, path,
-                      what + " leaves the exact range when merged" + earlier +
-                          ": never a wrapped total");
+    const std::string earlier = m.parts.empty()
+                                    ? ""
+                                    : " with " + m.parts.front().report.path +
+                                          (m.parts.size() > 1 ? " and later parts" : "");
+    return make_error(
+        errc::money_overflow, path,
+        what + " leaves the exact range when merged" + earlier + ": never a wrapped total");
 }
 
 result<void> merge_api(std::optional<api_summary>& into, const api_summary& b) {

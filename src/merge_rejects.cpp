@@ -69,7 +69,8 @@ result<void> for_each_reject(std::istream& in, rejects_format format, const std:
             continue;
         }
         if (header) {
-            if (record != csv_header) return malformed(file, "its first line is not " + std::string(csv_header));
+            if (record != csv_header)
+                return malformed(file, "its first line is not " + std::string(csv_header));
             header = false;
         } else if (!record.empty()) {
             if (auto r = visit(record); !r) return r;
@@ -87,7 +88,9 @@ result<std::string> renumber_reject(std::string_view record, rejects_format form
                                     const std::string* shard_path, std::uint64_t offset,
                                     const std::string& file) {
     const auto field = find_line(record, format);
-    if (!field) return malformed(file, "a record without the five fields source, line, reason, detail, row");
+    if (!field)
+        return malformed(file,
+                         "a record without the five fields source, line, reason, detail, row");
     std::size_t end = field->at;
     while (end < record.size() && record[end] >= '0' && record[end] <= '9')
         ++end;

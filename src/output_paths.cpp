@@ -101,6 +101,18 @@ bool is_system_directory(const std::string& dir) {
     return under("/dev") || under("/proc") || under("/sys");
 }
 
+std::optional<std::pair<std::size_t, std::size_t>> first_repeated(
+    const std::vector<std::string>& paths) {
+    std::vector<std::optional<identity>> ids;
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+        ids.push_back(identify(paths[i]));
+        for (std::size_t k = 0; k < i; ++k)
+            if (paths[k] == paths[i] || (ids[k] && ids[i] && *ids[k] == *ids[i]))
+                return std::make_pair(k, i);
+    }
+    return std::nullopt;
+}
+
 result<void> check_output_clashes(const std::vector<named_path>& inputs,
                                   const std::vector<named_path>& outputs) {
     std::vector<std::optional<identity>> input_ids, output_ids;

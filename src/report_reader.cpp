@@ -194,8 +194,7 @@ class checked_reader {
     // The member `key` of `obj`, checked with `is` (kind names it); nullptr when absent (and
     // `required`) or of the wrong kind.
     const json* member(const json& obj, const std::string& where, const std::string& key,
-                       bool (json::*is)() const noexcept, const char* kind,
-                       bool required = true) {
+                       bool (json::*is)() const noexcept, const char* kind, bool required = true) {
         const auto it = obj.find(key);
         if (it == obj.end()) {
             if (required) note(where + key + ": is missing");
@@ -369,7 +368,8 @@ reject_samples read_samples(const json& v, checked_reader& c) {
 void read_csv(const json& csv, checked_reader& c, partial_report& out) {
     if (const json* list = c.member(csv, "csv.", "inputs", &json::is_array, "a list", false)) {
         for (std::size_t i = 0; i < list->size() && c.ok(); ++i)
-            out.inputs.push_back(read_input((*list)[i], c, "csv.inputs[" + std::to_string(i) + "]"));
+            out.inputs.push_back(
+                read_input((*list)[i], c, "csv.inputs[" + std::to_string(i) + "]"));
         if (c.ok() && out.inputs.empty()) c.note("csv.inputs: names no input");
         return;
     }

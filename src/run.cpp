@@ -68,7 +68,8 @@ result<rules> resolve_rules(const run_options& o, fetch_settings& fetch) {
     if (o.delimiter) r.delimiter = *o.delimiter;
     for (const auto& [field, column] : o.field_columns)
         r.columns[static_cast<std::size_t>(field)] = column;
-    if (auto ok = validate_rules(r, context); !ok) return ok.error();
+    if (auto ok = validate_rules(r, context, o.field_columns.empty() ? "" : "--field"); !ok)
+        return ok.error();
     return r;
 }
 
@@ -287,7 +288,12 @@ int run_steps(const run_options& o, std::chrono::steady_clock::time_point starte
     logger log(o.level, o.format);
     fetch_settings fetch = o.fetch;
     auto rule_set = resolve_rules(o, fetch);
-    if (!rule_set) return fail(rule_set.error());
+    if (!rule_set) {
+        // A flag's own contradiction (--field) is a usage error; a config file's is fatal.
+        const bool usage = rule_set.error().code == make_error_code(errc::invalid_argument);
+        return usage ? (print_error(rule_set.error().message()), static_cast<int>(exit_usage))
+                     : fail(rule_set.error());
+    }
     auto outputs = run_outputs::prepare(o);
     if (!outputs) return fail(outputs.error());
     run_outputs& out = **outputs;

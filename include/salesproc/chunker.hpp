@@ -80,7 +80,7 @@ class byte_source {
     std::optional<std::uint64_t> size_;
     std::optional<input_identity> identity_;
     bool ended_ = false;  // at_end() has checked the identity
-    std::string head_;  // the first bytes, read to sniff the format, not yet handed out
+    std::string head_;    // the first bytes, read to sniff the format, not yet handed out
     std::uint64_t stored_ = 0;
     std::uint64_t offset_ = 0;  // of the next stored byte in the file
     detail::compression compression_ = detail::compression::none;

@@ -76,4 +76,9 @@ std::optional<std::string> completion_script(const CLI::App& app, std::string_vi
 // exit_usage for usage errors, exit_failure for the rest.
 int exit_code_for(const error& e) noexcept;
 
+// When the command line holds an option `app` does not know, the message naming the first such
+// (and the closest known option, when one is close): "unknown option '--outt' (did you mean
+// '--out'?)". Checked before CLI11's own verdict, which would call the missing --out required.
+std::optional<std::string> unknown_option(const CLI::App& app, int argc, const char* const* argv);
+
 }  // namespace salesproc

@@ -29,6 +29,9 @@ result<config_file> load_config(const std::string& path);
 result<rules> load_rules(const std::string& path);
 
 // Validates a rules object built from defaults, a file and flag overrides.
-result<void> validate_rules(const rules& r, const std::string& context);
+// `fields_context` names where the column mapping came from when that is not `context` (the
+// --field flag over a config file's mapping).
+result<void> validate_rules(const rules& r, const std::string& context,
+                            const std::string& fields_context = {});
 
 }  // namespace salesproc

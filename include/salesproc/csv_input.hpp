@@ -21,7 +21,7 @@ struct csv_input_summary {
     std::uint64_t chunks = 0;
     detail::compression compression = detail::compression::none;
     std::uint64_t decompressed_bytes = 0;
-    std::optional<shard_outcome> shard{};  // --shard: what the report's "shard" object says
+    std::optional<shard_outcome> shard{};      // --shard: what the report's "shard" object says
     std::optional<input_identity> identity{};  // a regular file's: the report's "identity"
 };
 

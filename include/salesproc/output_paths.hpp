@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace salesproc {
@@ -25,6 +26,11 @@ std::optional<int> output_descriptor(const std::string& path);
 // True for a directory salesproc never creates a file in: /dev (but /dev/shm, a tmpfs for
 // exactly that), /proc and /sys, after resolving symlinks.
 bool is_system_directory(const std::string& dir);
+
+// The first path of `paths` that names the same file as an earlier one (by the rule below), as
+// the indices of both; nullopt when all differ. For merge's parts: one given twice.
+std::optional<std::pair<std::size_t, std::size_t>> first_repeated(
+    const std::vector<std::string>& paths);
 
 // Two paths clash when they name the same file: the same device and inode where the file exists
 // (so symlinks and hard links are seen through), else the same path once the directory's

@@ -56,9 +56,9 @@ TEST(Catalog, AddingByNameRefusesSumsThatWouldWrap) {
     product_catalog c;
     const uint128 half = uint128{1} << 127;
     ASSERT_TRUE(c.add("Halal Q", half, 1, 0));
-    EXPECT_FALSE(c.add("Halal Q", half, 1, 1));      // quantity 2^128 wraps
-    EXPECT_FALSE(c.add("Halal T", 1, half, 2));      // a total past 2^127 - 1
-    ASSERT_TRUE(c.add("Halal T", 1, half - 1, 3));   // exactly the largest total
+    EXPECT_FALSE(c.add("Halal Q", half, 1, 1));     // quantity 2^128 wraps
+    EXPECT_FALSE(c.add("Halal T", 1, half, 2));     // a total past 2^127 - 1
+    ASSERT_TRUE(c.add("Halal T", 1, half - 1, 3));  // exactly the largest total
     EXPECT_FALSE(c.add("Halal T", 0, 1, 4));
     c.finish();
     const auto e = c.entries();

@@ -140,6 +140,58 @@ TEST(Chunker, FileThatShrinksWhileReadIsAnError) {
         << more.error().message();
 }
 
+// A shard fails the same way when its file shrinks (or changes at all) while it is read: never a
+// partial total with exit 0.
+TEST(Chunker, AShardOfAFileThatShrinksWhileReadIsAnError) {
+    temp_dir dir;
+    const auto path = dir.file("in.csv");
+    write_file(path, test::generate_sales_csv(20000, 3));
+    for (const unsigned index : {0U, 1U}) {
+        write_file(path, test::generate_sales_csv(20000, 3));
+        auto src = byte_source::open_shard(path, shard_spec{index, 2, false}, 0);
+        ASSERT_TRUE(src) << src.error().message();
+        chunker c(*src, {4096, 1 << 20});
+        if (index == 0) {
+            ASSERT_TRUE(c.read_header());
+        }
+        chunk_buffer buf;
+        ASSERT_TRUE(c.next(buf));
+        ASSERT_EQ(::truncate(path.c_str(), index == 0 ? 100000 : 700000), 0);
+        result<bool> more = true;
+        while (more && *more)
+            more = c.next(buf);
+        ASSERT_FALSE(more) << "shard " << index;
+        EXPECT_EQ(more.error().code, make_error_code(errc::input_changed));
+        EXPECT_NE(more.error().message().find("in.csv: file shrank from"), std::string::npos)
+            << more.error().message();
+    }
+}
+
+// A file rewritten in place (same size, other bytes) while read is an error too.
+TEST(Chunker, AFileChangedInPlaceWhileReadIsAnError) {
+    temp_dir dir;
+    const auto path = dir.file("in.csv");
+    const std::string text = test::generate_sales_csv(20000, 3);
+    write_file(path, text);
+    auto src = byte_source::open(path);
+    ASSERT_TRUE(src);
+    chunker c(*src, {4096, 1 << 20});
+    ASSERT_TRUE(c.read_header());
+    chunk_buffer buf;
+    ASSERT_TRUE(c.next(buf));
+    std::string changed = text;
+    changed[changed.size() - 10] = changed[changed.size() - 10] == '1' ? '2' : '1';
+    write_file(path, changed);
+    result<bool> more = true;
+    while (more && *more)
+        more = c.next(buf);
+    ASSERT_FALSE(more);
+    EXPECT_EQ(more.error().code, make_error_code(errc::input_changed));
+    EXPECT_NE(more.error().message().find("in.csv: file changed while being read"),
+              std::string::npos)
+        << more.error().message();
+}
+
 TEST(Chunker, OpenErrorsNameThePath) {
     temp_dir dir;
     const auto missing = byte_source::open(dir.file("missing.csv"));
