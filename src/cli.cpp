@@ -434,10 +434,9 @@ result<run_options> to_run_options(const cli_args& a) {
 
     if (!a.rejects.empty()) o.rejects_path = a.rejects;
     if (!a.metrics.empty()) o.metrics_path = a.metrics;
-    for (const auto& l : a.metrics_labels) {
-        const auto eq = l.find('=');
-        o.metrics_labels.emplace_back(l.substr(0, eq), l.substr(eq + 1));
-    }
+    auto labels = parse_metrics_labels(a.metrics_labels);
+    if (!labels) return labels.error();
+    o.metrics_labels = std::move(*labels);
     if (!a.max_invalid.empty()) o.gates.max_invalid = parse_count(a.max_invalid);
     if (!a.max_invalid_ratio.empty()) o.gates.max_invalid_ratio = parse_ratio(a.max_invalid_ratio);
     if (!a.min_price.empty()) o.min_price = parse_fixed(a.min_price);

@@ -1,5 +1,8 @@
 #include "salesproc/errors.hpp"
 
+#include "salesproc/detail/text.hpp"
+
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <string_view>
@@ -117,15 +120,37 @@ const boost::system::error_category& category() noexcept {
 namespace {
 
 // Messages quote input (column names, products, URLs, paths), which may hold newlines, control
-// bytes or megabytes: keep every message one bounded line whatever the input holds.
+// bytes, bytes that are not UTF-8 or megabytes: keep every message one bounded line of valid,
+// printable UTF-8 (for a terminal and for JSON logs) whatever the input holds. Every byte that
+// is not printable UTF-8 is shown as \xNN.
 void append_printable(std::string& out, std::string_view s, std::size_t limit) {
     static constexpr char hex[] = "0123456789abcdef";
     std::size_t shown = 0;
     for (std::size_t i = 0; i < s.size(); ++i) {
         const auto c = static_cast<unsigned char>(s[i]);
-        if (shown >= limit && (c & 0xC0U) != 0x80U) {  // never cut a UTF-8 sequence
+        if (shown >= limit) {
             out += "... (" + std::to_string(s.size()) + " bytes)";
             return;
+        }
+        if (c >= 0x80U) {
+            const std::size_t n = detail::utf8_sequence(s, i);
+            // C1 controls (U+0080..U+009F) print nothing either.
+            const bool c1 = n == 2 && c == 0xC2U && static_cast<unsigned char>(s[i + 1]) < 0xA0U;
+            if (n != 0 && !c1) {
+                out.append(s.substr(i, n));
+                i += n - 1;
+                ++shown;
+                continue;
+            }
+            for (std::size_t k = 0; k < std::max<std::size_t>(n, 1); ++k) {
+                const auto b = static_cast<unsigned char>(s[i + k]);
+                out += "\\x";
+                out += hex[b >> 4];
+                out += hex[b & 0xFU];
+            }
+            i += std::max<std::size_t>(n, 1) - 1;
+            shown += 4;
+            continue;
         }
         if (c == '\n') {
             out += "\\n";

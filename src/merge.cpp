@@ -103,6 +103,7 @@ int run_merge(const merge_options& o) {
     }
     run_metrics metrics;
     metrics.labels = o.metrics_labels;
+    logger log(o.level, o.format);
     const int code = merge_steps(o, started, metrics);
     if (!metrics_out) return code;
     metrics.exit_code = code;
@@ -110,7 +111,7 @@ int run_merge(const merge_options& o) {
     metrics.duration_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (code != exit_ok && code != exit_quality) metrics.rows.reset();
-    if (auto written = commit_metrics(*metrics_out, *o.metrics_path, metrics); !written) {
+    if (auto written = commit_metrics(*metrics_out, *o.metrics_path, metrics, log); !written) {
         print_error(written.error().message());
         return code == exit_ok ? static_cast<int>(exit_failure) : code;
     }

@@ -85,10 +85,9 @@ result<merge_options> to_merge_options(const merge_args& a) {
                                            std::to_string(o.part_rejects.size()) + " given)");
     if (!o.rejects_path && !o.part_rejects.empty())
         return usage("--part-rejects", "needs --rejects, the merged file to write");
-    for (const auto& l : a.metrics_labels) {
-        const auto eq = l.find('=');
-        o.metrics_labels.emplace_back(l.substr(0, eq), l.substr(eq + 1));
-    }
+    auto labels = parse_metrics_labels(a.metrics_labels);
+    if (!labels) return labels.error();
+    o.metrics_labels = std::move(*labels);
     if (!a.max_invalid.empty()) o.gates.max_invalid = parse_count(a.max_invalid);
     if (!a.max_invalid_ratio.empty()) o.gates.max_invalid_ratio = parse_ratio(a.max_invalid_ratio);
     if (const auto twice = first_repeated(o.parts))

@@ -388,13 +388,14 @@ int run(const run_options& o) {
     }
     run_metrics metrics;
     metrics.labels = o.metrics_labels;
+    logger log(o.level, o.format);
     auto finish = [&](int code) {
         if (!metrics_out) return code;
         metrics.exit_code = code;
         metrics.finished = std::chrono::system_clock::now();
         metrics.duration_seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        if (auto written = commit_metrics(*metrics_out, *o.metrics_path, metrics); !written) {
+        if (auto written = commit_metrics(*metrics_out, *o.metrics_path, metrics, log); !written) {
             print_error(written.error().message());
             return code == exit_ok ? static_cast<int>(exit_failure) : code;
         }

@@ -9,10 +9,7 @@
 #endif
 
 namespace salesproc::detail {
-namespace {
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is not one (overlong forms,
-// surrogates and code points above U+10FFFF included).
 std::size_t utf8_sequence(std::string_view s, std::size_t i) noexcept {
     const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
     const auto cont = [&](std::size_t k) { return i + k < s.size() && (b(k) & 0xC0U) == 0x80U; };
@@ -34,7 +31,14 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) noexcept {
     return 0;
 }
 
-}  // namespace
+bool is_valid_utf8(std::string_view s) noexcept {
+    for (std::size_t i = 0; i < s.size();) {
+        const std::size_t n = utf8_sequence(s, i);
+        if (n == 0) return false;
+        i += n;
+    }
+    return true;
+}
 
 void byte_buffer::free_deleter::operator()(char* p) const noexcept {
     std::free(p);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "salesproc/errors.hpp"
+#include "salesproc/log.hpp"
 #include "salesproc/rules.hpp"
 
 #include <array>
@@ -44,17 +45,26 @@ struct run_metrics {
 // Whether `key` is a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting "__").
 bool is_label_name(std::string_view key) noexcept;
 
+// --metrics-label values ("key=value", as typed) as labels that keep the file one Prometheus
+// accepts: a label name that is not one of salesproc's own ("result", "reason"), each name once,
+// a value of valid UTF-8. Errors are usage errors (errc::invalid_argument) naming the flag.
+result<std::vector<std::pair<std::string, std::string>>> parse_metrics_labels(
+    const std::vector<std::string>& given);
+
 // The exposition text: HELP and TYPE for every metric, gauges all (each describes the last run).
 std::string format_metrics(const run_metrics& m);
 
-// The value of salesproc_last_success_timestamp_seconds in an earlier file's text, if any.
+// The value of salesproc_last_success_timestamp_seconds in an earlier file's text, if any (NaN
+// when the line is there but its value is no number).
 std::optional<double> last_success_in(std::string_view previous);
 
 class atomic_output;
 
 // Writes `m` through `out`, prepared for `path` when the run started (so that an unwritable
 // --metrics fails before any work), and publishes it. When the run failed (exit code not 0), the
-// last success time is carried over from the file being replaced. Errors name the path.
-result<void> commit_metrics(atomic_output& out, const std::string& path, run_metrics m);
+// last success time is carried over from the file being replaced; one that is not a plausible
+// Unix time is dropped with a warning on `log`. Errors name the path.
+result<void> commit_metrics(atomic_output& out, const std::string& path, run_metrics m,
+                            logger& log);
 
 }  // namespace salesproc

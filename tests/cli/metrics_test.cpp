@@ -98,5 +98,53 @@ TEST(Metrics, BadPathsAndLabelsFailBeforeAnyWork) {
     EXPECT_NE(r.err.find("--metrics-label"), std::string::npos) << r.err;
 }
 
+// Labels that would make a file Prometheus rejects are usage errors naming the flag: one that
+// collides with salesproc's own, one given twice, a value that is not UTF-8. In merge too.
+TEST(Metrics, LabelsThatWouldBreakTheFileAreUsageErrors) {
+    temp_dir dir;
+    const std::vector<std::vector<std::string>> bad{{"--metrics-label", "result=x"},
+                                                    {"--metrics-label", "reason=x"},
+                                                    {"--metrics-label", "job=x", "--metrics-label",
+                                                     "job=y"},
+                                                    {"--metrics-label", "job=caf\xe9"}};
+    for (const auto& labels : bad) {
+        std::vector<std::string> args{"--csv", sales_csv, "--out", dir.file("r.json"), "--metrics",
+                                      dir.file("m.prom")};
+        args.insert(args.end(), labels.begin(), labels.end());
+        auto r = salesproc(args);
+        EXPECT_EQ(r.exit_code, 2) << labels.back();
+        test::expect_one_error_line(r, "--metrics-label ");
+        std::vector<std::string> merge{"merge", "--out", dir.file("m.json"), "--metrics",
+                                       dir.file("m.prom")};
+        merge.insert(merge.end(), labels.begin(), labels.end());
+        merge.push_back(sales_csv);
+        r = salesproc(merge);
+        EXPECT_EQ(r.exit_code, 2) << labels.back();
+        test::expect_one_error_line(r, "--metrics-label ");
+        EXPECT_EQ(dir.entries(), 0U);
+    }
+}
+
+// A previous file's last-success time that is no Unix time (1e300, inf) is dropped with a
+// warning: never bytes that were not formatted.
+TEST(Metrics, ACarriedOverValueThatCannotBeFormattedIsDropped) {
+    temp_dir dir;
+    const auto metrics = dir.file("m.prom");
+    for (const char* value : {"1e300", "+Inf", "NaN", "-5"}) {
+        write_file(metrics, std::string("salesproc_last_success_timestamp_seconds ") + value + "\n");
+        const auto r = salesproc({"--csv", dir.file("missing.csv"), "--out", dir.file("r.json"),
+                                  "--metrics", metrics});
+        EXPECT_EQ(r.exit_code, 1);
+        EXPECT_NE(r.err.find("the last success time carried over is not a Unix time"),
+                  std::string::npos)
+            << r.err;
+        const std::string text = read_file(metrics);
+        EXPECT_EQ(text.find("salesproc_last_success_timestamp_seconds"), std::string::npos) << text;
+        for (const char c : text)
+            ASSERT_TRUE(c == '\n' || (c >= 0x20 && c < 0x7F)) << "unformatted byte in " << text;
+        expect_promtool_accepts(metrics);
+    }
+}
+
 }  // namespace
 }  // namespace salesproc

@@ -12,6 +12,15 @@ TEST(Errors, MessagesNameTheContextAndTheReason) {
     EXPECT_EQ(e.code.category().name(), std::string("salesproc"));
 }
 
+// Whatever the input holds, a message is printable UTF-8: control bytes, bytes that are not
+// UTF-8 (a zstd magic read as text: 0xB5, 0xFD) and C1 controls are \xNN; valid UTF-8 stays.
+TEST(Errors, EveryByteThatIsNotPrintableUtf8IsEscaped) {
+    using namespace std::string_literals;
+    const auto e = make_error(errc::missing_column, "in.csv",
+                              "found: \xB5/\xFD\x00 caf\xC3\xA9 \xC2\x85|\xE2\x82"s);
+    EXPECT_EQ(e.message(), "in.csv: found: \\xb5/\\xfd\\x00 caf\xC3\xA9 \\xc2\\x85|\\xe2\\x82");
+}
+
 TEST(Errors, FailureCodesAreStableNames) {
     const std::pair<errc, const char*> names[] = {
         {errc::timeout, "timeout"},

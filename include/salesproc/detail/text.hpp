@@ -128,6 +128,13 @@ void append_json_string(std::string& out, std::string_view s);
 // a quote, a line break or surrounding whitespace (which a trimming reader would lose).
 void append_csv_field(std::string& out, std::string_view s);
 
+// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is not one (overlong forms,
+// surrogates and code points above U+10FFFF included).
+std::size_t utf8_sequence(std::string_view s, std::size_t i) noexcept;
+
+// Whether `s` is valid UTF-8 throughout.
+bool is_valid_utf8(std::string_view s) noexcept;
+
 // The longest prefix of `s` of at most `limit` bytes that does not end inside a UTF-8 sequence.
 std::string_view utf8_prefix(std::string_view s, std::size_t limit) noexcept;
 
