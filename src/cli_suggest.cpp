@@ -31,13 +31,13 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 // "-5", "-0.25": a negative number given as a value, not an option.
 bool looks_numeric(std::string_view arg) {
-    return arg.size() > 1 && (std::isdigit(static_cast<unsigned char>(arg[1])) != 0 || arg[1] == '.');
+    return arg.size() > 1 &&
+           (std::isdigit(static_cast<unsigned char>(arg[1])) != 0 || arg[1] == '.');
 }
 
 }  // namespace
 
-std::optional<std::string> unknown_option(const CLI::App& app, int argc,
-                                          const char* const* argv) {
+std::optional<std::string> unknown_option(const CLI::App& app, int argc, const char* const* argv) {
     std::vector<std::string> longs;
     std::vector<std::string> shorts;
     for (const CLI::Option* opt : app.get_options()) {

@@ -5,9 +5,9 @@
 
 #include <charconv>
 #include <cmath>
-#include <limits>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 namespace salesproc {
@@ -97,7 +97,8 @@ result<std::vector<std::pair<std::string, std::string>>> parse_metrics_labels(
         std::string value = text.substr(eq + 1);
         for (const auto own : own_labels)
             if (key == own)
-                return usage("'" + key + "' is a label of salesproc's own metrics; choose another name");
+                return usage("'" + key +
+                             "' is a label of salesproc's own metrics; choose another name");
         for (const auto& [k, v] : out)
             if (k == key) return usage("the label '" + key + "' is given twice");
         if (!detail::is_valid_utf8(value)) return usage("the value is not valid UTF-8");
@@ -187,9 +188,10 @@ result<void> commit_metrics(atomic_output& out, const std::string& path, run_met
             text << in.rdbuf();
             m.last_success = last_success_in(text.str());
             if (m.last_success && !plausible_time(*m.last_success)) {
-                log.warn("metrics: the last success time carried over is not a Unix time; "
-                         "dropped",
-                         {{"path", path}, {"metric", last_success_name}});
+                log.warn(
+                    "metrics: the last success time carried over is not a Unix time; "
+                    "dropped",
+                    {{"path", path}, {"metric", last_success_name}});
                 m.last_success.reset();
             }
         }

@@ -107,7 +107,7 @@ std::optional<std::string> link_next(std::string_view v) {
 }
 
 page_walk::page_walk(const http_url& first, page_options options)
-    : origin_(first.origin()), options_(options) {
+    : origin_(first.origin()), userinfo_(first.userinfo), tls_(first.tls), options_(options) {
     seen_.insert(url_key(first));
 }
 
@@ -126,9 +126,17 @@ page_decision page_walk::on_page(const http_url& page_url, const std::optional<s
     if (!resolved)
         return fail("page " + std::to_string(pages_) +
                     " names a next page that is not a URL: " + resolved.error().reason);
-    if (resolved->origin() != origin_ && !options_.follow_cross_origin)
+    const bool same_origin = resolved->origin() == origin_;
+    if (!same_origin && !options_.follow_cross_origin)
         return fail("page " + std::to_string(pages_) + " names a next page on another origin (" +
                     resolved->redacted + "); pass --follow-cross-origin to follow it");
+    if (tls_ && !resolved->tls)
+        return fail("page " + std::to_string(pages_) + " (" + page_url.redacted +
+                    ") names a next page over plain http (" + resolved->redacted +
+                    "): refused, as a redirect would be");
+    // The first URL's own credentials go to every page of its origin (scheme, host and port)
+    // and nowhere else, whatever the next link carries.
+    resolved->userinfo = same_origin ? userinfo_ : std::string();
     if (!seen_.insert(url_key(*resolved)).second)
         return fail("pagination loop: page " + std::to_string(pages_) + " names " +
                     resolved->redacted + ", which was already fetched");

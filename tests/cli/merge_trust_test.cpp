@@ -39,11 +39,11 @@ TEST(MergeTrust, ShardsOfAFileThatChangedBetweenShardRunsAreRefused) {
     const auto p0 = run_part(dir, "s0.json", {"--csv", csv, "--shard", "0/2"});
     std::filesystem::resize_file(csv, 1000000);
     const auto p1 = run_part(dir, "s1.json", {"--csv", csv, "--shard", "1/2"});
-    const auto r = salesproc({"merge", "--out", dir.file("m.json"), "--metrics",
-                              dir.file("m.prom"), p0, p1});
+    const auto r =
+        salesproc({"merge", "--out", dir.file("m.json"), "--metrics", dir.file("m.prom"), p0, p1});
     EXPECT_EQ(r.exit_code, 1);
-    expect_one_error_line(r, p0 + " and " + p1 + ": shards 0/2 and 1/2 of " + csv +
-                                 " read different files (size ");
+    expect_one_error_line(
+        r, p0 + " and " + p1 + ": shards 0/2 and 1/2 of " + csv + " read different files (size ");
     EXPECT_NE(r.err.find("re-run all 2 shards"), std::string::npos) << r.err;
     EXPECT_FALSE(std::filesystem::exists(dir.file("m.json")));
     EXPECT_NE(read_file(dir.file("m.prom")).find("salesproc_exit_code 1"), std::string::npos);
@@ -95,11 +95,13 @@ TEST(MergeTrust, EveryMaxDecimalsFromZeroToEighteenMerges) {
                "product,price,quantity\nHalal B,11,1\nHalal C,10.000000000000000001,1\n");
     for (unsigned d = 0; d <= 18; ++d) {
         const std::string decimals = std::to_string(d);
-        const auto single = run_part(dir, "single.json",
-                                     {"--csv", dir.file("a.csv"), "--csv", dir.file("b.csv"),
-                                      "--max-decimals", decimals});
-        const auto a = run_part(dir, "pa.json", {"--csv", dir.file("a.csv"), "--max-decimals", decimals});
-        const auto b = run_part(dir, "pb.json", {"--csv", dir.file("b.csv"), "--max-decimals", decimals});
+        const auto single = run_part(
+            dir, "single.json",
+            {"--csv", dir.file("a.csv"), "--csv", dir.file("b.csv"), "--max-decimals", decimals});
+        const auto a =
+            run_part(dir, "pa.json", {"--csv", dir.file("a.csv"), "--max-decimals", decimals});
+        const auto b =
+            run_part(dir, "pb.json", {"--csv", dir.file("b.csv"), "--max-decimals", decimals});
         const auto r = salesproc({"merge", "--out", dir.file("m.json"), a, b});
         ASSERT_EQ(r.exit_code, 0) << "--max-decimals " << d << ": " << r.err;
         auto m = ordered_json::parse(read_file(dir.file("m.json")));
@@ -119,26 +121,29 @@ TEST(MergeTrust, SumsThatWouldWrapAreRefusedNamingTheParts) {
     temp_dir dir;
     write_file(dir.file("one.csv"), "product,price,quantity\nHalal A,12.00,1\n");
     const std::string base = read_file(run_part(dir, "base.json", {"--csv", dir.file("one.csv")}));
-    const std::string big_quantity =
-        replaced(base, "\"quantity\": 1,", "\"quantity\": 170141183460469231731687303715884105728,");
+    const std::string big_quantity = replaced(
+        base, "\"quantity\": 1,", "\"quantity\": 170141183460469231731687303715884105728,");
     write_file(dir.file("q1.json"), big_quantity);
     write_file(dir.file("q2.json"), big_quantity);
     auto r = salesproc({"merge", "--out", dir.file("m.json"), "--metrics", dir.file("m.prom"),
                         dir.file("q1.json"), dir.file("q2.json")});
     EXPECT_EQ(r.exit_code, 1);
-    expect_one_error_line(r, dir.file("q2.json") + ": the quantity or total of product 'Halal A' "
-                                                   "leaves the exact range when merged with " +
+    expect_one_error_line(r, dir.file("q2.json") +
+                                 ": the quantity or total of product 'Halal A' "
+                                 "leaves the exact range when merged with " +
                                  dir.file("q1.json"));
     EXPECT_NE(read_file(dir.file("m.prom")).find("salesproc_exit_code 1"), std::string::npos);
 
-    std::string big_valid = replaced(base, "\"valid_sales\": 1,", "\"valid_sales\": 18446744073709551615,");
+    std::string big_valid =
+        replaced(base, "\"valid_sales\": 1,", "\"valid_sales\": 18446744073709551615,");
     big_valid = replaced(big_valid, "\"rows\": 1,", "\"rows\": 18446744073709551615,");
     write_file(dir.file("v1.json"), big_valid);
     write_file(dir.file("v2.json"), replaced(big_valid, "one.csv", "two.csv"));
     r = salesproc({"merge", "--out", dir.file("m.json"), dir.file("v1.json"), dir.file("v2.json")});
     EXPECT_EQ(r.exit_code, 1);
-    expect_one_error_line(r, dir.file("v2.json") + ": total_sales, valid_sales or invalid_sales "
-                                                   "leaves the exact range");
+    expect_one_error_line(r, dir.file("v2.json") +
+                                 ": total_sales, valid_sales or invalid_sales "
+                                 "leaves the exact range");
     EXPECT_FALSE(std::filesystem::exists(dir.file("m.json")));
 }
 
@@ -168,8 +173,7 @@ TEST(MergeTrust, MalformedPartsAreNamedErrorsAndMetricsAreWritten) {
     temp_dir dir;
     const auto csv = dir.file("in.csv");
     write_file(csv, generate_sales_csv(200, 2));
-    const std::string shard =
-        read_file(run_part(dir, "s.json", {"--csv", csv, "--shard", "0/1"}));
+    const std::string shard = read_file(run_part(dir, "s.json", {"--csv", csv, "--shard", "0/1"}));
     auto doc = ordered_json::parse(shard);
     const std::vector<std::pair<std::function<void(ordered_json&)>, std::string>> cases{
         {[](ordered_json& d) { d["csv"]["shard"] = 5; }, "csv.shard: expected an object"},
@@ -205,9 +209,9 @@ TEST(MergeTrust, APartRejectsFileThatIsNotThePartsWholeFileIsRefused) {
     std::vector<std::string> parts, rejects;
     for (int k = 0; k < 2; ++k) {
         rejects.push_back(dir.file("s" + std::to_string(k) + ".rej.csv"));
-        parts.push_back(run_part(dir, "s" + std::to_string(k) + ".json",
-                                 {"--csv", csv, "--shard", std::to_string(k) + "/2", "--rejects",
-                                  rejects.back()}));
+        parts.push_back(run_part(
+            dir, "s" + std::to_string(k) + ".json",
+            {"--csv", csv, "--shard", std::to_string(k) + "/2", "--rejects", rejects.back()}));
     }
     const std::string whole = read_file(rejects[1]);
     const std::vector<std::pair<std::string, std::string>> broken{
@@ -216,10 +220,10 @@ TEST(MergeTrust, APartRejectsFileThatIsNotThePartsWholeFileIsRefused) {
         {whole + "lonely\n", "not a salesproc rejects file: a record without the five fields"}};
     for (const auto& [content, why] : broken) {
         write_file(dir.file("broken.rej.csv"), content);
-        const auto r = salesproc({"merge", "--out", dir.file("m.json"), "--rejects",
-                                  dir.file("m.rej.csv"), "--part-rejects", rejects[0],
-                                  "--part-rejects", dir.file("broken.rej.csv"), parts[0],
-                                  parts[1]});
+        const auto r =
+            salesproc({"merge", "--out", dir.file("m.json"), "--rejects", dir.file("m.rej.csv"),
+                       "--part-rejects", rejects[0], "--part-rejects", dir.file("broken.rej.csv"),
+                       parts[0], parts[1]});
         EXPECT_EQ(r.exit_code, 1) << why;
         expect_one_error_line(r, dir.file("broken.rej.csv") + ": " + why);
         EXPECT_FALSE(std::filesystem::exists(dir.file("m.rej.csv")));
@@ -238,8 +242,8 @@ TEST(CliErrors, AnUnknownOptionIsNamedWithTheClosestKnownOne) {
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_EQ(r.err, "salesproc: error: unknown option '--zzzzzz'\n");
     // A negative number is a value, not an option: its own check speaks.
-    r = salesproc({"--csv", data_dir + "/sales.csv", "--out", dir.file("r.json"), "--min-price",
-                   "-5"});
+    r = salesproc(
+        {"--csv", data_dir + "/sales.csv", "--out", dir.file("r.json"), "--min-price", "-5"});
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.err.find("--min-price"), std::string::npos) << r.err;
     EXPECT_FALSE(std::filesystem::exists(dir.file("r.json")));
@@ -247,8 +251,8 @@ TEST(CliErrors, AnUnknownOptionIsNamedWithTheClosestKnownOne) {
 
 TEST(CliErrors, AFieldMappingClashNamesTheFlag) {
     temp_dir dir;
-    const auto r = salesproc(
-        {"--csv", data_dir + "/sales.csv", "--out", dir.file("r.json"), "--field", "price=product"});
+    const auto r = salesproc({"--csv", data_dir + "/sales.csv", "--out", dir.file("r.json"),
+                              "--field", "price=product"});
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_EQ(r.err,
               "salesproc: error: --field: product and price are both mapped to column 'product'\n");

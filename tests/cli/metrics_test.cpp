@@ -102,14 +102,14 @@ TEST(Metrics, BadPathsAndLabelsFailBeforeAnyWork) {
 // collides with salesproc's own, one given twice, a value that is not UTF-8. In merge too.
 TEST(Metrics, LabelsThatWouldBreakTheFileAreUsageErrors) {
     temp_dir dir;
-    const std::vector<std::vector<std::string>> bad{{"--metrics-label", "result=x"},
-                                                    {"--metrics-label", "reason=x"},
-                                                    {"--metrics-label", "job=x", "--metrics-label",
-                                                     "job=y"},
-                                                    {"--metrics-label", "job=caf\xe9"}};
+    const std::vector<std::vector<std::string>> bad{
+        {"--metrics-label", "result=x"},
+        {"--metrics-label", "reason=x"},
+        {"--metrics-label", "job=x", "--metrics-label", "job=y"},
+        {"--metrics-label", "job=caf\xe9"}};
     for (const auto& labels : bad) {
-        std::vector<std::string> args{"--csv", sales_csv, "--out", dir.file("r.json"), "--metrics",
-                                      dir.file("m.prom")};
+        std::vector<std::string> args{"--csv",     sales_csv,         "--out", dir.file("r.json"),
+                                      "--metrics", dir.file("m.prom")};
         args.insert(args.end(), labels.begin(), labels.end());
         auto r = salesproc(args);
         EXPECT_EQ(r.exit_code, 2) << labels.back();
@@ -131,9 +131,10 @@ TEST(Metrics, ACarriedOverValueThatCannotBeFormattedIsDropped) {
     temp_dir dir;
     const auto metrics = dir.file("m.prom");
     for (const char* value : {"1e300", "+Inf", "NaN", "-5"}) {
-        write_file(metrics, std::string("salesproc_last_success_timestamp_seconds ") + value + "\n");
-        const auto r = salesproc({"--csv", dir.file("missing.csv"), "--out", dir.file("r.json"),
-                                  "--metrics", metrics});
+        write_file(metrics,
+                   std::string("salesproc_last_success_timestamp_seconds ") + value + "\n");
+        const auto r = salesproc(
+            {"--csv", dir.file("missing.csv"), "--out", dir.file("r.json"), "--metrics", metrics});
         EXPECT_EQ(r.exit_code, 1);
         EXPECT_NE(r.err.find("the last success time carried over is not a Unix time"),
                   std::string::npos)

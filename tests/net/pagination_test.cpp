@@ -88,6 +88,20 @@ TEST(Pagination, PageCapLoopAndCrossOriginFail) {
     EXPECT_EQ(followed.urls[0].pages, 2U);
 }
 
+// An API that needs Basic auth on every page: the URL's own credentials reach page 2 and 3 of
+// the same origin (the server answers 401 without them).
+TEST(Pagination, PagesOfTheSameOriginKeepTheUrlsCredentials) {
+    mock_server srv(tls_options());
+    // base64("alice:s3cret")
+    const std::string url = "https://alice:s3cret@localhost:" + std::to_string(srv.port()) +
+                            "/pages/link?pages=3&auth=YWxpY2U6czNjcmV0";
+    const auto f = fetch({url});
+    const auto& u = f.urls[0];
+    ASSERT_TRUE(u.ok) << u.error;
+    EXPECT_EQ(u.pages, 3U);
+    EXPECT_EQ(quantity_of(u), 6U);
+}
+
 TEST(Pagination, AFailedPageKeepsTheEarlierPages) {
     mock_server srv(tls_options());
     const auto f = fetch({srv.url("/pages/link?pages=5&fail_page=3")});

@@ -73,7 +73,8 @@ void paged_reply(const std::string& path, std::unordered_map<std::string, std::s
     const unsigned page = q.count("page") ? static_cast<unsigned>(std::stoul(q["page"])) : 1;
     const unsigned pages = q.count("pages") ? static_cast<unsigned>(std::stoul(q["pages"])) : 3;
     const std::string tail = "&pages=" + std::to_string(pages) +
-                             (q.count("fail_page") ? "&fail_page=" + q["fail_page"] : "");
+                             (q.count("fail_page") ? "&fail_page=" + q["fail_page"] : "") +
+                             (q.count("auth") ? "&auth=" + q["auth"] : "");
     auto page_url = [&](unsigned k) { return path + "?page=" + std::to_string(k) + tail; };
     if (q.count("fail_page") && std::stoul(q["fail_page"]) == page) {
         r.status = 500;
@@ -173,6 +174,12 @@ asio::awaitable<void> session(mock_server::state* st, Stream stream) {
         if (r.status >= 300 && q.count("retry_after"))
             r.headers.emplace_back("Retry-After", q["retry_after"]);
         if (q.count("invalid_json")) r.body = "{\"id\": 1, ";
+        // auth=BASE64: HTTP Basic credentials every request must carry.
+        if (q.count("auth") &&
+            std::string(req[http::field::authorization]) != "Basic " + q["auth"]) {
+            r.status = 401;
+            r.body = "{\"error\": \"credentials required\"}";
+        }
         if (q.count("huge_header"))  // one header field of this many bytes
             r.headers.emplace_back("X-Padding", std::string(std::stoul(q["huge_header"]), 'h'));
         if (q.count("huge")) {

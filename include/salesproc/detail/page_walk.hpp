@@ -1,8 +1,9 @@
 // Following one URL's pages, decided without sockets: where the next page is (an RFC 8288 Link
 // header with rel="next", or a URL taken from the body), resolved against the page that named
 // it, and whether to fetch it: not past --max-pages, not to another origin without
-// --follow-cross-origin, never to a page already fetched. The fetching coroutine fetches each
-// page (with its own retries) and asks on_page() what comes next. Not thread-safe.
+// --follow-cross-origin, never from https to http, never to a page already fetched. Pages of the
+// first URL's origin carry its credentials (userinfo); no other page does. The fetching coroutine
+// fetches each page (with its own retries) and asks on_page() what comes next. Not thread-safe.
 #pragma once
 
 #include "salesproc/errors.hpp"
@@ -46,6 +47,8 @@ class page_walk {
 
   private:
     std::string origin_;
+    std::string userinfo_;  // the first URL's credentials, for the pages of its origin
+    bool tls_ = false;      // the first URL is https: no page may fall back to http
     page_options options_;
     std::set<std::string> seen_;  // every page URL asked for, as scheme://authority/target
     unsigned pages_ = 0;

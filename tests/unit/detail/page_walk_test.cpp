@@ -69,5 +69,44 @@ TEST(PageWalk, RefusesLoopsCapAndOtherOrigins) {
               page_decision::kind::fail);
 }
 
+// --follow-cross-origin lets a next page leave the origin, never the TLS: https to http is
+// refused as a redirect is, with code pagination and both URLs in the message.
+TEST(PageWalk, NeverDowngradesHttpsToHttpEvenAcrossOrigins) {
+    const auto first = url("https://api.example/s?page=1");
+    page_walk walk(first, page_options{1000, true});
+    const auto d = walk.on_page(first, "http://cdn.example/s?page=2");
+    EXPECT_EQ(d.what, page_decision::kind::fail);
+    EXPECT_EQ(d.code, make_error_code(errc::bad_pagination));
+    EXPECT_EQ(failure_code(d.code), "pagination");
+    EXPECT_NE(d.error.find("https://api.example/s?page=1"), std::string::npos) << d.error;
+    EXPECT_NE(d.error.find("http://cdn.example/s?page=2"), std::string::npos) << d.error;
+    // http to https is no downgrade.
+    const auto plain = url("http://api.example/s?page=1");
+    page_walk up(plain, page_options{1000, true});
+    EXPECT_EQ(up.on_page(plain, "https://api.example/s?page=2").what, page_decision::kind::fetch);
+}
+
+// The URL's own Basic credentials go to every page of its origin (scheme, host and port), and
+// to no other, even when the next link names credentials of its own.
+TEST(PageWalk, SameOriginPagesKeepTheCredentialsOtherOriginsNeverGetThem) {
+    const auto first = url("https://alice:s3cret@api.example/p1");
+    ASSERT_EQ(first.userinfo, "alice:s3cret");
+    page_walk walk(first, page_options{1000, true});
+    auto d = walk.on_page(first, "/p2");
+    ASSERT_EQ(d.what, page_decision::kind::fetch);
+    EXPECT_EQ(d.url.userinfo, "alice:s3cret");
+    EXPECT_EQ(d.url.redacted.find("s3cret"), std::string::npos);
+    d = walk.on_page(d.url, "https://api.example:443/p3");
+    ASSERT_EQ(d.what, page_decision::kind::fetch);
+    EXPECT_EQ(d.url.userinfo, "alice:s3cret");
+    for (const char* elsewhere : {"https://cdn.example/p4", "https://api.example:8443/p4",
+                                  "https://mallory:x@cdn.example/p4"}) {
+        page_walk w(first, page_options{1000, true});
+        d = w.on_page(first, elsewhere);
+        ASSERT_EQ(d.what, page_decision::kind::fetch) << elsewhere;
+        EXPECT_TRUE(d.url.userinfo.empty()) << elsewhere;
+    }
+}
+
 }  // namespace
 }  // namespace salesproc::detail
