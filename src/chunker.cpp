@@ -15,6 +15,7 @@
 #include <cstring>
 #include <new>
 #include <utility>
+#include <vector>
 
 namespace salesproc {
 namespace {
@@ -237,6 +238,27 @@ result<std::size_t> byte_source::at_end(std::size_t n) {
                 "file changed while being read: " + identity_difference(*identity_, *now));
     }
     return std::size_t{0};
+}
+
+std::optional<error> byte_source::stream_error() {
+    if (compression_ == detail::compression::none) return std::nullopt;
+    std::vector<char> scratch(std::size_t{256} << 10);
+    for (;;) {
+        auto got = read(scratch.data(), scratch.size());
+        if (!got)
+            return got.error().code == make_error_code(errc::corrupt_input)
+                       ? std::optional<error>(got.error())
+                       : std::nullopt;
+        if (*got == 0) return std::nullopt;
+    }
+}
+
+error prefer_stream_error(byte_source& source, error e) {
+    if (e.code == make_error_code(errc::corrupt_input) ||
+        e.code == make_error_code(errc::interrupted))
+        return e;
+    if (auto stream = source.stream_error()) return *stream;
+    return e;
 }
 
 void chunk_buffer::free_deleter::operator()(char* p) const noexcept {

@@ -77,9 +77,9 @@ asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_i
     chunker cutter(*source, chunker_options{job.chunk_size, job.max_row_size});
     auto header =
         job.shard && job.shard->index != 0 ? std::move(*shard_header) : cutter.read_header();
-    if (!header) co_return header.error();
+    if (!header) co_return prefer_stream_error(*source, header.error());
     auto layout = parse_header(*header, job.rule_set, source->name());
-    if (!layout) co_return layout.error();
+    if (!layout) co_return prefer_stream_error(*source, layout.error());
     layout->max_row_size = job.max_row_size;
     if (events.opened) events.opened(source->name(), source->size(), layout->columns);
 
@@ -206,8 +206,10 @@ asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_i
     while (free_slots.size() != slot_count)
         co_await wait_one();
     if (bug) std::rethrow_exception(bug);
-    if (overflowed) co_return overflow_error(job.path, slots[*overflowed].totals, products);
-    if (failure) co_return *failure;
+    if (overflowed)
+        co_return prefer_stream_error(
+            *source, overflow_error(job.path, slots[*overflowed].totals, products));
+    if (failure) co_return prefer_stream_error(*source, *failure);
 
     out.totals.add_oversized_rows(cutter.oversized_rows());
     out.next_key = next_key;

@@ -66,6 +66,11 @@ class byte_source {
     // start (see shard.hpp).
     [[nodiscard]] std::optional<bool> shard_end_quoted() const noexcept;
 
+    // For a compressed input: reads (and drops) the rest of the stream, and returns its error
+    // (errc::corrupt_input) if it turns out corrupt or truncated; nullopt otherwise, and always
+    // for an uncompressed input. See prefer_stream_error.
+    std::optional<error> stream_error();
+
   private:
     byte_source(int fd, bool owned, std::string name, std::optional<std::uint64_t> size) noexcept
         : fd_(fd), owned_(owned), name_(std::move(name)), size_(size) {}
@@ -89,6 +94,13 @@ class byte_source {
     bool shard_parity_before_ = false;
     std::unique_ptr<detail::decoder> decoder_;  // made at the first read, once `this` stays put
 };
+
+// The error a run over `source` ends with when `e` stopped it: the stream's own, when the input is
+// compressed and its stream turns out corrupt or truncated, else `e`. A header or a row that
+// fails on bytes decoded from a broken stream is the stream's fault, and saying so keeps the
+// outcome the same however the bytes were read (--chunk-size): the whole stream is then
+// decoded, whatever it costs, before the error is final.
+error prefer_stream_error(byte_source& source, error e);
 
 // A 64-byte-aligned, reusable buffer holding one chunk: records() is whole records only.
 class chunk_buffer {

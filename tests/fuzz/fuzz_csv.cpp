@@ -39,16 +39,15 @@ outcome run(const std::string& path, std::size_t chunk_size, std::size_t max_row
         return o;
     }
     chunker cuts(*source, {chunk_size, max_row});
+    // As the pipeline does: a failure on bytes of a broken stream is the stream's.
+    auto fail = [&](const error& e) {
+        o.error = prefer_stream_error(*source, e).message();
+        return o;
+    };
     auto header = cuts.read_header();
-    if (!header) {
-        o.error = header.error().message();
-        return o;
-    }
+    if (!header) return fail(header.error());
     auto layout = parse_header(*header, r, source->name());
-    if (!layout) {
-        o.error = layout.error().message();
-        return o;
-    }
+    if (!layout) return fail(layout.error());
     layout->max_row_size = max_row;
     reject_options options;
     options.all = true;
@@ -63,10 +62,7 @@ outcome run(const std::string& path, std::size_t chunk_size, std::size_t max_row
     std::uint64_t line = 1;
     for (;;) {
         auto more = cuts.next(buf);
-        if (!more) {
-            o.error = more.error().message();
-            return o;
-        }
+        if (!more) return fail(more.error());
         if (!*more) break;
         bool fits = true;
         if (tokenized) {
@@ -80,10 +76,8 @@ outcome run(const std::string& path, std::size_t chunk_size, std::size_t max_row
         } else {
             fits = validate_chunk(buf, *layout, r, options, part, batch);
         }
-        if (!fits || !o.totals.merge(part)) {
-            o.error = "overflow";
-            return o;
-        }
+        if (!fits || !o.totals.merge(part))
+            return fail(make_error(errc::money_overflow, "fuzz.csv", "overflow"));
         FUZZ_CHECK(log.take(batch, "fuzz.csv", line).has_value());
         line += batch.lines();
     }
