@@ -2,9 +2,9 @@
 // token, how an attempt ends, and the run's stop state. Internal to salesproc_core.
 #pragma once
 
-#include "salesproc/detail/http_response.hpp"
-#include "salesproc/errors.hpp"
-#include "salesproc/retry_policy.hpp"
+#include "salesproc/api/detail/http_response.hpp"
+#include "salesproc/base/errors.hpp"
+#include "salesproc/api/retry_policy.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>

@@ -12,7 +12,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
-#include "salesproc/units.hpp"
+#include "salesproc/base/units.hpp"
 
 namespace salesproc::http_detail {
 namespace {

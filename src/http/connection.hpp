@@ -5,8 +5,8 @@
 
 #include "http/common.hpp"
 #include "http/tls.hpp"
-#include "salesproc/detail/http_request.hpp"
-#include "salesproc/proxy.hpp"
+#include "salesproc/api/detail/http_request.hpp"
+#include "salesproc/api/proxy.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>

@@ -1,9 +1,9 @@
 #include "http/shard.hpp"
 
 #include "http/wait_group.hpp"
-#include "salesproc/api_records.hpp"
-#include "salesproc/content_coding.hpp"
-#include "salesproc/detail/fetch_step.hpp"
+#include "salesproc/api/api_records.hpp"
+#include "salesproc/api/content_coding.hpp"
+#include "salesproc/api/detail/fetch_step.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>

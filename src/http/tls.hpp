@@ -3,8 +3,8 @@
 // Internal to salesproc_core.
 #pragma once
 
-#include "salesproc/detail/session_gate.hpp"
-#include "salesproc/http_client.hpp"
+#include "salesproc/api/detail/session_gate.hpp"
+#include "salesproc/http/http_client.hpp"
 
 #include <openssl/ssl.h>
 #include <boost/asio/ssl/context.hpp>

@@ -2,7 +2,7 @@
 // (nlohmann agrees); the record count and the sales' totals do not depend on whitespace the
 // body carries between tokens.
 #include "fuzz_support.hpp"
-#include "salesproc/api_records.hpp"
+#include "salesproc/api/api_records.hpp"
 
 #include <nlohmann/json.hpp>
 

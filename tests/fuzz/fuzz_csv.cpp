@@ -6,9 +6,9 @@
 // instead of the SIMD structural index; the rejects file has one JSON object per rejected row,
 // in strictly increasing line order.
 #include "fuzz_support.hpp"
-#include "salesproc/aggregate.hpp"
-#include "salesproc/chunker.hpp"
-#include "salesproc/validator.hpp"
+#include "salesproc/totals/aggregate.hpp"
+#include "salesproc/input/chunker.hpp"
+#include "salesproc/rules/validator.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -5,11 +5,11 @@
 // message, and a decoded body, only completes within its limits), and the split points never
 // change the parsed response.
 #include "fuzz_support.hpp"
-#include "salesproc/api_records.hpp"
-#include "salesproc/content_coding.hpp"
-#include "salesproc/detail/http_response.hpp"
-#include "salesproc/retry_policy.hpp"
-#include "salesproc/url.hpp"
+#include "salesproc/api/api_records.hpp"
+#include "salesproc/api/content_coding.hpp"
+#include "salesproc/api/detail/http_response.hpp"
+#include "salesproc/api/retry_policy.hpp"
+#include "salesproc/api/url.hpp"
 
 #include <boost/asio/buffer.hpp>
 

@@ -2,9 +2,9 @@
 // Oracles: parse -> format -> parse is the identity; check_sale (with its plain-price fast path)
 // agrees with a straightforward reference built from the general parsers.
 #include "fuzz_support.hpp"
-#include "salesproc/detail/quick_sale.hpp"
-#include "salesproc/money.hpp"
-#include "salesproc/rules.hpp"
+#include "salesproc/rules/detail/quick_sale.hpp"
+#include "salesproc/rules/money.hpp"
+#include "salesproc/rules/rules.hpp"
 
 #include <algorithm>
 

@@ -4,8 +4,8 @@
 // reads has as many products as were visited; a renumbered record is the record with its line
 // moved by exactly the offset, or the record itself when its source is not the shard's.
 #include "fuzz_support.hpp"
-#include "salesproc/detail/merge_rejects.hpp"
-#include "salesproc/report_reader.hpp"
+#include "salesproc/merge/detail/merge_rejects.hpp"
+#include "salesproc/merge/report_reader.hpp"
 
 #include <sys/mman.h>
 #include <unistd.h>

@@ -2,7 +2,7 @@
 // with a certificate for localhost, fast retry settings, and fetching a list of URLs.
 #pragma once
 
-#include "salesproc/http_client.hpp"
+#include "salesproc/http/http_client.hpp"
 #include "support/mock_server.hpp"
 #include "support/test_support.hpp"
 

@@ -1,0 +1,28 @@
+// What one CSV input of a run amounted to: the report's csv section is built from a list of
+// these, one per --csv in the order given. Plain data.
+#pragma once
+
+#include "salesproc/input/detail/decoder.hpp"
+#include "salesproc/input/input_identity.hpp"
+#include "salesproc/input/shard.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace salesproc {
+
+struct csv_input_summary {
+    std::string path;  // as given; "-" for stdin
+    std::uint64_t rows = 0;
+    std::uint64_t valid = 0;
+    std::uint64_t invalid = 0;
+    std::uint64_t bytes = 0;  // as stored (compressed, for a compressed input)
+    std::uint64_t chunks = 0;
+    detail::compression compression = detail::compression::none;
+    std::uint64_t decompressed_bytes = 0;
+    std::optional<shard_outcome> shard{};      // --shard: what the report's "shard" object says
+    std::optional<input_identity> identity{};  // a regular file's: the report's "identity"
+};
+
+}  // namespace salesproc

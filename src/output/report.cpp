@@ -1,0 +1,395 @@
+#include "salesproc/output/report.hpp"
+
+#include "salesproc/base/detail/text.hpp"
+
+#include <emmintrin.h>
+
+#include <ctime>
+
+namespace salesproc {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+std::string iso8601(std::chrono::system_clock::time_point tp) {
+    const std::time_t t = std::chrono::system_clock::to_time_t(tp);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+void write_value(const json& v, std::string& out, int indent) {
+    const auto pad = [&](int n) { out.append(static_cast<std::size_t>(n) * 2, ' '); };
+    switch (v.type()) {
+        case json::value_t::binary: {
+            const auto& bytes = v.get_binary();
+            out.append(bytes.begin(), bytes.end());
+            return;
+        }
+        case json::value_t::object: {
+            if (v.empty()) {
+                out += "{}";
+                return;
+            }
+            out += "{\n";
+            bool first = true;
+            for (const auto& [key, item] : v.items()) {
+                if (!first) out += ",\n";
+                first = false;
+                pad(indent + 1);
+                out += json(key).dump(-1, ' ', false, json::error_handler_t::replace);
+                out += ": ";
+                write_value(item, out, indent + 1);
+            }
+            out += '\n';
+            pad(indent);
+            out += '}';
+            return;
+        }
+        case json::value_t::array: {
+            if (v.empty()) {
+                out += "[]";
+                return;
+            }
+            out += "[\n";
+            for (std::size_t i = 0; i < v.size(); ++i) {
+                if (i) out += ",\n";
+                pad(indent + 1);
+                write_value(v[i], out, indent + 1);
+            }
+            out += '\n';
+            pad(indent);
+            out += ']';
+            return;
+        }
+        default:
+            out += v.dump(-1, ' ', false, json::error_handler_t::replace);
+    }
+}
+
+// The report's products in first-seen order: from the catalog, or from the totals themselves.
+std::size_t product_count(const report_input& in) {
+    return in.products != nullptr ? in.products->size() : in.totals->products().size();
+}
+template <class Visit>
+void for_each_product(const report_input& in, Visit&& visit) {
+    if (in.products != nullptr) {
+        in.products->for_each([&](const product_catalog::entry& e) {
+            visit(e.name, e.quantity, static_cast<int128>(e.amount));
+        });
+        return;
+    }
+    for (const auto& p : in.totals->products())
+        visit(p.product, p.quantity, p.amount);
+}
+
+json rules_section(const rules& r) {
+    json required = json::array();
+    for (const auto& f : r.required_fields)
+        required.push_back(f);
+    json fields = json::object();
+    for (std::size_t i = 0; i < rule_field_names.size(); ++i)
+        fields[std::string(rule_field_names[i])] = r.columns[i];
+    return json{{"product_prefix", r.product_prefix},
+                {"min_price", exact_number(format_units(r.min_price.units, r.min_price.scale))},
+                {"max_quantity", r.max_quantity},
+                {"max_decimals", r.max_decimals},
+                {"required_fields", required},
+                {"delimiter", delimiter_name(r.delimiter)},
+                {"fields", fields}};
+}
+
+json quality_section(const std::vector<gate_outcome>& gates) {
+    json out = json::object();
+    for (const auto& g : gates)
+        out[g.name] = {{"limit", exact_number(g.limit)},
+                       {"actual", exact_number(g.actual)},
+                       {"passed", g.passed}};
+    return out;
+}
+
+void add_compression(json& section, const csv_input_summary& s) {
+    if (s.compression == detail::compression::none) return;
+    section["compression"] = std::string(detail::to_string(s.compression));
+    section["decompressed_bytes"] = s.decompressed_bytes;
+}
+
+void add_identity(json& section, const csv_input_summary& s) {
+    if (!s.identity) return;
+    section["identity"] = {{"size", s.identity->size},
+                           {"mtime_ns", s.identity->mtime_ns},
+                           {"fingerprint", s.identity->fingerprint}};
+}
+
+json csv_section(const std::vector<csv_input_summary>& inputs) {
+    json section = json::object();
+    if (inputs.size() == 1) {
+        const auto& s = inputs.front();
+        section["path"] = s.path;
+        section["rows"] = s.rows;
+        section["bytes"] = s.bytes;
+        add_compression(section, s);
+        section["chunks"] = s.chunks;
+        add_identity(section, s);
+        if (s.shard)
+            section["shard"] = {
+                {"index", s.shard->spec.index},
+                {"count", s.shard->spec.count},
+                {"start", std::string(quote_state_name(s.shard->spec.start_quoted))},
+                {"end", std::string(quote_state_name(s.shard->end_quoted))},
+                {"lines", s.shard->lines}};
+        return section;
+    }
+    json list = json::array();
+    std::uint64_t rows = 0, bytes = 0, chunks = 0;
+    for (const auto& s : inputs) {
+        json entry{{"path", s.path},
+                   {"rows", s.rows},
+                   {"valid", s.valid},
+                   {"invalid", s.invalid},
+                   {"bytes", s.bytes}};
+        add_compression(entry, s);
+        add_identity(entry, s);
+        list.push_back(std::move(entry));
+        rows += s.rows;
+        bytes += s.bytes;
+        chunks += s.chunks;
+    }
+    section["inputs"] = std::move(list);
+    section["rows"] = rows;
+    section["bytes"] = bytes;
+    section["chunks"] = chunks;
+    return section;
+}
+
+json samples_section(const reject_samples& all) {
+    json samples = json::object();
+    for (auto r : all_reject_reasons) {
+        json list = json::array();
+        for (const auto& sample : all[static_cast<std::size_t>(r)])
+            list.push_back({{"source", sample.source},
+                            {"line", sample.line},
+                            {"detail", sample.detail},
+                            {"row", sample.row}});
+        samples[std::string(to_string(r))] = std::move(list);
+    }
+    return samples;
+}
+
+json api_section(const api_summary& a) {
+    json failures = json::array();
+    for (const auto& f : a.failures) {
+        failures.push_back(
+            {{"url", f.url}, {"attempts", f.attempts}, {"error", f.error}, {"code", f.code}});
+        // A paginated URL that failed after some pages: their records are kept and counted.
+        if (f.pages != 0) failures.back()["pages"] = f.pages;
+    }
+    json section{{"requested", a.requested},
+                 {"succeeded", a.succeeded},
+                 {"failed", a.requested - a.succeeded},
+                 {"retries", a.retries},
+                 {"records", a.records},
+                 {"valid_sales", a.valid_sales},
+                 {"invalid_sales", a.invalid_sales}};
+    if (a.paginated) section["pages"] = a.pages;
+    section["retry_budget_exhausted"] = a.retry_budget_exhausted;
+    section["failures"] = std::move(failures);
+    return section;
+}
+
+}  // namespace
+
+json exact_number(const std::string& decimal_text) {
+    return json::binary(std::vector<std::uint8_t>(decimal_text.begin(), decimal_text.end()));
+}
+
+json build_report(const report_input& in) {
+    const sales_aggregate& t = *in.totals;
+    json doc;
+    doc["api_records"] = in.api ? in.api->records : 0;
+    doc["total_sales"] = exact_number(format_units(t.total(), in.scale));
+    json products = json::array();
+    for_each_product(
+        in, [&](std::string_view name, uint128, int128) { products.push_back(std::string(name)); });
+    doc["unique_products"] = products;
+    doc["valid_sales"] = t.valid();
+    doc["invalid_sales"] = t.invalid();
+    json rejected = json::object();
+    for (auto r : all_reject_reasons)
+        rejected[std::string(to_string(r))] = t.rejected(r);
+    doc["rejected"] = rejected;
+    if (in.samples != nullptr) doc["rejected_samples"] = samples_section(*in.samples);
+    json by_product = json::array();
+    for_each_product(in, [&](std::string_view name, uint128 quantity, int128 amount) {
+        json row;
+        row["product"] = std::string(name);
+        row["quantity"] = exact_number(to_string(quantity));
+        row["total"] = exact_number(format_units(amount, in.scale));
+        by_product.push_back(std::move(row));
+    });
+    doc["sales_by_product"] = by_product;
+    if (in.rule_set) doc["rules"] = rules_section(*in.rule_set);
+    if (!in.rule_set && in.rules_section) doc["rules"] = *in.rules_section;
+    doc["csv"] = csv_section(in.csv_inputs);
+    if (in.api) doc["api"] = api_section(*in.api);
+    if (in.quality) doc["quality"] = quality_section(*in.quality);
+    doc["generated_at"] = iso8601(in.generated_at);
+    doc["duration_ms"] = in.duration.count();
+    return doc;
+}
+
+namespace {
+
+// Printable ASCII without '"' or '\\', which JSON takes as it is: what product names nearly
+// always are. Sixteen bytes at a time; a signed compare below ' ' also catches bytes >= 0x80.
+bool plain_ascii(std::string_view s) noexcept {
+    const char* p = s.data();
+    std::size_t n = s.size();
+    for (; n >= 16; n -= 16, p += 16) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+        const __m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                                                      _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F))),
+                                         _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+        if (_mm_movemask_epi8(bad) != 0) return false;
+    }
+    for (; n != 0; --n, ++p) {
+        const auto u = static_cast<unsigned char>(*p);
+        if (u < 0x20 || u >= 0x7F || *p == '"' || *p == '\\') return false;
+    }
+    return true;
+}
+
+// The report's text, handed to the sink in pieces of about 1 MiB. The per-product lines, which
+// are nearly all of a catalog's report, are written through a pointer into reserved room.
+class report_stream {
+  public:
+    explicit report_stream(const report_sink& out) : out_(out) { text_.reserve_more(piece + 4096); }
+
+    // `"key": ` at the top level, after the previous member's separator.
+    void key(std::string_view k) {
+        raw(first_ ? "{\n  " : ",\n  ");
+        first_ = false;
+        string(k);
+        raw(": ");
+    }
+    void member(std::string_view k, const json& v) {
+        key(k);
+        std::string value;
+        write_value(v, value, 1);
+        text_.append(value);
+        spill();
+    }
+    void raw(std::string_view s) { text_.append(s); }
+    // A JSON string exactly as nlohmann writes it (UTF-8 kept, invalid bytes replaced); plain
+    // printable ASCII, which product names nearly always are, without building a json value.
+    void string(std::string_view s) {
+        if (plain_ascii(s)) {
+            char* p = text_.reserve_more(s.size() + 2);
+            *p++ = '"';
+            p = detail::copy_bytes(p, s.data(), s.size());
+            *p++ = '"';
+            text_.commit(p);
+        } else {
+            text_.append(json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace));
+        }
+    }
+    // One element of sales_by_product, after its separator.
+    void product_row(std::string_view name, uint128 quantity, int128 amount, unsigned scale) {
+        static constexpr std::string_view open = "\n    {\n      \"product\": ";
+        static constexpr std::string_view mid = ",\n      \"quantity\": ";
+        static constexpr std::string_view last = ",\n      \"total\": ";
+        static constexpr std::string_view close = "\n    }";
+        raw(open);
+        string(name);
+        // Both numbers fit in 48 + 96 bytes.
+        char* p = text_.reserve_more(mid.size() + 48 + last.size() + 96 + close.size());
+        p = detail::copy_bytes(p, mid.data(), mid.size());
+        p = write_integer(quantity, p);
+        p = detail::copy_bytes(p, last.data(), last.size());
+        p = write_units(amount, scale, p);
+        p = detail::copy_bytes(p, close.data(), close.size());
+        text_.commit(p);
+    }
+    void spill() {
+        if (text_.size() >= piece) flush();
+    }
+    result<void> finish() {
+        raw("\n}\n");
+        flush();
+        return status_;
+    }
+
+  private:
+    static constexpr std::size_t piece = std::size_t{1} << 20;
+    void flush() {
+        if (status_ && !text_.empty()) status_ = out_(text_.view());
+        text_.clear();
+    }
+
+    const report_sink& out_;
+    detail::byte_buffer text_;
+    bool first_ = true;
+    result<void> status_;
+};
+
+}  // namespace
+
+result<void> write_report(const report_input& in, const report_sink& out) {
+    const sales_aggregate& t = *in.totals;
+    report_stream s(out);
+    s.member("api_records", in.api ? in.api->records : 0);
+    s.member("total_sales", exact_number(format_units(t.total(), in.scale)));
+    s.key("unique_products");
+    if (product_count(in) == 0) {
+        s.raw("[]");
+    } else {
+        bool first = true;
+        for_each_product(in, [&](std::string_view name, uint128, int128) {
+            s.raw(first ? "[\n    " : ",\n    ");
+            first = false;
+            s.string(name);
+            s.spill();
+        });
+        s.raw("\n  ]");
+    }
+    s.member("valid_sales", t.valid());
+    s.member("invalid_sales", t.invalid());
+    json rejected = json::object();
+    for (auto r : all_reject_reasons)
+        rejected[std::string(to_string(r))] = t.rejected(r);
+    s.member("rejected", rejected);
+    if (in.samples != nullptr) s.member("rejected_samples", samples_section(*in.samples));
+    s.key("sales_by_product");
+    if (product_count(in) == 0) {
+        s.raw("[]");
+    } else {
+        bool first = true;
+        for_each_product(in, [&](std::string_view name, uint128 quantity, int128 amount) {
+            s.raw(first ? "[" : ",");
+            first = false;
+            s.product_row(name, quantity, amount, in.scale);
+            s.spill();
+        });
+        s.raw("\n  ]");
+    }
+    if (in.rule_set) s.member("rules", rules_section(*in.rule_set));
+    if (!in.rule_set && in.rules_section) s.member("rules", *in.rules_section);
+    s.member("csv", csv_section(in.csv_inputs));
+    if (in.api) s.member("api", api_section(*in.api));
+    if (in.quality) s.member("quality", quality_section(*in.quality));
+    s.member("generated_at", iso8601(in.generated_at));
+    s.member("duration_ms", in.duration.count());
+    return s.finish();
+}
+
+std::string serialize_report(const json& doc) {
+    std::string out;
+    write_value(doc, out, 0);
+    out += '\n';
+    return out;
+}
+
+}  // namespace salesproc

@@ -1,0 +1,92 @@
+// Where a run's results go, as one room of run(): the report and the rejects file, published
+// together or discarded together. Internal to salesproc_core; owned by one thread (the
+// rejects writer thread is its own).
+#pragma once
+
+#include "salesproc/output/atomic_file.hpp"
+#include "salesproc/output/rejects.hpp"
+#include "salesproc/output/report.hpp"
+#include "salesproc/run/run.hpp"
+#include "salesproc/output/write_behind.hpp"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+namespace salesproc {
+
+// Where a run's results go: the report and, with --rejects, the rejects file, which a thread of
+// its own writes behind the reducer. Both stay temp files until publish() makes them visible
+// together; every other way out leaves the previous files as they were.
+class run_outputs {
+  public:
+    static result<std::unique_ptr<run_outputs>> prepare(const run_options& o) {
+        auto report = atomic_output::prepare(o.out_path);
+        if (!report) return report.error();
+        std::unique_ptr<run_outputs> out(new run_outputs(std::move(*report)));
+        if (o.rejects_path) {
+            auto rejects = atomic_output::prepare(*o.rejects_path);
+            if (!rejects) return rejects.error();
+            out->rejects_.emplace(std::move(*rejects));
+            out->rejects_->bypass_page_cache();
+            // Two 1 MiB buffers in flight keep the writer busy; more only add to peak memory.
+            out->writer_.emplace([r = &*out->rejects_](std::string_view b) { return r->write(b); },
+                                 2);
+        }
+        return out;
+    }
+
+    // What a reject_log writes to: the writer thread, or nowhere without --rejects.
+    reject_log::writer rejects_sink() {
+        return [this](detail::byte_buffer& bytes) -> result<void> {
+            if (!writer_) {
+                bytes.clear();
+                return {};
+            }
+            return writer_->write(bytes);
+        };
+    }
+    // All rejects are handed over: waits for the writer thread, and says whether it failed.
+    result<void> close_rejects() { return writer_ ? writer_->close() : result<void>(); }
+
+    // Both are written and made durable first; then the rejects file is renamed into place,
+    // then the report: a reader who sees the new report can trust that its rejects are there.
+    // `write` produces the report into the sink it is given (see write_report).
+    result<void> publish(const std::function<result<void>(const report_sink&)>& write) {
+        if (rejects_)
+            if (auto r = rejects_->finish(); !r) return discard_with(r.error());
+        if (auto r = write([this](std::string_view b) { return report_.write(b); }); !r)
+            return discard_with(r.error());
+        if (auto r = report_.finish(); !r) return discard_with(r.error());
+        if (rejects_)
+            if (auto r = rejects_->publish(); !r) return discard_with(r.error());
+        if (auto r = report_.publish(); !r) return discard_with(r.error());
+        return {};
+    }
+
+    void discard() {
+        report_.discard();
+        if (writer_) (void)writer_->close();
+        if (rejects_) rejects_->discard();
+    }
+    // For a process about to exit on a signal while other threads may still write: only the
+    // temp files go.
+    void remove_temps() {
+        report_.discard();
+        if (rejects_) rejects_->remove_temp();
+    }
+
+  private:
+    explicit run_outputs(atomic_output report) : report_(std::move(report)) {}
+    error discard_with(error e) {
+        discard();
+        return e;
+    }
+
+    atomic_output report_;
+    std::optional<atomic_output> rejects_;
+    std::optional<write_behind> writer_;  // declared after rejects_: stops before it goes
+};
+
+}  // namespace salesproc
