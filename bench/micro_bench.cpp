@@ -1,7 +1,7 @@
 // Micro-benchmarks of the CSV hot path (ns per row); complements bench/csv-throughput.
 #include "salesproc/input/csv.hpp"
 #include "salesproc/rules/rules.hpp"
-#include "salesproc/rules/validator.hpp"
+#include "salesproc/totals/validator.hpp"
 
 #include <benchmark/benchmark.h>
 

@@ -1,8 +1,8 @@
 #include "salesproc/api/api_records.hpp"
 
-#include "salesproc/input/csv.hpp"
 #include "salesproc/base/detail/text.hpp"
-#include "salesproc/rules/validator.hpp"
+#include "salesproc/input/csv.hpp"
+#include "salesproc/totals/validator.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -139,16 +139,6 @@ bool add_record(const json& v, const rules& r, api_records& out) {
 }
 
 }  // namespace
-
-bool is_json_pointer(std::string_view pointer) noexcept {
-    if (pointer.empty()) return true;
-    if (pointer.front() != '/') return false;
-    for (std::size_t i = 0; i < pointer.size(); ++i)
-        if (pointer[i] == '~' &&
-            (i + 1 == pointer.size() || (pointer[i + 1] != '0' && pointer[i + 1] != '1')))
-            return false;
-    return true;
-}
 
 result<api_records> parse_api_records(std::string_view body, const rules& r,
                                       const std::string& context, const reject_options& rejects,

@@ -106,4 +106,15 @@ void logger::finish_progress() {
     progress_shown_ = false;
 }
 
+void print_error(std::string_view message) {
+    std::string line = "salesproc: error: ";
+    line.append(message);
+    // One line, whatever the message carries.
+    for (char& c : line)
+        if (c == '\n' || c == '\r') c = ' ';
+    line += '\n';
+    std::fwrite(line.data(), 1, line.size(), stderr);
+    std::fflush(stderr);
+}
+
 }  // namespace salesproc

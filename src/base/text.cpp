@@ -198,4 +198,14 @@ std::string shorten(std::string_view s, std::size_t limit) {
     return out;
 }
 
+bool is_json_pointer(std::string_view pointer) noexcept {
+    if (pointer.empty()) return true;
+    if (pointer.front() != '/') return false;
+    for (std::size_t i = 0; i < pointer.size(); ++i)
+        if (pointer[i] == '~' &&
+            (i + 1 == pointer.size() || (pointer[i + 1] != '0' && pointer[i + 1] != '1')))
+            return false;
+    return true;
+}
+
 }  // namespace salesproc::detail

@@ -5,11 +5,11 @@
 #include "salesproc/input/detail/decoder.hpp"
 
 #include "salesproc/api/api_records.hpp"
+#include "salesproc/base/units.hpp"
 #include "salesproc/input/csv.hpp"
 #include "salesproc/output/metrics.hpp"
 #include "salesproc/output/output_paths.hpp"
 #include "salesproc/totals/quality.hpp"
-#include "salesproc/base/units.hpp"
 
 #include <openssl/opensslv.h>
 #include <zlib.h>
@@ -318,12 +318,12 @@ std::unique_ptr<CLI::App> make_app(cli_args& a) {
         ->group(api);
     app->add_option("--records-pointer", a.records_pointer,
                     "JSON pointer (RFC 6901) to the records in each body, e.g. /data")
-        ->check(parsed_by(is_json_pointer, "JSON pointer", "/data, /result/items", "PTR"))
+        ->check(parsed_by(detail::is_json_pointer, "JSON pointer", "/data, /result/items", "PTR"))
         ->group(api);
     app->add_option("--next-pointer", a.next_pointer,
                     "JSON pointer to the next page's URL in each body, e.g. /next\n"
                     "(without it, a Link: <...>; rel=\"next\" header is followed)")
-        ->check(parsed_by(is_json_pointer, "JSON pointer", "/next, /links/next", "PTR"))
+        ->check(parsed_by(detail::is_json_pointer, "JSON pointer", "/next, /links/next", "PTR"))
         ->group(api);
     app->add_option("--max-pages", a.max_pages, "Most pages fetched per URL (default: 1000)")
         ->check(CLI::Range(1U, 1'000'000U))

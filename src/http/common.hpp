@@ -3,8 +3,8 @@
 #pragma once
 
 #include "salesproc/api/detail/http_response.hpp"
-#include "salesproc/base/errors.hpp"
 #include "salesproc/api/retry_policy.hpp"
+#include "salesproc/base/errors.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>

@@ -5,7 +5,7 @@
 #pragma once
 
 #include "http/connection.hpp"
-#include "salesproc/http/http_client.hpp"
+#include "salesproc/api/fetch_types.hpp"
 
 #include <boost/asio/cancellation_signal.hpp>
 

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "salesproc/api/detail/session_gate.hpp"
-#include "salesproc/http/http_client.hpp"
+#include "salesproc/api/fetch_types.hpp"
 
 #include <openssl/ssl.h>
 #include <boost/asio/ssl/context.hpp>

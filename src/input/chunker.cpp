@@ -1,8 +1,7 @@
 #include "salesproc/input/chunker.hpp"
 
-#include "salesproc/input/csv.hpp"
 #include "salesproc/base/detail/text.hpp"
-#include "salesproc/output/rejects.hpp"
+#include "salesproc/input/csv.hpp"
 #include "salesproc/input/shard.hpp"
 
 #include <fcntl.h>

@@ -1,7 +1,6 @@
 #include "salesproc/input/shard.hpp"
 
 #include "salesproc/input/csv.hpp"
-#include "salesproc/rules/money.hpp"
 
 #include <charconv>
 
@@ -35,7 +34,8 @@ std::string_view quote_state_name(bool quoted) noexcept {
 byte_range shard_range(const shard_spec& s, std::uint64_t size) noexcept {
     // size * K / N without overflow for any file size: 128-bit intermediate.
     auto at = [&](std::uint64_t k) {
-        return static_cast<std::uint64_t>(static_cast<uint128>(size) * k / s.count);
+        __extension__ using wide = unsigned __int128;
+        return static_cast<std::uint64_t>(static_cast<wide>(size) * k / s.count);
     };
     return {at(s.index), at(s.index + 1U)};
 }

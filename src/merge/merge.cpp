@@ -1,12 +1,12 @@
 #include "salesproc/merge/merge.hpp"
 
-#include "salesproc/output/atomic_file.hpp"
+#include "salesproc/base/exit_codes.hpp"
 #include "salesproc/merge/detail/merge_parts.hpp"
 #include "salesproc/merge/detail/merge_rejects.hpp"
+#include "salesproc/output/atomic_file.hpp"
 #include "salesproc/output/metrics.hpp"
 #include "salesproc/output/rejects.hpp"
 #include "salesproc/output/report.hpp"
-#include "salesproc/run/run.hpp"
 
 #include <chrono>
 

@@ -1,7 +1,7 @@
 #include "salesproc/output/metrics.hpp"
 
-#include "salesproc/output/atomic_file.hpp"
 #include "salesproc/base/detail/text.hpp"
+#include "salesproc/output/atomic_file.hpp"
 
 #include <charconv>
 #include <cmath>

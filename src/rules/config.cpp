@@ -1,6 +1,6 @@
 #include "salesproc/rules/config.hpp"
 
-#include "salesproc/api/api_records.hpp"
+#include "salesproc/base/detail/text.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -95,7 +95,7 @@ result<config_file> load_config(const std::string& path) {
         if (key == "product_prefix") {
             r.product_prefix = s;
         } else if (key == "records_pointer" || key == "next_pointer") {
-            if (!is_json_pointer(s))
+            if (!detail::is_json_pointer(s))
                 return config_error(path, key,
                                     "'" + s + "' is not a JSON pointer (RFC 6901), e.g. /data");
             (key == "records_pointer" ? config.api.records_pointer : config.api.next_pointer) = s;

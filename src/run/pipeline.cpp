@@ -1,7 +1,7 @@
 #include "salesproc/run/pipeline.hpp"
 
 #include "salesproc/input/chunker.hpp"
-#include "salesproc/rules/validator.hpp"
+#include "salesproc/totals/validator.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>

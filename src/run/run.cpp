@@ -3,13 +3,14 @@
 #include "run_outputs.hpp"
 #include "signal_watch.hpp"
 
+#include "salesproc/http/http_client.hpp"
 #include "salesproc/output/atomic_file.hpp"
-#include "salesproc/rules/config.hpp"
 #include "salesproc/output/metrics.hpp"
-#include "salesproc/run/pipeline.hpp"
 #include "salesproc/output/rejects.hpp"
 #include "salesproc/output/report.hpp"
 #include "salesproc/output/write_behind.hpp"
+#include "salesproc/rules/config.hpp"
+#include "salesproc/run/pipeline.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -27,17 +28,6 @@
 
 namespace salesproc {
 namespace asio = boost::asio;
-
-void print_error(std::string_view message) {
-    std::string line = "salesproc: error: ";
-    line.append(message);
-    // One line, whatever the message carries.
-    for (char& c : line)
-        if (c == '\n' || c == '\r') c = ' ';
-    line += '\n';
-    std::fwrite(line.data(), 1, line.size(), stderr);
-    std::fflush(stderr);
-}
 
 namespace {
 

@@ -6,8 +6,8 @@
 #include "salesproc/output/atomic_file.hpp"
 #include "salesproc/output/rejects.hpp"
 #include "salesproc/output/report.hpp"
-#include "salesproc/run/run.hpp"
 #include "salesproc/output/write_behind.hpp"
+#include "salesproc/run/run.hpp"
 
 #include <functional>
 #include <memory>

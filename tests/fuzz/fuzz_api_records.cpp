@@ -3,6 +3,7 @@
 // body carries between tokens.
 #include "fuzz_support.hpp"
 #include "salesproc/api/api_records.hpp"
+#include "salesproc/output/rejects.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -6,9 +6,10 @@
 // instead of the SIMD structural index; the rejects file has one JSON object per rejected row,
 // in strictly increasing line order.
 #include "fuzz_support.hpp"
-#include "salesproc/totals/aggregate.hpp"
 #include "salesproc/input/chunker.hpp"
-#include "salesproc/rules/validator.hpp"
+#include "salesproc/output/rejects.hpp"
+#include "salesproc/totals/aggregate.hpp"
+#include "salesproc/totals/validator.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -3,10 +3,10 @@
 // CSV rules. Prices come from the JSON number's own text, never through double. Pure; thread-safe.
 #pragma once
 
-#include "salesproc/totals/aggregate.hpp"
 #include "salesproc/base/errors.hpp"
-#include "salesproc/output/rejects.hpp"
+#include "salesproc/rules/reject_batch.hpp"
 #include "salesproc/rules/rules.hpp"
+#include "salesproc/totals/aggregate.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -20,9 +20,6 @@ struct body_layout {
     std::string records_pointer;  // "/data": the array (or single record) of records
     std::string next_pointer;     // "/next": a string URL; null, "" or absent on the last page
 };
-
-// Whether `pointer` is a valid RFC 6901 JSON pointer ("" or "/..." with ~0 ~1 escapes only).
-bool is_json_pointer(std::string_view pointer) noexcept;
 
 struct api_records {
     std::uint64_t records = 0;

@@ -5,8 +5,8 @@
 // sent to the proxy only. Pure; thread-safe once built.
 #pragma once
 
-#include "salesproc/base/errors.hpp"
 #include "salesproc/api/url.hpp"
+#include "salesproc/base/errors.hpp"
 
 #include <optional>
 #include <string>

@@ -15,6 +15,10 @@ namespace salesproc {
 enum class verbosity { quiet, normal, verbose };
 enum class log_format { text, json };
 
+// Prints a fatal error as one stderr line, "salesproc: error: <message>" (line breaks in the
+// message become spaces), whatever the log format: the line scripts and people look for.
+void print_error(std::string_view message);
+
 class logger {
   public:
     logger(verbosity level, log_format format, std::FILE* sink = stderr);

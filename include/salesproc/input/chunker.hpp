@@ -3,8 +3,8 @@
 // or a CR LF pair. One chunker is driven by one thread (the pipeline's strand) at a time.
 #pragma once
 
-#include "salesproc/input/detail/decoder.hpp"
 #include "salesproc/base/errors.hpp"
+#include "salesproc/input/detail/decoder.hpp"
 #include "salesproc/input/input_identity.hpp"
 #include "salesproc/input/shard.hpp"
 
@@ -18,11 +18,14 @@
 
 namespace salesproc {
 
+// A row over --max-row-size is shown (in rejects and samples) by its first this many bytes.
+inline constexpr std::size_t oversized_row_bytes = 1024;
+
 // A row over max_row_size that the chunker skipped without buffering it whole.
 struct skipped_row {
     std::uint64_t line = 0;  // counted from the chunk's line 0 (see chunk_buffer)
     std::uint64_t size = 0;  // bytes, without the '\n'
-    std::string head;        // its first bytes, at most oversized_row_bytes (rejects.hpp)
+    std::string head;        // its first bytes, at most oversized_row_bytes
 };
 
 // The CSV input: a named file, a FIFO, or stdin ("-"), read as stored or, when its first bytes

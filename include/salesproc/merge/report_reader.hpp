@@ -4,10 +4,10 @@
 // file; thread-safe.
 #pragma once
 
-#include "salesproc/input/csv_input.hpp"
 #include "salesproc/base/errors.hpp"
-#include "salesproc/output/rejects.hpp"
+#include "salesproc/input/csv_input.hpp"
 #include "salesproc/output/report.hpp"
+#include "salesproc/rules/reject_batch.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -2,13 +2,13 @@
 // their 128-bit values: a double would lose cents above 2^53. Pure; thread-safe.
 #pragma once
 
+#include "salesproc/base/errors.hpp"
+#include "salesproc/input/csv_input.hpp"
+#include "salesproc/rules/reject_batch.hpp"
+#include "salesproc/rules/rules.hpp"
 #include "salesproc/totals/aggregate.hpp"
 #include "salesproc/totals/catalog.hpp"
-#include "salesproc/input/csv_input.hpp"
-#include "salesproc/base/errors.hpp"
 #include "salesproc/totals/quality.hpp"
-#include "salesproc/output/rejects.hpp"
-#include "salesproc/rules/rules.hpp"
 
 #include <nlohmann/json.hpp>
 

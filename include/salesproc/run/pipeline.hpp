@@ -4,14 +4,14 @@
 // once (backpressure), so memory does not grow with the input.
 #pragma once
 
-#include "salesproc/totals/aggregate.hpp"
-#include "salesproc/totals/catalog.hpp"
+#include "salesproc/base/errors.hpp"
 #include "salesproc/input/csv_input.hpp"
 #include "salesproc/input/detail/decoder.hpp"
-#include "salesproc/base/errors.hpp"
+#include "salesproc/input/shard.hpp"
 #include "salesproc/output/rejects.hpp"
 #include "salesproc/rules/rules.hpp"
-#include "salesproc/input/shard.hpp"
+#include "salesproc/totals/aggregate.hpp"
+#include "salesproc/totals/catalog.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>

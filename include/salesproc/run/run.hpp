@@ -2,12 +2,13 @@
 // Not reentrant: it installs SIGINT/SIGTERM handling for its duration.
 #pragma once
 
-#include "salesproc/http/http_client.hpp"
+#include "salesproc/api/fetch_types.hpp"
+#include "salesproc/base/exit_codes.hpp"
 #include "salesproc/base/log.hpp"
-#include "salesproc/rules/money.hpp"
-#include "salesproc/totals/quality.hpp"
-#include "salesproc/rules/rules.hpp"
 #include "salesproc/input/shard.hpp"
+#include "salesproc/rules/money.hpp"
+#include "salesproc/rules/rules.hpp"
+#include "salesproc/totals/quality.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -16,17 +17,6 @@
 #include <vector>
 
 namespace salesproc {
-
-// Exit codes, as documented in --help.
-enum exit_code : int {
-    exit_ok = 0,          // report written (rejected rows are normal)
-    exit_failure = 1,     // fatal: nothing written, previous report untouched
-    exit_usage = 2,       // bad flag or value
-    exit_api_failed = 3,  // report written, some API sources failed
-    exit_quality = 4,     // report written, a --max-invalid gate was exceeded (before 3)
-    exit_sigint = 130,
-    exit_sigterm = 143,
-};
 
 struct run_options {
     std::vector<std::string> csv_paths;  // in order; "-" (stdin) at most once
@@ -60,8 +50,5 @@ struct run_options {
 // Runs to completion and returns the process exit code. Fatal errors are printed to stderr as
 // one line, "salesproc: error: <context>: <reason>".
 int run(const run_options& options);
-
-// Prints that line.
-void print_error(std::string_view message);
 
 }  // namespace salesproc

@@ -6,8 +6,8 @@
 // add() and total_of() are thread-safe; finish() and the readers run once every add is done.
 #pragma once
 
-#include "salesproc/totals/aggregate.hpp"
 #include "salesproc/rules/money.hpp"
+#include "salesproc/totals/aggregate.hpp"
 
 #include <cstddef>
 #include <cstdint>

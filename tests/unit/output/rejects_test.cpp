@@ -1,5 +1,7 @@
 #include "salesproc/output/rejects.hpp"
 
+#include "salesproc/api/api_records.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -159,6 +161,45 @@ TEST(Rejects, WriterErrorsStopTheLog) {
     const auto r = log.flush();
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().message(), "r.csv: No space left on device");
+}
+
+// An API source's rejects through the reject log (the API half's records, parsed in
+// api/api_records): a record's line is its 1-based index, its row compact JSON.
+TEST(ApiRecords, RejectedSalesKeepTheirIndexDetailAndCompactJson) {
+    reject_options o;
+    o.all = true;
+    o.format = rejects_format::jsonl;
+    const auto r = parse_api_records(
+        R"([{"note": "not a sale"},
+            {"product": "Pork", "price": 20.00, "quantity": 1, "tags": ["a", "b"]},
+            {"product": "Halal Tea", "price": "15.10", "quantity": 3},
+            {"quantity": 1, "price": 1e3, "product": "Halal Honey"},
+            {"product": "Halal Arr", "price": null, "quantity": 1}])",
+        rules{}, "u", o);
+    ASSERT_TRUE(r) << r.error().message();
+    std::string text;
+    reject_log log(o, [&](std::string_view b) -> result<void> {
+        text.append(b);
+        return {};
+    });
+    ASSERT_TRUE(log.take(r->rejects, "https://api/sales", 1));
+    ASSERT_TRUE(log.flush());
+    // Line = the record's 1-based index; keys in the API's order; numbers in their own text.
+    EXPECT_EQ(
+        text,
+        R"({"source":"https://api/sales","line":2,"reason":"bad_prefix",)"
+        R"("detail":"product 'Pork' does not start with 'Halal'",)"
+        R"("row":"{\"product\":\"Pork\",\"price\":20.00,\"quantity\":1,\"tags\":[\"a\",\"b\"]}"})"
+        "\n"
+        R"({"source":"https://api/sales","line":4,"reason":"bad_price",)"
+        R"("detail":"price '1e3' is not a plain decimal number",)"
+        R"("row":"{\"quantity\":1,\"price\":1e3,\"product\":\"Halal Honey\"}"})"
+        "\n"
+        R"({"source":"https://api/sales","line":5,"reason":"malformed_row",)"
+        R"("detail":"price is null, expected a string or a number",)"
+        R"("row":"{\"product\":\"Halal Arr\",\"price\":null,\"quantity\":1}"})"
+        "\n");
+    EXPECT_EQ(r->rejects.lines(), 5U);
 }
 
 }  // namespace

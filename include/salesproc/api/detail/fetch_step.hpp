@@ -5,9 +5,9 @@
 // every failure are decided here, without sockets. Never throws on a decision; not thread-safe.
 #pragma once
 
-#include "salesproc/base/errors.hpp"
 #include "salesproc/api/retry_policy.hpp"
 #include "salesproc/api/url.hpp"
+#include "salesproc/base/errors.hpp"
 
 #include <chrono>
 #include <cstdint>

@@ -6,8 +6,8 @@
 // fetches each page (with its own retries) and asks on_page() what comes next. Not thread-safe.
 #pragma once
 
-#include "salesproc/base/errors.hpp"
 #include "salesproc/api/url.hpp"
+#include "salesproc/base/errors.hpp"
 
 #include <cstdint>
 #include <optional>

@@ -142,4 +142,7 @@ std::string_view utf8_prefix(std::string_view s, std::size_t limit) noexcept;
 std::string shorten(std::string_view s, std::size_t limit = 40);
 void append_shortened(std::string& out, std::string_view s, std::size_t limit = 40);
 
+// Whether `pointer` is a valid RFC 6901 JSON pointer ("" or "/..." with ~0 ~1 escapes only).
+bool is_json_pointer(std::string_view pointer) noexcept;
+
 }  // namespace salesproc::detail

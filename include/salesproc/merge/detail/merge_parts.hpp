@@ -4,11 +4,11 @@
 // Internal to salesproc_core and its tests; one thread.
 #pragma once
 
+#include "salesproc/base/log.hpp"
+#include "salesproc/merge/report_reader.hpp"
+#include "salesproc/output/report.hpp"
 #include "salesproc/totals/aggregate.hpp"
 #include "salesproc/totals/catalog.hpp"
-#include "salesproc/base/log.hpp"
-#include "salesproc/output/report.hpp"
-#include "salesproc/merge/report_reader.hpp"
 
 #include <nlohmann/json.hpp>
 

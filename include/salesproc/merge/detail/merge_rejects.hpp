@@ -3,8 +3,8 @@
 // apart from reading the files.
 #pragma once
 
-#include "salesproc/merge/detail/merge_parts.hpp"
 #include "salesproc/base/errors.hpp"
+#include "salesproc/merge/detail/merge_parts.hpp"
 #include "salesproc/output/rejects.hpp"
 
 #include <functional>

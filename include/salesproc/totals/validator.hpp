@@ -1,12 +1,14 @@
-// Validating whole records against the rules into a sales_aggregate: the per-chunk hot path.
-// Stateless apart from per-thread scratch; safe to call from many threads on different chunks.
+// A chunk's pass: every record judged by the rules and summed into a sales_aggregate, the rejects
+// kept in a reject_batch. The per-chunk hot path. Stateless apart from per-thread scratch; safe
+// to call from many threads on different chunks.
 #pragma once
 
-#include "salesproc/totals/aggregate.hpp"
-#include "salesproc/input/chunker.hpp"
 #include "salesproc/base/errors.hpp"
-#include "salesproc/output/rejects.hpp"
+#include "salesproc/input/chunker.hpp"
+#include "salesproc/rules/header.hpp"
+#include "salesproc/rules/reject_batch.hpp"
 #include "salesproc/rules/rules.hpp"
+#include "salesproc/totals/aggregate.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -15,23 +17,6 @@
 #include <string_view>
 
 namespace salesproc {
-
-// Where the columns the rules need sit in the header.
-struct header_layout {
-    std::size_t columns = 0;
-    std::size_t product = 0;
-    std::size_t price = 0;
-    std::size_t quantity = 0;
-    // Rows longer than this are malformed_row whether or not they fit in a chunk, so the
-    // outcome never depends on the chunk size (the chunker skips those that do not fit).
-    std::size_t max_row_size = SIZE_MAX;
-};
-
-// Finds columns by name (trimmed, unquoted, any order; extra columns are ignored). A column from
-// rules.required_fields, or one of product/price/quantity, that is absent is an error naming it
-// and `source_name`.
-result<header_layout> parse_header(std::string_view header, const rules& r,
-                                   const std::string& source_name);
 
 // Validates every record in `records` (whole records; the last may lack its '\n'), adding to
 // `out`. Returns false when an exact total overflowed; out.overflowed_product() names it.

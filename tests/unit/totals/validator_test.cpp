@@ -1,4 +1,6 @@
-#include "salesproc/rules/validator.hpp"
+#include "salesproc/totals/validator.hpp"
+
+#include "salesproc/output/rejects.hpp"
 
 #include <gtest/gtest.h>
 

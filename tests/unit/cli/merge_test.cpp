@@ -4,8 +4,8 @@
 // shard and the flags to re-run it with.
 #include "salesproc/merge/merge.hpp"
 #include "salesproc/cli/cli.hpp"
-#include "salesproc/run/run.hpp"
 #include "salesproc/input/shard.hpp"
+#include "salesproc/run/run.hpp"
 
 #include "support/test_support.hpp"
 

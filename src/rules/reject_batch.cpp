@@ -1,0 +1,165 @@
+// A slice's rejects, formatted on the thread that validates it (see rules/reject_batch.hpp).
+#include "salesproc/rules/reject_batch.hpp"
+
+#include "salesproc/base/detail/text.hpp"
+#include "salesproc/rules/money.hpp"
+
+#include <charconv>
+#include <cstring>
+#include <utility>
+
+namespace salesproc {
+namespace {
+
+// Detail text is written through a plain pointer into room of reject_detail_bound bytes: every
+// piece is a constant, a number or a value cut to 43 bytes.
+char* put(char* out, std::string_view s) noexcept {
+    return detail::copy_bytes(out, s.data(), s.size());
+}
+
+char* put_shortened(char* out, std::string_view value) noexcept {
+    constexpr std::size_t limit = 40;
+    if (value.size() <= limit) return put(out, value);
+    out = put(out, detail::utf8_prefix(value, limit));
+    return put(out, "...");
+}
+
+char* put_quoted(char* out, std::string_view value) noexcept {
+    *out++ = '\'';
+    out = put_shortened(out, value);
+    *out++ = '\'';
+    return out;
+}
+
+char* put_number(char* out, std::uint64_t v) noexcept {
+    return std::to_chars(out, out + 20, v).ptr;
+}
+
+}  // namespace
+
+char* write_reject_detail(char* out, reject_reason why, std::string_view product,
+                          std::string_view price, std::string_view quantity,
+                          const rules& r) noexcept {
+    switch (why) {
+        case reject_reason::malformed_row:
+            return put(out, "not a sale");
+        case reject_reason::missing_product:
+            return put(out, "product is empty");
+        case reject_reason::bad_prefix:
+            out = put(out, "product ");
+            out = put_quoted(out, product);
+            out = put(out, " does not start with ");
+            return put_quoted(out, r.product_prefix);
+        case reject_reason::bad_price:
+            if (price.empty()) return put(out, "price is empty");
+            out = put(out, "price ");
+            out = put_quoted(out, price);
+            return put(out, " is not a plain decimal number");
+        case reject_reason::price_below_min: {
+            // The most common reject in real exports: its constant part is formatted once.
+            thread_local fixed_point cached{-1, 0};
+            thread_local std::string min_text;
+            if (cached.units != r.min_price.units || cached.scale != r.min_price.scale) {
+                cached = r.min_price;
+                min_text = format_units(r.min_price.units, r.min_price.scale);
+            }
+            out = put(out, "price ");
+            out = put_shortened(out, price);
+            out = put(out, " is below min_price ");
+            return put(out, min_text);
+        }
+        case reject_reason::too_many_decimals: {
+            const auto d = parse_decimal_text(price);
+            out = put(out, "price ");
+            out = put_shortened(out, price);
+            out = put(out, " has ");
+            out = put_number(out, d ? d->frac_digits.size() : 0);
+            out = put(out, " decimals, more than max_decimals ");
+            return put_number(out, r.max_decimals);
+        }
+        case reject_reason::bad_quantity:
+            if (quantity.empty()) return put(out, "quantity is empty");
+            out = put(out, "quantity ");
+            out = put_quoted(out, quantity);
+            return put(out, " is not an integer");
+        case reject_reason::quantity_out_of_range: {
+            const auto q = parse_integer_text(quantity);
+            out = put(out, "quantity ");
+            out = put_shortened(out, quantity);
+            if (q && !q->negative && q->magnitude > r.max_quantity) {
+                out = put(out, " is above max_quantity ");
+                return put_number(out, r.max_quantity);
+            }
+            return put(out, " is below 1");
+        }
+    }
+    return out;
+}
+
+void describe_reject(reject_reason why, std::string_view product, std::string_view price,
+                     std::string_view quantity, const rules& r, std::string& out) {
+    const std::size_t at = out.size();
+    out.resize(at + reject_detail_bound);
+    char* end = write_reject_detail(out.data() + at, why, product, price, quantity, r);
+    out.resize(static_cast<std::size_t>(end - out.data()));
+}
+
+std::string oversized_detail(std::uint64_t size, std::uint64_t max_row_size) {
+    return "row of " + std::to_string(size) + " bytes is over --max-row-size (" +
+           std::to_string(max_row_size) + " bytes); the row shown is cut to its first " +
+           std::to_string(oversized_row_bytes) + " bytes";
+}
+
+void reject_batch::reset(const reject_options& options) noexcept {
+    samples_ = options.samples;
+    all_ = options.all;
+    format_ = options.format;
+    kept_ = {};
+    samples_kept_.clear();
+    text_.clear();
+    entries_.clear();
+    lines_ = 0;
+}
+
+void reject_batch::add(reject_reason why, std::uint64_t line, std::string_view row,
+                       std::string_view detail, bool plain_fields) {
+    auto& kept = kept_[static_cast<std::size_t>(why)];
+    if (kept < samples_)
+        samples_kept_.push_back(sample{why, line, std::string(detail),
+                                       std::string(detail::utf8_prefix(row, sample_row_bytes))});
+    ++kept;
+    if (!all_) return;
+    const std::string_view reason = to_string(why);
+    if (format_ == rejects_format::csv) {
+        char* p = text_.reserve_more(reason.size() + detail::csv_field_bound(detail.size()) +
+                                     detail::csv_field_bound(row.size()) + 4);
+        *p++ = ',';
+        p = put(p, reason);
+        *p++ = ',';
+        p = detail::write_csv_field(p, detail);
+        *p++ = ',';
+        if (plain_fields) {
+            *p++ = '"';
+            p = put(p, row);
+            *p++ = '"';
+        } else {
+            p = detail::write_csv_field(p, row);
+        }
+        *p++ = '\n';
+        text_.commit(p);
+    } else {
+        char* p = text_.reserve_more(reason.size() + detail::json_string_bound(detail.size()) +
+                                     detail::json_string_bound(row.size()) + 40);
+        p = put(p, ",\"reason\":\"");
+        p = put(p, reason);
+        p = put(p, "\",\"detail\":");
+        p = detail::write_json_string(p, detail);
+        p = put(p, ",\"row\":");
+        p = detail::write_json_string(p, row);
+        p = put(p, "}\n");
+        text_.commit(p);
+    }
+    entries_.push_back(entry{line, text_.size()});
+}
+
+}  // namespace salesproc
