@@ -2,7 +2,10 @@
 
 #include "salesproc/input/csv.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <tuple>
+#include <utility>
 
 namespace salesproc {
 
@@ -82,4 +85,60 @@ std::size_t shard_tracker::feed(std::uint64_t offset, std::string_view bytes) no
 }
 
 }  // namespace detail
+namespace {
+
+// The first record boundary at or after `from` (a range's start, not the input's) under the
+// assumed state, and the quote parity of the range's bytes before it.
+result<std::pair<std::uint64_t, bool>> first_boundary(std::uint64_t from, const byte_range& range,
+                                                      std::uint64_t size, bool start_quoted,
+                                                      const positional_reader& read) {
+    auto before = read(from - 1, 1);
+    if (!before) return before.error();
+    // After a '\n' outside quotes, the range starts on a boundary.
+    if (*before == "\n" && !start_quoted) return std::make_pair(from, false);
+    detail::shard_tracker find(from, range.end, from + 1, start_quoted);
+    for (std::uint64_t at = from; !find.done() && at < size;) {
+        auto block = read(at, std::size_t{64} << 10);
+        if (!block) return block.error();
+        if (block->empty()) break;
+        find.feed(at, *block);
+        at += block->size();
+    }
+    return std::make_pair(find.done() ? find.end() : size, find.range_parity());
+}
+
+}  // namespace
+
+result<shard_plan> plan_shard(const shard_spec& s, std::uint64_t size, std::uint64_t header_end,
+                              const positional_reader& read) {
+    const byte_range range = shard_range(s, size);
+    std::uint64_t start = 0;
+    bool parity = false;  // of the quotes in [range.begin, start) that lie before range.end
+    if (s.index != 0) {
+        std::uint64_t boundary = range.begin;  // the input's start is one
+        if (range.begin != 0) {
+            auto found = first_boundary(range.begin, range, size, s.start_quoted, read);
+            if (!found) return found.error();
+            std::tie(boundary, parity) = *found;
+        }
+        start = std::max(boundary, header_end);
+        if (start > boundary && boundary < range.end) {
+            // Header bytes between the two: their quotes count towards the range's parity.
+            auto gap =
+                read(boundary, static_cast<std::size_t>(std::min(start, range.end) - boundary));
+            if (!gap) return gap.error();
+            parity ^= (csv::count_quotes(*gap) & 1U) != 0;
+        }
+    }
+    // The last shard runs to the end of the input; the others to the first boundary at or after
+    // their range's end (never inside the header).
+    const std::uint64_t search =
+        s.index + 1 == s.count ? size + 1 : std::max(range.end, header_end);
+    shard_plan plan;
+    plan.begin = start;
+    plan.end_parity_from = s.start_quoted != parity;
+    plan.tracker = detail::shard_tracker(start, range.end, std::max(search, start));
+    return plan;
+}
+
 }  // namespace salesproc

@@ -26,10 +26,11 @@ inline std::string_view row_text(std::string_view text) noexcept {
 // Out of line and cold: the hot loop only tests rejects->wants().
 // `text` is the record; `unquoted` when none of its fields holds a quote.
 [[gnu::cold, gnu::noinline]] inline void keep_rule_reject(reject_batch& rejects, reject_reason why,
-                                                   std::uint64_t line, std::string_view text,
-                                                   bool unquoted, std::string_view product,
-                                                   std::string_view price,
-                                                   std::string_view quantity, const rules& r) {
+                                                          std::uint64_t line, std::string_view text,
+                                                          bool unquoted, std::string_view product,
+                                                          std::string_view price,
+                                                          std::string_view quantity,
+                                                          const rules& r) {
     char detail[reject_detail_bound];
     const char* end = write_reject_detail(detail, why, product, price, quantity, r);
     // A rule reject has every column, so several commas when ',' separates them; with no field
@@ -40,8 +41,8 @@ inline std::string_view row_text(std::string_view text) noexcept {
 }
 
 [[gnu::cold, gnu::noinline]] inline void keep_malformed(reject_batch& rejects, std::uint64_t line,
-                                                 const csv::record& rec,
-                                                 const header_layout& layout) {
+                                                        const csv::record& rec,
+                                                        const header_layout& layout) {
     std::string detail;
     std::string_view row = row_text(rec.text);
     if (rec.text.size() > layout.max_row_size) {
@@ -71,8 +72,6 @@ inline bool check_into(std::string_view product, std::string_view price, std::st
     out.note_overflow(product);
     return false;
 }
-
-
 
 // What happens to one record, however it was split: shared by the indexed walk and the scalar
 // tokenizer that takes the rare record longer than a window (or the unterminated last one).
@@ -215,8 +214,7 @@ class row_checker {
         const std::string& room = scratch_[scratch];
         const auto at = reinterpret_cast<std::uintptr_t>(value.data());
         const auto begin = reinterpret_cast<std::uintptr_t>(room.data());
-        return inside(value) ||
-               (at >= begin && at - begin + quick_reach <= room.capacity());
+        return inside(value) || (at >= begin && at - begin + quick_reach <= room.capacity());
     }
 
     // A field in the chunk's buffer with quick_check's reach to spare (not one in scratch).

@@ -8,7 +8,10 @@
 // a wrong assumption is named, never silently used. Pure; thread-safe.
 #pragma once
 
+#include "salesproc/base/errors.hpp"
+
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -70,4 +73,30 @@ class shard_tracker {
 };
 
 }  // namespace detail
+
+// Reads `n` bytes of the input at `offset` (fewer at its end): a file's pread, or a ranged GET.
+using positional_reader = std::function<result<std::string>(std::uint64_t offset, std::size_t n)>;
+
+// How shard `s` of an input of `size` bytes is read, decided once before its bytes stream: from
+// `begin`, the first record boundary at or after its range's start under its assumed state (the
+// input's start for shard 0, and never inside the header, which ends at `header_end`), until
+// `tracker` finds the first boundary at or after the range's end (the input's end for the last
+// shard). `end_parity_from` is the quote state the tracker's range parity is taken against.
+struct shard_plan {
+    std::uint64_t begin = 0;
+    bool end_parity_from = false;
+    detail::shard_tracker tracker{0, 0, 0};
+
+    // The quote state at the range's end under the assumed start, once the tracker is done (or
+    // the input ended).
+    [[nodiscard]] bool end_quoted() const noexcept {
+        return end_parity_from != tracker.range_parity();
+    }
+};
+
+// Reads what it needs (a byte before the range, the bytes up to the first boundary) through
+// `read`. Errors are read's.
+result<shard_plan> plan_shard(const shard_spec& s, std::uint64_t size, std::uint64_t header_end,
+                              const positional_reader& read);
+
 }  // namespace salesproc
