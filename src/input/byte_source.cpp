@@ -88,8 +88,7 @@ result<byte_source> byte_source::open_shard(const std::string& path, const shard
                           "entered in the middle");
     auto plan = plan_shard(s, *source.size_, header_end, read);
     if (!plan) return plan.error();
-    if (::lseek(fd, static_cast<off_t>(plan->begin), SEEK_SET) < 0)
-        return errno_error(path, errno);
+    if (::lseek(fd, static_cast<off_t>(plan->begin), SEEK_SET) < 0) return errno_error(path, errno);
     source.offset_ = plan->begin;
     source.shard_ = std::move(*plan);
     return source;

@@ -55,27 +55,44 @@ result<std::size_t> chunker::fill(chunk_buffer& buf, std::size_t write, std::siz
     return got;
 }
 
-// One loop on purpose: the BOM, blank lines and the row limit interact on the same bytes, and
-// the fuzzer checks the outcome never depends on where a read ended.
+// Any line up to the header longer than the limit is an error, judged on the whole line so that
+// where a read happened to end never matters (found by fuzzing with small limits). The CR-only
+// hint looks at the same bytes however the input was read: the line's first max_row_size + 1
+// bytes (all present whenever the limit is exceeded), at most 64 KiB.
+error chunker::header_too_long(std::string_view line_text) const {
+    const bool cr_only = csv::has_bare_cr(
+        line_text.substr(0, std::min(options_.max_row_size + 1, std::size_t{64} << 10)));
+    return make_error(errc::row_too_large, source_.name(),
+                      "header row exceeds --max-row-size (" +
+                          std::to_string(options_.max_row_size) + " bytes)" +
+                          (cr_only ? "; the file has CR-only line endings (classic Mac), "
+                                     "convert with tr '\\r' '\\n'"
+                                   : ""));
+}
+
+// Appends the next block of input to carry_; before the first three bytes are in, a UTF-8 BOM
+// may still be stripped (then the scan restarts at 0).
+result<void> chunker::read_header_block(chunk_buffer& block, std::size_t& scanned) {
+    auto got = fill(block, 0, block.capacity_);
+    if (!got) return got.error();
+    carry_.append(block.data_.get(), *got);
+    if (!started_ && (carry_.size() >= 3 || eof_)) {
+        started_ = true;
+        if (carry_.compare(0, 3, "\xEF\xBB\xBF") == 0) {
+            carry_.erase(0, 3);
+            scanned = 0;
+        }
+    }
+    return {};
+}
+
+// The BOM, blank lines and the row limit interact on the same bytes, and the fuzzer checks the
+// outcome never depends on where a read ended: one scan over carry_, which grows by blocks.
 result<std::string> chunker::read_header() {
     chunk_buffer block;
     block.reserve(std::min<std::size_t>(options_.chunk_size, std::size_t{1} << 20));
     std::size_t scanned = 0;
     bool in_quotes = false;
-    // Any line up to the header longer than the limit is an error, judged on the whole line so
-    // that where a read happened to end never matters (found by fuzzing with small limits).
-    // The CR-only hint looks at the same bytes however the input was read: the line's first
-    // max_row_size + 1 bytes (all present whenever the limit is exceeded), at most 64 KiB.
-    auto too_long = [&](std::string_view line_text) {
-        const bool cr_only = csv::has_bare_cr(
-            line_text.substr(0, std::min(options_.max_row_size + 1, std::size_t{64} << 10)));
-        return make_error(errc::row_too_large, source_.name(),
-                          "header row exceeds --max-row-size (" +
-                              std::to_string(options_.max_row_size) + " bytes)" +
-                              (cr_only ? "; the file has CR-only line endings (classic Mac), "
-                                         "convert with tr '\\r' '\\n'"
-                                       : ""));
-    };
     // carry_[line, ...) is the current line; lines before it were blank. Erasing them one at a
     // time would be quadratic in a file that starts with a million empty lines.
     std::size_t line = 0;
@@ -86,7 +103,7 @@ result<std::string> chunker::read_header() {
         if (pos != std::string_view::npos) {
             const std::size_t length = scanned + pos - 1;  // without the '\n'
             const std::string_view text = std::string_view(carry_).substr(line, length);
-            if (length > options_.max_row_size) return too_long(text);
+            if (length > options_.max_row_size) return header_too_long(text);
             const std::size_t next = line + scanned + pos;
             scanned = 0;
             in_quotes = false;
@@ -107,29 +124,22 @@ result<std::string> chunker::read_header() {
         carry_.erase(0, line);
         line = 0;
         scanned = carry_.size();
-        // No terminator yet, so the line is at least this long. Before the first three bytes
-        // are in, a UTF-8 BOM may still be stripped.
-        if ((started_ || eof_) && carry_.size() > options_.max_row_size) return too_long(carry_);
-        if (eof_) {
-            if (csv::trim(carry_).empty())
-                return make_error(errc::empty_input, source_.name(),
-                                  "empty input, expected a header row");
-            std::string header = std::move(carry_);
-            carry_.clear();
-            carry_is_partial_ = true;
-            return header;
-        }
-        auto got = fill(block, 0, block.capacity_);
-        if (!got) return got.error();
-        carry_.append(block.data_.get(), *got);
-        if (!started_ && (carry_.size() >= 3 || eof_)) {
-            started_ = true;
-            if (carry_.compare(0, 3, "\xEF\xBB\xBF") == 0) {
-                carry_.erase(0, 3);
-                scanned = 0;
-            }
-        }
+        // No terminator yet, so the line is at least this long.
+        if ((started_ || eof_) && carry_.size() > options_.max_row_size)
+            return header_too_long(carry_);
+        if (eof_) return last_line_as_header();
+        if (auto r = read_header_block(block, scanned); !r) return r.error();
     }
+}
+
+// The input ended inside the first non-blank line: that line is the header, or there is none.
+result<std::string> chunker::last_line_as_header() {
+    if (csv::trim(carry_).empty())
+        return make_error(errc::empty_input, source_.name(), "empty input, expected a header row");
+    std::string header = std::move(carry_);
+    carry_.clear();
+    carry_is_partial_ = true;
+    return header;
 }
 
 result<void> chunker::skip_record(chunk_buffer& buf, std::string_view row, bool in_quotes) {
@@ -175,71 +185,80 @@ void chunker::hand_over(chunk_buffer& buf) {
     skipped_pending_.clear();
 }
 
-// The per-chunk read loop, kept whole: the carry, the quote parity and the skip of an
-// over-long row share their state.
+// A chunk being filled: the carry copied in front of the read offset, and how far it was
+// scanned for a record end.
+struct chunker::fill_state {
+    std::size_t start = 0;      // where the chunk's bytes begin in the buffer
+    std::size_t write = 0;      // where the next read lands
+    std::size_t scan_from = 0;  // bytes of the region already known to hold no record end
+    std::size_t quotes = 0;     // quotes in the region before scan_from
+};
+
+chunker::fill_state chunker::begin_chunk(chunk_buffer& buf) {
+    fill_state f;
+    const std::size_t carried = carry_.size();
+    f.start = carried <= read_offset ? read_offset - carried : 0;
+    f.write = f.start + carried;
+    // A buffer that once held a huge row goes back to its normal size.
+    const std::size_t wanted = std::max(read_offset, carried) + options_.chunk_size;
+    if (buf.capacity_ > 2 * wanted) buf = chunk_buffer();
+    buf.end_ = 0;
+    buf.reserve(wanted);
+    std::memcpy(buf.data_.get() + f.start, carry_.data(), carried);
+    carry_.clear();
+    // Bytes carried from a cut hold no terminator, so only new bytes need scanning; other
+    // carried input (left by the header or by a skipped row) is scanned from its start.
+    if (carry_is_partial_) {
+        f.scan_from = carried;
+        f.quotes = csv::count_quotes(std::string_view(buf.data_.get() + f.start, carried));
+    }
+    carry_is_partial_ = true;  // anything carried out of this call comes from a cut
+    return f;
+}
+
+// Hands `buf` over holding [begin, end) of its bytes.
+bool chunker::hand_over(chunk_buffer& buf, std::size_t begin, std::size_t end) {
+    buf.begin_ = begin;
+    buf.end_ = end;
+    hand_over(buf);
+    return true;
+}
+
+// Reads until the region holds a record end (cut there, the rest carried), the input ends (the
+// whole region is the last chunk) or the region passes max_row_size (the record is skipped and
+// the chunk starts again after it).
 result<bool> chunker::next(chunk_buffer& buf) {
     const std::size_t chunk = options_.chunk_size;
     for (;;) {
-        const std::size_t carried = carry_.size();
-        const std::size_t start = carried <= read_offset ? read_offset - carried : 0;
-        std::size_t write = start + carried;
-        // A buffer that once held a huge row goes back to its normal size.
-        const std::size_t wanted = std::max(read_offset, carried) + chunk;
-        if (buf.capacity_ > 2 * wanted) buf = chunk_buffer();
-        buf.end_ = 0;
-        buf.reserve(wanted);
-        std::memcpy(buf.data_.get() + start, carry_.data(), carried);
-        carry_.clear();
-        // Bytes carried from a cut hold no terminator, so only new bytes need scanning; other
-        // carried input (left by the header or by a skipped row) is scanned from its start.
-        std::size_t scan_from = carry_is_partial_ ? carried : 0;
-        std::size_t quotes =
-            carry_is_partial_
-                ? csv::count_quotes(std::string_view(buf.data_.get() + start, carried))
-                : 0;
-        carry_is_partial_ = true;  // anything carried out of this call comes from a cut
-
-        bool skipped = false;
-        while (!skipped) {
+        fill_state f = begin_chunk(buf);
+        for (bool skipped = false; !skipped;) {
             if (eof_) {
-                buf.begin_ = start;
-                buf.end_ = write;
                 // Nothing left: the lines still pending stay counted (pending_lines()).
-                if (write == start && skipped_pending_.empty()) return false;
-                hand_over(buf);
-                return true;
+                if (f.write == f.start && skipped_pending_.empty()) return false;
+                return hand_over(buf, f.start, f.write);
             }
-            if (buf.capacity_ - write < chunk) {
-                buf.end_ = write;
-                buf.reserve(write + chunk);
+            if (buf.capacity_ - f.write < chunk) {
+                buf.end_ = f.write;
+                buf.reserve(f.write + chunk);
             }
-            auto got = fill(buf, write, chunk);
+            auto got = fill(buf, f.write, chunk);
             if (!got) return got.error();
             if (*got == 0) continue;  // end of input: the whole region is the last chunk
-            write += *got;
-            const std::string_view region(buf.data_.get() + start, write - start);
+            f.write += *got;
+            const std::string_view region(buf.data_.get() + f.start, f.write - f.start);
             std::size_t quotes_total = 0;
             const std::size_t cut =
-                csv::find_last_record_end(region, scan_from, quotes, quotes_total);
-            scan_from = region.size();
+                csv::find_last_record_end(region, f.scan_from, f.quotes, quotes_total);
+            f.scan_from = region.size();
             if (cut != std::string_view::npos) {
                 carry_.assign(region.substr(cut));
-                buf.begin_ = start;
-                buf.end_ = start + cut;
-                hand_over(buf);
-                return true;
+                return hand_over(buf, f.start, f.start + cut);
             }
-            quotes = quotes_total;
-            if (region.size() > options_.max_row_size) {
-                if (auto r = skip_record(buf, region, (quotes_total & 1U) != 0); !r)
-                    return r.error();
-                skipped = true;  // restart with whatever followed the skipped row
-                if (skipped_pending_.size() >= max_skipped_per_chunk) {
-                    buf.begin_ = buf.end_ = 0;
-                    hand_over(buf);
-                    return true;
-                }
-            }
+            f.quotes = quotes_total;
+            if (region.size() <= options_.max_row_size) continue;
+            if (auto r = skip_record(buf, region, (quotes_total & 1U) != 0); !r) return r.error();
+            skipped = true;  // restart with whatever followed the skipped row
+            if (skipped_pending_.size() >= max_skipped_per_chunk) return hand_over(buf, 0, 0);
         }
     }
 }

@@ -89,11 +89,18 @@ class chunker {
   private:
     // Appends up to `n` bytes of input at buf[write]; returns the count (0 at end of input).
     result<std::size_t> fill(chunk_buffer& buf, std::size_t write, std::size_t n);
+    // read_header's steps.
+    [[nodiscard]] error header_too_long(std::string_view line_text) const;
+    result<void> read_header_block(chunk_buffer& block, std::size_t& scanned);
+    result<std::string> last_line_as_header();
     // Discards input up to the end of the current (oversized) record, which starts `row`, the
     // part of it already read; notes it for the next chunk.
     result<void> skip_record(chunk_buffer& buf, std::string_view row, bool in_quotes);
     // Gives `buf` the lines and skipped rows seen since the previous chunk.
     void hand_over(chunk_buffer& buf);
+    bool hand_over(chunk_buffer& buf, std::size_t begin, std::size_t end);
+    struct fill_state;
+    fill_state begin_chunk(chunk_buffer& buf);
 
     byte_source& source_;
     chunker_options options_;
