@@ -81,4 +81,8 @@ int exit_code_for(const error& e) noexcept;
 // '--out'?)". Checked before CLI11's own verdict, which would call the missing --out required.
 std::optional<std::string> unknown_option(const CLI::App& app, int argc, const char* const* argv);
 
+// The whole program: `salesproc ...` or `salesproc merge ...` to an exit code. Catches every
+// exception (a bug or a setup failure) as one "internal error" line, exit 1.
+int cli_main(int argc, char** argv);
+
 }  // namespace salesproc
