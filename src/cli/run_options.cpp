@@ -36,7 +36,6 @@ using cli_checks::usage;
 
 namespace {
 
-
 // Reads --urls-file: one URL per line; blank lines and '#' comments are skipped. CLI11's
 // ExistingFile only checks that the path exists, so an unreadable file is caught here.
 result<std::vector<std::string>> read_url_lines(const std::string& path) {
@@ -76,7 +75,6 @@ result<std::vector<std::pair<std::string, std::string>>> parse_headers(const cli
     return out;
 }
 
-
 // Reads --csv-list: one path a line, as given (relative to the working directory); blank lines
 // are skipped, and so is a CR before the line end.
 result<std::vector<std::string>> read_csv_list(const std::string& path) {
@@ -110,7 +108,6 @@ result<void> check_shard_input(const std::vector<std::string>& paths) {
         return usage("--shard", path + " is compressed: a shard needs an uncompressed file");
     return {};
 }
-
 
 // The CSV inputs in order (--csv, then --csv-list's lines) and the shard of the one input.
 result<void> resolve_inputs(const cli_args& a, run_options& o) {
@@ -189,8 +186,7 @@ result<void> resolve_rest(const cli_args& a, run_options& o) {
     if (!a.max_invalid.empty()) o.gates.max_invalid = parse_count(a.max_invalid);
     if (!a.max_invalid_ratio.empty()) o.gates.max_invalid_ratio = parse_ratio(a.max_invalid_ratio);
     if (!a.min_price.empty()) o.min_price = parse_fixed(a.min_price);
-    o.chunk_size =
-        a.chunk_size.empty() ? default_chunk_size(o.threads) : *parse_size(a.chunk_size);
+    o.chunk_size = a.chunk_size.empty() ? default_chunk_size(o.threads) : *parse_size(a.chunk_size);
     o.max_row_size = *parse_size(a.max_row_size);
     if (!a.delimiter.empty()) o.delimiter = parse_delimiter(a.delimiter);
     for (const auto& f : a.fields) {

@@ -23,19 +23,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-// One in-flight chunk: its bytes, and the totals a worker computed for it. Once reduced in
-// order, a worker adds its products to the catalog; only then is the slot free again.
-struct slot {
-    chunk_buffer buffer;
-    sales_aggregate totals;
-    reject_batch rejects;
-    std::uint64_t sequence = 0;
-    std::uint64_t first_key = 0;
-    bool merging = false;  // its completion message is the catalog merge, not the validation
-    bool overflow = false;
-    std::exception_ptr failure;
-};
-
 error overflow_message(const std::string& context, const std::string& product) {
     return make_error(
         errc::money_overflow, context,
@@ -55,173 +42,257 @@ error overflow_error(const std::string& context, const sales_aggregate& slice,
     return overflow_message(context, "");
 }
 
-asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_io_executor workers,
-                                                 const std::atomic<bool>& stop,
-                                                 product_catalog& products, std::uint64_t first_key,
-                                                 int128 total_before, csv_events events,
-                                                 reject_log* rejects) {
-    // A shard reads the header from the file's start, then only its own rows (see shard.hpp).
+namespace {
+
+// The opened input of one process_csv: its bytes, their cutter, and the header understood.
+struct opened_input {
+    std::optional<byte_source> source;
+    std::optional<chunker> cutter;
+    header_layout layout;
+};
+
+// Opens job.path (or its shard: the header is read from the file's start, then only the shard's
+// rows; see shard.hpp) and parses the header.
+result<void> open_input(const csv_job& job, opened_input& in) {
     std::optional<result<std::string>> shard_header;
     std::uint64_t header_end = 0;
     if (job.shard) {
         auto head = byte_source::open(job.path);
-        if (!head) co_return head.error();
+        if (!head) return head.error();
         chunker header_cutter(*head, chunker_options{std::size_t{64} << 10, job.max_row_size});
         shard_header = header_cutter.read_header();
-        if (!*shard_header) co_return shard_header->error();
+        if (!*shard_header) return shard_header->error();
         header_end = header_cutter.consumed();
     }
     auto source = job.shard ? byte_source::open_shard(job.path, *job.shard, header_end)
                             : byte_source::open(job.path);
-    if (!source) co_return source.error();
-    chunker cutter(*source, chunker_options{job.chunk_size, job.max_row_size});
+    if (!source) return source.error();
+    in.source.emplace(std::move(*source));
+    in.cutter.emplace(*in.source, chunker_options{job.chunk_size, job.max_row_size});
     auto header =
-        job.shard && job.shard->index != 0 ? std::move(*shard_header) : cutter.read_header();
-    if (!header) co_return prefer_stream_error(*source, header.error());
-    auto layout = parse_header(*header, job.rule_set, source->name());
-    if (!layout) co_return prefer_stream_error(*source, layout.error());
-    layout->max_row_size = job.max_row_size;
-    if (events.opened) events.opened(source->name(), source->size(), layout->columns);
+        job.shard && job.shard->index != 0 ? std::move(*shard_header) : in.cutter->read_header();
+    if (!header) return prefer_stream_error(*in.source, header.error());
+    auto layout = parse_header(*header, job.rule_set, in.source->name());
+    if (!layout) return prefer_stream_error(*in.source, layout.error());
+    in.layout = *layout;
+    in.layout.max_row_size = job.max_row_size;
+    return {};
+}
 
-    const std::size_t slot_count = std::max(1U, job.in_flight);
-    using done_channel =
-        asio::experimental::concurrent_channel<void(boost::system::error_code, std::size_t)>;
-    done_channel done(co_await asio::this_coro::executor, slot_count);
-    std::vector<slot> slots(slot_count);
-    std::vector<std::size_t> free_slots;
-    for (std::size_t i = slot_count; i-- > 0;)
-        free_slots.push_back(i);
-    std::map<std::uint64_t, std::size_t> finished;  // out-of-order results wait here
-    std::uint64_t next_sequence = 0;
-    std::uint64_t next_to_reduce = 0;
-    std::uint64_t next_line = 1;  // the first line of the next chunk to reduce
-    std::uint64_t next_key = first_key;
+// The chunks of one input in flight: cut on the strand, validated on the workers, reduced
+// strictly in input order (what makes the report independent of scheduling), their products
+// then merged into the catalog on a worker. At most job.in_flight chunks exist at once.
+class chunk_flow {
+  public:
+    struct context {
+        const csv_job& job;
+        asio::any_io_executor workers;
+        const std::atomic<bool>& stop;
+        product_catalog& products;
+        int128 total_before;
+        const csv_events& events;
+        reject_log* rejects;
+    };
 
-    csv_outcome out;
-    std::optional<error> failure;
-    std::optional<std::size_t> overflowed;  // the slot whose totals passed the 128-bit range
-    std::exception_ptr bug;
+    chunk_flow(const context& c, opened_input& in, asio::any_io_executor strand,
+               std::uint64_t first_key)
+        : c_(c),
+          in_(in),
+          done_(strand, std::max(1U, c.job.in_flight)),
+          slots_(std::max(1U, c.job.in_flight)),
+          next_key_(first_key) {
+        for (std::size_t i = slots_.size(); i-- > 0;)
+            free_slots_.push_back(i);
+    }
 
-    // Merge finished chunks strictly in input order; this is what makes the report independent
-    // of scheduling. The products follow on a worker: the catalog then holds exactly the chunks
-    // reduced so far, which is what an overflow is named from.
-    auto reduce_ready = [&] {
-        for (auto it = finished.begin(); it != finished.end() && it->first == next_to_reduce;
-             it = finished.erase(it), ++next_to_reduce) {
-            const std::size_t index = it->second;
-            slot& s = slots[index];
-            if (s.failure && !bug) bug = s.failure;
-            bool merge = false;
-            if (!failure && !bug) {
-                int128 total = 0;
-                if (s.overflow) {
-                    failure = overflow_message(job.path, s.totals.overflowed_product());
-                } else if (!checked_add(total_before, out.totals.total(), total) ||
-                           !checked_add(total, s.totals.total(), total) ||
-                           !out.totals.merge_counts(s.totals)) {
-                    overflowed = index;  // named once the merges before it are done
-                    failure = overflow_message(job.path, "");
-                } else {
-                    merge = !s.totals.products().empty();
-                }
-                if (rejects != nullptr && !failure) {
-                    if (auto taken = rejects->take(s.rejects, job.path, next_line); !taken)
-                        failure = taken.error();
-                }
-                next_line += s.rejects.lines();
+    // Cuts and dispatches every chunk, then waits for all of them: every posted job references
+    // this object.
+    asio::awaitable<void> run() {
+        while (!failure_ && !bug_) {
+            if (c_.stop.load(std::memory_order_relaxed)) {
+                failure_ = make_error(errc::interrupted, in_.source->name(), "interrupted");
+                break;
             }
-            if (!merge) {
-                free_slots.push_back(index);
+            if (free_slots_.empty()) {
+                co_await wait_one();
                 continue;
             }
-            s.merging = true;
-            asio::post(workers, [&s, &done, &products, index] {
-                try {
-                    products.add(s.totals, s.first_key);
-                } catch (...) {
-                    s.failure = std::current_exception();
-                }
-                done.try_send(boost::system::error_code{}, index);
-            });
+            const std::size_t index = free_slots_.back();
+            auto more = in_.cutter->next(slots_[index].buffer);
+            if (!more) {
+                failure_ = more.error();
+                break;
+            }
+            if (!*more) break;
+            free_slots_.pop_back();
+            dispatch(index);
         }
-        if (events.progress) events.progress(source->stored_bytes(), out.totals.rows());
-    };
-    auto wait_one = [&]() -> asio::awaitable<void> {
-        auto [ec, index] = co_await done.async_receive(asio::as_tuple(asio::use_awaitable));
-        if (ec) throw boost::system::system_error(ec, "chunk completion channel");
-        slot& s = slots[index];
-        if (s.merging) {
-            s.merging = false;
-            if (s.failure && !bug) bug = s.failure;
-            free_slots.push_back(index);
-            co_return;
-        }
-        finished.emplace(s.sequence, index);
-        reduce_ready();
-    };
-
-    while (!failure && !bug) {
-        if (stop.load(std::memory_order_relaxed)) {
-            failure = make_error(errc::interrupted, source->name(), "interrupted");
-            break;
-        }
-        if (free_slots.empty()) {
+        while (free_slots_.size() != slots_.size())
             co_await wait_one();
-            continue;
-        }
-        const std::size_t index = free_slots.back();
-        slot& s = slots[index];
-        auto more = cutter.next(s.buffer);
-        if (!more) {
-            failure = more.error();
-            break;
-        }
-        if (!*more) break;
-        free_slots.pop_back();
-        s.sequence = next_sequence++;
-        // A chunk has fewer products than records bytes, so keys from its offset never meet
-        // the next chunk's.
-        s.first_key = next_key;
-        next_key += s.buffer.records().size();
-        asio::post(workers, [&s, &done, &layout, &job, &stop, index] {
+    }
+
+    // What the input amounted to, or the error that stopped it.
+    result<csv_outcome> finish() {
+        if (bug_) std::rethrow_exception(bug_);
+        if (overflowed_)
+            return prefer_stream_error(
+                *in_.source, overflow_error(c_.job.path, slots_[*overflowed_].totals, c_.products));
+        if (failure_) return prefer_stream_error(*in_.source, *failure_);
+        out_.totals.add_oversized_rows(in_.cutter->oversized_rows());
+        out_.next_key = next_key_;
+        out_.bytes = in_.source->stored_bytes();
+        out_.decompressed_bytes = in_.cutter->bytes_read();
+        out_.compression = in_.source->compression();
+        out_.chunks = next_sequence_;
+        out_.identity = in_.source->identity();
+        if (c_.job.shard)
+            out_.shard =
+                shard_outcome{*c_.job.shard, in_.source->shard_end_quoted().value_or(false),
+                              next_line_ - 1 + in_.cutter->pending_lines()};
+        return std::move(out_);
+    }
+
+  private:
+    // One in-flight chunk: its bytes, and the totals a worker computed for it. Once reduced in
+    // order, a worker adds its products to the catalog; only then is the slot free again.
+    struct slot {
+        chunk_buffer buffer;
+        sales_aggregate totals;
+        reject_batch rejects;
+        std::uint64_t sequence = 0;
+        std::uint64_t first_key = 0;
+        bool merging = false;  // its completion message is the catalog merge, not the validation
+        bool overflow = false;
+        std::exception_ptr failure;
+    };
+    using done_channel =
+        asio::experimental::concurrent_channel<void(boost::system::error_code, std::size_t)>;
+
+    void dispatch(std::size_t index) {
+        slot& s = slots_[index];
+        s.sequence = next_sequence_++;
+        // A chunk has fewer products than records bytes, so keys from its offset never meet the
+        // next chunk's.
+        s.first_key = next_key_;
+        next_key_ += s.buffer.records().size();
+        asio::post(c_.workers, [this, &s, index] {
             try {
                 s.overflow = false;
                 s.failure = nullptr;
-                if (!stop.load(std::memory_order_relaxed)) {
-                    s.overflow = !validate_chunk(s.buffer, *layout, job.rule_set, job.rejects,
-                                                 s.totals, s.rejects);
+                if (!c_.stop.load(std::memory_order_relaxed)) {
+                    s.overflow = !validate_chunk(s.buffer, in_.layout, c_.job.rule_set,
+                                                 c_.job.rejects, s.totals, s.rejects);
                 } else {
                     s.totals.clear();
-                    s.rejects.reset(job.rejects);
+                    s.rejects.reset(c_.job.rejects);
                 }
             } catch (...) {
                 s.failure = std::current_exception();
             }
             // Capacity equals the slot count and a slot has one message out at a time, so this
             // never fails.
-            done.try_send(boost::system::error_code{}, index);
+            done_.try_send(boost::system::error_code{}, index);
         });
     }
-    // Every posted job references this frame: wait for all of them before leaving.
-    while (free_slots.size() != slot_count)
-        co_await wait_one();
-    if (bug) std::rethrow_exception(bug);
-    if (overflowed)
-        co_return prefer_stream_error(
-            *source, overflow_error(job.path, slots[*overflowed].totals, products));
-    if (failure) co_return prefer_stream_error(*source, *failure);
 
-    out.totals.add_oversized_rows(cutter.oversized_rows());
-    out.next_key = next_key;
-    out.bytes = source->stored_bytes();
-    out.decompressed_bytes = cutter.bytes_read();
-    out.compression = source->compression();
-    out.chunks = next_sequence;
-    out.identity = source->identity();
-    if (job.shard)
-        out.shard = shard_outcome{*job.shard, source->shard_end_quoted().value_or(false),
-                                  next_line - 1 + cutter.pending_lines()};
-    co_return out;
+    asio::awaitable<void> wait_one() {
+        auto [ec, index] = co_await done_.async_receive(asio::as_tuple(asio::use_awaitable));
+        if (ec) throw boost::system::system_error(ec, "chunk completion channel");
+        slot& s = slots_[index];
+        if (s.merging) {
+            s.merging = false;
+            if (s.failure && !bug_) bug_ = s.failure;
+            free_slots_.push_back(index);
+            co_return;
+        }
+        finished_.emplace(s.sequence, index);
+        reduce_ready();
+    }
+
+    // Merges finished chunks strictly in input order. The products follow on a worker: the
+    // catalog then holds exactly the chunks reduced so far, which is what an overflow is named
+    // from.
+    void reduce_ready() {
+        for (auto it = finished_.begin(); it != finished_.end() && it->first == next_to_reduce_;
+             it = finished_.erase(it), ++next_to_reduce_) {
+            const std::size_t index = it->second;
+            if (reduce(index)) {
+                merge_products(index);
+            } else {
+                free_slots_.push_back(index);
+            }
+        }
+        if (c_.events.progress) c_.events.progress(in_.source->stored_bytes(), out_.totals.rows());
+    }
+
+    // Adds slot `index` to the input's counts and takes its rejects; true when its products are
+    // to be merged into the catalog.
+    bool reduce(std::size_t index) {
+        slot& s = slots_[index];
+        if (s.failure && !bug_) bug_ = s.failure;
+        if (failure_ || bug_) return false;
+        bool merge = false;
+        int128 total = 0;
+        if (s.overflow) {
+            failure_ = overflow_message(c_.job.path, s.totals.overflowed_product());
+        } else if (!checked_add(c_.total_before, out_.totals.total(), total) ||
+                   !checked_add(total, s.totals.total(), total) ||
+                   !out_.totals.merge_counts(s.totals)) {
+            overflowed_ = index;  // named once the merges before it are done
+            failure_ = overflow_message(c_.job.path, "");
+        } else {
+            merge = !s.totals.products().empty();
+        }
+        if (c_.rejects != nullptr && !failure_)
+            if (auto taken = c_.rejects->take(s.rejects, c_.job.path, next_line_); !taken)
+                failure_ = taken.error();
+        next_line_ += s.rejects.lines();
+        return merge && !failure_;
+    }
+
+    void merge_products(std::size_t index) {
+        slot& s = slots_[index];
+        s.merging = true;
+        asio::post(c_.workers, [this, &s, index] {
+            try {
+                c_.products.add(s.totals, s.first_key);
+            } catch (...) {
+                s.failure = std::current_exception();
+            }
+            done_.try_send(boost::system::error_code{}, index);
+        });
+    }
+
+    const context& c_;
+    opened_input& in_;
+    done_channel done_;
+    std::vector<slot> slots_;
+    std::vector<std::size_t> free_slots_;
+    std::map<std::uint64_t, std::size_t> finished_;  // out-of-order results wait here
+    std::uint64_t next_sequence_ = 0;
+    std::uint64_t next_to_reduce_ = 0;
+    std::uint64_t next_line_ = 1;  // the first line of the next chunk to reduce
+    std::uint64_t next_key_;
+    csv_outcome out_;
+    std::optional<error> failure_;
+    std::optional<std::size_t> overflowed_;  // the slot whose totals passed the 128-bit range
+    std::exception_ptr bug_;
+};
+
+}  // namespace
+
+asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_io_executor workers,
+                                                 const std::atomic<bool>& stop,
+                                                 product_catalog& products, std::uint64_t first_key,
+                                                 int128 total_before, csv_events events,
+                                                 reject_log* rejects) {
+    opened_input in;
+    if (auto opened = open_input(job, in); !opened) co_return opened.error();
+    if (events.opened) events.opened(in.source->name(), in.source->size(), in.layout.columns);
+    const chunk_flow::context c{job, workers, stop, products, total_before, events, rejects};
+    chunk_flow flow(c, in, co_await asio::this_coro::executor, first_key);
+    co_await flow.run();
+    co_return flow.finish();
 }
 
 asio::awaitable<result<csv_run>> process_csv_files(const csv_job& job,
