@@ -1,6 +1,8 @@
 #include "salesproc/run/run.hpp"
 
+#include "run_halves.hpp"
 #include "run_outputs.hpp"
+#include "run_setup.hpp"
 #include "signal_watch.hpp"
 
 #include "salesproc/http/http_client.hpp"
@@ -31,68 +33,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-// The rules, and the API input options of fetch, from defaults, the config file and the flags.
-result<rules> resolve_rules(const run_options& o, fetch_settings& fetch) {
-    rules r;
-    std::string context = "defaults";
-    api_input_options api;
-    if (o.config_path) {
-        auto loaded = load_config(*o.config_path);
-        if (!loaded) return loaded.error();
-        r = std::move(loaded->rule_set);
-        api = std::move(loaded->api);
-        context = *o.config_path;
-    }
-    if (o.records_pointer) api.records_pointer = o.records_pointer;
-    if (o.next_pointer) api.next_pointer = o.next_pointer;
-    if (o.max_pages) api.max_pages = o.max_pages;
-    if (o.follow_cross_origin) api.follow_cross_origin = true;
-    fetch.layout.records_pointer = api.records_pointer.value_or("");
-    fetch.layout.next_pointer = api.next_pointer.value_or("");
-    if (api.max_pages) fetch.pages.max_pages = *api.max_pages;
-    fetch.pages.follow_cross_origin = api.follow_cross_origin.value_or(false);
-    if (o.product_prefix) r.product_prefix = *o.product_prefix;
-    if (o.min_price) r.min_price = *o.min_price;
-    if (o.max_quantity) r.max_quantity = *o.max_quantity;
-    if (o.max_decimals) r.max_decimals = *o.max_decimals;
-    if (o.delimiter) r.delimiter = *o.delimiter;
-    for (const auto& [field, column] : o.field_columns)
-        r.columns[static_cast<std::size_t>(field)] = column;
-    if (auto ok = validate_rules(r, context, o.field_columns.empty() ? "" : "--field"); !ok)
-        return ok.error();
-    return r;
-}
-
-api_summary summarize(const fetch_summary& f) {
-    api_summary a;
-    a.requested = f.urls.size();
-    a.retries = f.retries;
-    a.retry_budget_exhausted = f.retry_budget_exhausted;
-    for (const auto& u : f.urls) {
-        a.records += u.records;
-        if (u.ok || u.pages != 0) {  // merge_api counts the sales of exactly these
-            a.valid_sales += u.sales.valid();
-            a.invalid_sales += u.sales.invalid();
-        }
-        a.pages += u.pages;
-        if (u.pages > 1 || (!u.ok && u.pages != 0)) a.paginated = true;
-        if (u.ok)
-            ++a.succeeded;
-        else
-            a.failures.push_back(
-                {u.url, u.attempts, u.error, std::string(failure_code(u.code)), u.pages});
-    }
-    return a;
-}
-
-reject_options reject_options_for(const run_options& o) {
-    reject_options r;
-    r.samples = o.samples;
-    r.all = o.rejects_path.has_value();
-    if (o.rejects_path) r.format = rejects_format_for(*o.rejects_path);
-    return r;
-}
-
 const char* signal_name(int sig) {
     return sig == SIGINT ? "SIGINT" : "SIGTERM";
 }
@@ -101,124 +41,9 @@ int signal_exit_code(int sig) {
     return sig == SIGINT ? exit_sigint : exit_sigterm;
 }
 
-// The CSV pipeline and the API fetch, concurrently, until both end. The chunker runs on a strand
-// of the worker pool and validation on the pool; the io_context's thread runs the fetch.
-struct phase_results {
-    std::optional<result<csv_run>> csv;
-    std::optional<fetch_summary> api;
-};
-
-phase_results run_phases(asio::io_context& io, asio::thread_pool& workers, const csv_job& job,
-                         const std::vector<std::string>& paths, const std::atomic<bool>& stop,
-                         csv_events events, reject_log& rejects, api_fetcher* fetcher,
-                         const std::vector<http_url>& urls, signal_watch& watch) {
-    phase_results out;
-    std::exception_ptr bug;
-    asio::co_spawn(
-        io,
-        [&]() -> asio::awaitable<void> {
-            using namespace asio::experimental::awaitable_operators;
-            auto csv = asio::co_spawn(asio::make_strand(workers),
-                                      process_csv_files(job, paths, workers.get_executor(), stop,
-                                                        std::move(events), &rejects),
-                                      asio::use_awaitable);
-            if (fetcher == nullptr) {
-                out.csv = co_await std::move(csv);
-                co_return;
-            }
-            auto [c, a] = co_await (std::move(csv) && fetcher->run(urls));
-            out.csv = std::move(c);
-            out.api = std::move(a);
-        },
-        [&](std::exception_ptr e) {
-            bug = e;
-            watch.finished();
-        });
-    io.run();
-    workers.join();
-    if (bug) std::rethrow_exception(bug);
-    return out;
-}
-
-// Progress and the "input opened" line. process_csv takes the callbacks by value, so the state
-// they share lives here.
-struct csv_progress {
-    logger& log;
-    const run_options& o;
-    std::uint64_t total = 0;  // 0: no progress line
-
-    csv_events events() {
-        csv_events e;
-        e.opened = [this](const std::string& name, std::optional<std::uint64_t> size,
-                          std::size_t columns) {
-            log.info("input opened", {{"path", name},
-                                      {"bytes", size ? nlohmann::ordered_json(*size) : nullptr},
-                                      {"columns", columns},
-                                      {"threads", o.threads},
-                                      {"chunk_size", o.chunk_size}});
-            // A progress line is only worth it for inputs that take a noticeable time.
-            if (log.progress_enabled() && size && *size > (std::uint64_t{8} << 20)) total = *size;
-        };
-        e.progress = [this](std::uint64_t bytes, std::uint64_t rows) {
-            if (total != 0) log.progress(bytes, total, rows);
-        };
-        return e;
-    }
-};
-
-// API sales and rejects follow the CSV's, in URL order, so the report stays deterministic; their
-// products go to the catalog after the CSV's, with first-seen keys after every CSV key.
-result<void> merge_api(const fetch_summary& api, csv_run& csv, reject_log& rejects, logger& log) {
-    for (const auto& u : api.urls) {
-        if (!u.ok) {
-            log.warn("api source failed",
-                     {{"url", u.url}, {"attempts", u.attempts}, {"error", u.error}});
-            if (u.pages == 0) continue;  // pages that succeeded before the failure count
-        }
-        if (!csv.totals.merge_counts(u.sales)) return overflow_error(u.url, u.sales, *csv.products);
-        csv.products->add(u.sales, csv.next_key);
-        csv.next_key += u.sales.products().size();
-        // Line 1 is the URL's first record; later pages go on counting.
-        std::uint64_t first_line = 1;
-        for (const auto& page : u.rejects) {
-            if (auto taken = rejects.take(page, u.url, first_line); !taken) return taken;
-            first_line += page.lines();
-        }
-    }
-    if (api.retry_budget_exhausted) log.warn("retry budget exhausted: later failures were final");
-    return {};
-}
-
 int fail(const error& e) {
     print_error(e.message());
     return exit_failure;
-}
-
-csv_job make_job(const run_options& o, const rules& rule_set, const reject_options& rejects) {
-    csv_job job;
-    job.rule_set = rule_set;
-    job.chunk_size = o.chunk_size;
-    job.max_row_size = o.max_row_size;
-    // Enough chunks to keep every worker busy while the strand reads ahead, and no more, so
-    // memory stays flat in the file size.
-    job.in_flight = o.threads + 2;
-    job.rejects = rejects;
-    job.shard = o.shard;
-    return job;
-}
-
-// The fetcher for --api-url, or none without URLs.
-result<std::unique_ptr<api_fetcher>> make_fetcher(const run_options& o, fetch_settings fetch,
-                                                  asio::io_context& io, const rules& rule_set,
-                                                  const reject_options& rejects, logger& log) {
-    if (o.urls.empty()) return std::unique_ptr<api_fetcher>();
-    fetch.rejects = rejects;
-    auto created = api_fetcher::create(io.get_executor(), std::move(fetch), rule_set);
-    if (!created) return created.error();
-    if (o.fetch.insecure)
-        log.warn("--insecure: TLS certificates and host names are NOT verified for any URL");
-    log.info("api fetch started", {{"urls", o.urls.size()}, {"concurrency", o.fetch.concurrency}});
-    return created;
 }
 
 void log_csv_done(const csv_run& csv, const run_options& o, logger& log) {
@@ -271,6 +96,68 @@ void note_totals(run_metrics& m, const sales_aggregate& t, unsigned scale,
             run_metrics::api_counts{api->succeeded, api->requested - api->succeeded, api->retries};
 }
 
+// The report, with its inputs, rules, samples and gates, published with the rejects file.
+struct report_parts {
+    const run_options& o;
+    const csv_job& job;
+    csv_run& csv;
+    const std::optional<api_summary>& api;
+    const reject_log& rejects;
+    const std::vector<gate_outcome>& gates;
+};
+
+result<void> publish(const report_parts& p, run_outputs& out,
+                     std::chrono::steady_clock::time_point started) {
+    report_input in;
+    in.totals = &p.csv.totals;
+    in.products = p.csv.products.get();
+    in.rule_set = &p.job.rule_set;
+    in.scale = p.job.rule_set.max_decimals;
+    in.csv_inputs = std::move(p.csv.inputs);
+    if (p.api) in.api = &*p.api;
+    if (p.o.samples != 0) in.samples = &p.rejects.samples();
+    if (p.o.gates.any()) in.quality = &p.gates;
+    in.generated_at = std::chrono::system_clock::now();
+    in.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    return out.publish([&](const report_sink& sink) { return write_report(in, sink); });
+}
+
+// Once both halves ended well: the API's sales after the CSV's, the rejects closed, the gates
+// judged, the report published; the exit code.
+int finish_run(const run_options& o, const csv_job& job, phase_results& results,
+               reject_log& rejects, run_outputs& out, run_metrics& metrics, logger& log,
+               std::chrono::steady_clock::time_point started) {
+    csv_run& csv = **results.csv;
+    log_csv_done(csv, o, log);
+    note_csv(metrics, csv);
+    std::optional<api_summary> api;
+    if (results.api) {
+        if (auto merged = merge_api(*results.api, csv, rejects, log); !merged)
+            return fail(merged.error());
+        api = summarize(*results.api);
+        log.info("api done", {{"requested", api->requested},
+                              {"failed", api->requested - api->succeeded},
+                              {"retries", api->retries},
+                              {"connections", results.api->connections_opened},
+                              {"tls_resumed", results.api->tls_resumed}});
+    }
+    csv.products->finish();
+    note_totals(metrics, csv.totals, job.rule_set.max_decimals, api);
+    if (auto flushed = rejects.flush(); !flushed) return fail(flushed.error());
+    if (auto closed = out.close_rejects(); !closed) return fail(closed.error());
+    if (o.rejects_path)
+        log.info("rejects written", {{"path", *o.rejects_path}, {"rejects", csv.totals.invalid()}});
+    const auto gates = check_quality(o.gates, csv.totals.invalid(), csv.totals.rows());
+    const bool gate_failed = report_gates(gates, log);
+    if (auto written = publish({o, job, csv, api, rejects, gates}, out, started); !written)
+        return is_broken_pipe(written.error()) ? static_cast<int>(exit_failure)
+                                               : fail(written.error());
+    log.info("report written", {{"path", o.out_path}});
+    if (gate_failed) return exit_quality;
+    return api && api->succeeded != api->requested ? exit_api_failed : exit_ok;
+}
+
 // One run, in the order things happen; each step is a room above. `exit_now` ends the process
 // from the signal path (after the metrics are written).
 int run_steps(const run_options& o, std::chrono::steady_clock::time_point started,
@@ -290,7 +177,6 @@ int run_steps(const run_options& o, std::chrono::steady_clock::time_point starte
     const reject_options reject_opts = reject_options_for(o);
     reject_log rejects(reject_opts, out.rejects_sink());
     const csv_job job = make_job(o, *rule_set, reject_opts);
-
     asio::io_context io;
     auto fetcher = make_fetcher(o, std::move(fetch), io, *rule_set, reject_opts, log);
     if (!fetcher) return fail(fetcher.error());
@@ -317,51 +203,7 @@ int run_steps(const run_options& o, std::chrono::steady_clock::time_point starte
         return signal_exit_code(watch.signal());
     }
     if (!*results.csv) return fail(results.csv->error());
-    csv_run& csv = **results.csv;
-    log_csv_done(csv, o, log);
-    note_csv(metrics, csv);
-    sales_aggregate& totals = csv.totals;
-
-    std::optional<api_summary> api;
-    if (results.api) {
-        if (auto merged = merge_api(*results.api, csv, rejects, log); !merged)
-            return fail(merged.error());
-        api = summarize(*results.api);
-        log.info("api done", {{"requested", api->requested},
-                              {"failed", api->requested - api->succeeded},
-                              {"retries", api->retries},
-                              {"connections", results.api->connections_opened},
-                              {"tls_resumed", results.api->tls_resumed}});
-    }
-    csv.products->finish();
-    note_totals(metrics, totals, job.rule_set.max_decimals, api);
-    if (auto flushed = rejects.flush(); !flushed) return fail(flushed.error());
-    if (auto closed = out.close_rejects(); !closed) return fail(closed.error());
-    if (o.rejects_path)
-        log.info("rejects written", {{"path", *o.rejects_path}, {"rejects", totals.invalid()}});
-    const auto gates = check_quality(o.gates, totals.invalid(), totals.rows());
-    const bool gate_failed = report_gates(gates, log);
-
-    report_input in;
-    in.totals = &totals;
-    in.products = csv.products.get();
-    in.rule_set = &job.rule_set;
-    in.scale = job.rule_set.max_decimals;
-    in.csv_inputs = std::move(csv.inputs);
-    if (api) in.api = &*api;
-    if (o.samples != 0) in.samples = &rejects.samples();
-    if (o.gates.any()) in.quality = &gates;
-    in.generated_at = std::chrono::system_clock::now();
-    in.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - started);
-    if (auto written = out.publish([&](const report_sink& sink) { return write_report(in, sink); });
-        !written) {
-        if (is_broken_pipe(written.error())) return exit_failure;
-        return fail(written.error());
-    }
-    log.info("report written", {{"path", o.out_path}});
-    if (gate_failed) return exit_quality;
-    return api && api->succeeded != api->requested ? exit_api_failed : exit_ok;
+    return finish_run(o, job, results, rejects, out, metrics, log, started);
 }
 
 }  // namespace

@@ -1,0 +1,31 @@
+// What a run needs before it starts: the rules (defaults, config file, flags), what it keeps of
+// its rejects, the CSV job, and the fetcher for --api-url. Internal to salesproc_core; one thread.
+#pragma once
+
+#include "salesproc/base/log.hpp"
+#include "salesproc/http/http_client.hpp"
+#include "salesproc/run/pipeline.hpp"
+#include "salesproc/run/run.hpp"
+
+#include <boost/asio/io_context.hpp>
+
+#include <memory>
+
+namespace salesproc {
+
+// The rules, and the API input options of `fetch`, from defaults, the config file and the
+// flags. Errors: the config file's (errc::bad_config), a flag's own contradiction
+// (errc::invalid_argument, naming --field).
+result<rules> resolve_rules(const run_options& o, fetch_settings& fetch);
+
+reject_options reject_options_for(const run_options& o);
+
+csv_job make_job(const run_options& o, const rules& rule_set, const reject_options& rejects);
+
+// The fetcher for --api-url, on `io`; none without URLs. Errors are api_fetcher::create's.
+result<std::unique_ptr<api_fetcher>> make_fetcher(const run_options& o, fetch_settings fetch,
+                                                  boost::asio::io_context& io,
+                                                  const rules& rule_set,
+                                                  const reject_options& rejects, logger& log);
+
+}  // namespace salesproc
