@@ -47,6 +47,17 @@ class api_fetcher::impl {
     void cancel(std::string reason);
 
   private:
+    using work_guard = asio::executor_work_guard<asio::io_context::executor_type>;
+    std::size_t start_shards(run_state& state, std::size_t workers,
+                             std::vector<work_guard>& guards);
+    void spawn_shards(http_detail::wait_group& group, std::vector<std::exception_ptr>& bugs,
+                      std::size_t workers);
+    fetch_summary sum_up(run_state& state, const std::vector<std::exception_ptr>& bugs,
+                         bool deadline_hit);
+
+  public:
+
+  private:
     // A shard with the thread and io_context it owns (none for the first shard, which runs on
     // the fetcher's own executor). Declared so the shard, and with it every socket, goes before
     // its io_context does.
@@ -69,23 +80,16 @@ class api_fetcher::impl {
     std::vector<shard_slot> shards_;      // only touched on ex_
 };
 
-// Start threads, spawn shards, wait (also when the caller is cancelled), join, sum up: one
-// lifetime, kept in one function so that no shard can outlive the frame it uses.
-asio::awaitable<fetch_summary> api_fetcher::impl::run(std::vector<http_url> urls) {
-    run_state state(std::move(urls));
-    if (settings_.deadline) state.deadline = steady::now() + *settings_.deadline;
-
-    // Workers are split across shards; the bound stays global, and any host may use all of it.
-    const std::size_t workers =
-        std::min<std::size_t>(std::max(1U, settings_.concurrency), state.urls.size());
-    std::size_t shard_count = std::min<std::size_t>(std::max(1U, settings_.io_threads),
-                                                    std::max<std::size_t>(1, workers));
+// Shards with threads of their own start first, idle under a work guard (in `guards`, kept
+// until their work is spawned), so one that cannot be started only means fewer shards; returns
+// how many there are.
+std::size_t api_fetcher::impl::start_shards(run_state& state, std::size_t workers,
+                                            std::vector<work_guard>& guards) {
+    const std::size_t wanted = std::min<std::size_t>(std::max(1U, settings_.io_threads),
+                                                     std::max<std::size_t>(1, workers));
     shards_.clear();
-    shards_.resize(shard_count);
-    // Threads start first, idle under a work guard, so one that cannot be started only means
-    // fewer shards.
-    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
-    for (std::size_t i = 1; i < shard_count; ++i) {
+    shards_.resize(wanted);
+    for (std::size_t i = 1; i < wanted; ++i) {
         auto& slot = shards_[i];
         slot.io = std::make_unique<asio::io_context>(1);
         guards.push_back(asio::make_work_guard(*slot.io));
@@ -97,22 +101,66 @@ asio::awaitable<fetch_summary> api_fetcher::impl::run(std::vector<http_url> urls
             break;
         }
     }
-    shard_count = shards_.size();
     for (auto& slot : shards_)
         slot.s = std::make_unique<shard>(context_, slot.io ? slot.io->get_executor() : ex_, state);
+    return shards_.size();
+}
 
-    http_detail::wait_group group(ex_);
-    std::vector<std::exception_ptr> bugs(shard_count);
-    if (workers != 0) group.add(shard_count);
-    for (std::size_t i = 0; workers != 0 && i < shard_count; ++i) {
-        const std::size_t share = workers / shard_count + (i < workers % shard_count ? 1 : 0);
+// Workers are split across shards; the bound stays global, and any host may use all of it.
+void api_fetcher::impl::spawn_shards(http_detail::wait_group& group,
+                                     std::vector<std::exception_ptr>& bugs, std::size_t workers) {
+    const std::size_t count = shards_.size();
+    if (workers == 0) return;
+    group.add(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        const std::size_t share = workers / count + (i < workers % count ? 1 : 0);
         // The handler runs on the shard's thread; the count is kept on ex_.
         asio::co_spawn(shards_[i].s->executor(), shards_[i].s->run(share),
-                       [&, i, main = ex_](std::exception_ptr e) {
+                       [&bugs, &group, i, main = ex_](std::exception_ptr e) {
                            bugs[i] = e;
-                           asio::post(main, [&] { group.done(); });
+                           asio::post(main, [&group] { group.done(); });
                        });
     }
+}
+
+// Joins the threads and sums the shards' counts; a bug in a shard is rethrown here.
+fetch_summary api_fetcher::impl::sum_up(run_state& state,
+                                        const std::vector<std::exception_ptr>& bugs,
+                                        bool deadline_hit) {
+    fetch_summary summary;
+    for (auto& slot : shards_) {
+        if (slot.thread.joinable()) slot.thread.join();
+        summary.retries += slot.s->retries;
+        summary.connections_opened += slot.s->connections_opened;
+        summary.tls_resumed += slot.s->tls_resumed;
+    }
+    shards_.clear();
+    for (const auto& e : bugs)
+        if (e) std::rethrow_exception(e);
+    summary.deadline_hit = deadline_hit;
+    summary.retry_budget_exhausted = state.budget.exhausted();
+    summary.urls = std::move(state.outcomes);
+    const std::string reason = stop_.reason();
+    for (auto& u : summary.urls)
+        if (!u.ok && u.error.empty()) {
+            u.error = "not started: " + reason;
+            u.code = make_error_code(errc::interrupted);
+        }
+    return summary;
+}
+
+// Start threads, spawn shards, wait (also when the caller is cancelled), join, sum up: one
+// lifetime, kept in one frame so that no shard can outlive the state it uses.
+asio::awaitable<fetch_summary> api_fetcher::impl::run(std::vector<http_url> urls) {
+    run_state state(std::move(urls));
+    if (settings_.deadline) state.deadline = steady::now() + *settings_.deadline;
+    const std::size_t workers =
+        std::min<std::size_t>(std::max(1U, settings_.concurrency), state.urls.size());
+    std::vector<work_guard> guards;
+    const std::size_t shard_count = start_shards(state, workers, guards);
+    http_detail::wait_group group(ex_);
+    std::vector<std::exception_ptr> bugs(shard_count);
+    spawn_shards(group, bugs, workers);
     guards.clear();
     std::optional<asio::steady_timer> deadline;
     bool deadline_hit = false;
@@ -135,27 +183,7 @@ asio::awaitable<fetch_summary> api_fetcher::impl::run(std::vector<http_url> urls
         }
     }
     if (deadline) deadline->cancel();
-
-    fetch_summary summary;
-    for (auto& slot : shards_) {
-        if (slot.thread.joinable()) slot.thread.join();
-        summary.retries += slot.s->retries;
-        summary.connections_opened += slot.s->connections_opened;
-        summary.tls_resumed += slot.s->tls_resumed;
-    }
-    shards_.clear();
-    for (auto& e : bugs)
-        if (e) std::rethrow_exception(e);
-    summary.deadline_hit = deadline_hit;
-    summary.retry_budget_exhausted = state.budget.exhausted();
-    summary.urls = std::move(state.outcomes);
-    const std::string reason = stop_.reason();
-    for (auto& u : summary.urls)
-        if (!u.ok && u.error.empty()) {
-            u.error = "not started: " + reason;
-            u.code = make_error_code(errc::interrupted);
-        }
-    co_return summary;
+    co_return sum_up(state, bugs, deadline_hit);
 }
 
 void api_fetcher::impl::cancel(std::string reason) {
