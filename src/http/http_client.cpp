@@ -56,7 +56,6 @@ class api_fetcher::impl {
                          bool deadline_hit);
 
   public:
-
   private:
     // A shard with the thread and io_context it owns (none for the first shard, which runs on
     // the fetcher's own executor). Declared so the shard, and with it every socket, goes before

@@ -20,59 +20,51 @@ int fail(const error& e) {
     return exit_failure;
 }
 
-int merge_steps(const merge_options& o, std::chrono::steady_clock::time_point started,
-                run_metrics& metrics) {
-    logger log(o.level, o.format);
-    auto report_out = atomic_output::prepare(o.out_path);
-    if (!report_out) return fail(report_out.error());
-    std::optional<atomic_output> rejects_out;
+// The merged report, and the merged rejects file published before it.
+struct merge_outputs {
+    atomic_output report;
+    std::optional<atomic_output> rejects;
+};
+
+result<merge_outputs> prepare_outputs(const merge_options& o) {
+    auto report = atomic_output::prepare(o.out_path);
+    if (!report) return report.error();
+    merge_outputs out{std::move(*report), std::nullopt};
     if (o.rejects_path) {
         auto prepared = atomic_output::prepare(*o.rejects_path);
-        if (!prepared) return fail(prepared.error());
-        rejects_out.emplace(std::move(*prepared));
+        if (!prepared) return prepared.error();
+        out.rejects.emplace(std::move(*prepared));
     }
-    merged_parts m;
-    if (auto r = detail::read_parts(o.parts, m, log); !r) return fail(r.error());
-    if (auto r = detail::check_same_inputs(m.parts); !r) return fail(r.error());
-    if (auto r = detail::check_shards(m.parts); !r) return fail(r.error());
-    reject_samples samples;
-    if (o.samples != 0)
-        if (auto r = detail::merge_samples(m.parts, o.samples, samples); !r) return fail(r.error());
-    m.products.finish();
-    const auto inputs = detail::merged_inputs(m.parts);
-    for (const auto& in : inputs)
-        metrics.input_bytes += in.bytes;
-    run_metrics::counts c;
-    c.valid = m.totals.valid();
-    c.invalid = m.totals.invalid();
-    for (const auto why : all_reject_reasons)
-        c.rejected[static_cast<std::size_t>(why)] = m.totals.rejected(why);
-    c.total_sales = format_units(m.totals.total(), m.scale);
-    metrics.rows = c;
-    if (m.api)
-        metrics.api = run_metrics::api_counts{m.api->succeeded, m.api->requested - m.api->succeeded,
-                                              m.api->retries};
+    return out;
+}
 
-    if (rejects_out) {
+// The parts read and checked against each other.
+result<void> merge_parts(const merge_options& o, merged_parts& m, reject_samples& samples,
+                         logger& log) {
+    if (auto r = detail::read_parts(o.parts, m, log); !r) return r;
+    if (auto r = detail::check_same_inputs(m.parts); !r) return r;
+    if (auto r = detail::check_shards(m.parts); !r) return r;
+    if (o.samples != 0)
+        if (auto r = detail::merge_samples(m.parts, o.samples, samples); !r) return r;
+    m.products.finish();
+    return {};
+}
+
+result<void> publish(const merge_options& o, merged_parts& m, const reject_samples& samples,
+                     const std::vector<gate_outcome>& gates, merge_outputs& out,
+                     std::chrono::steady_clock::time_point started) {
+    if (out.rejects) {
         auto merged = detail::merge_rejects(
             o.part_rejects, rejects_format_for(*o.rejects_path), *o.rejects_path, m.parts,
-            [&](std::string_view b) { return rejects_out->write(b); });
-        if (!merged) return fail(merged.error());
-        if (auto r = rejects_out->finish(); !r) return fail(r.error());
+            [&](std::string_view b) { return out.rejects->write(b); });
+        if (!merged) return merged;
+        if (auto r = out.rejects->finish(); !r) return r;
     }
-    const auto gates = check_quality(o.gates, m.totals.invalid(), m.totals.rows());
-    bool gate_failed = false;
-    for (const auto& g : gates)
-        if (!g.passed) {
-            gate_failed = true;
-            log.warn("quality gate exceeded",
-                     {{"gate", g.flag}, {"limit", g.limit}, {"actual", g.actual}});
-        }
     report_input in;
     in.totals = &m.totals;
     in.products = &m.products;
     in.scale = m.scale;
-    in.csv_inputs = inputs;
+    in.csv_inputs = detail::merged_inputs(m.parts);
     if (m.api) in.api = &*m.api;
     if (o.samples != 0) in.samples = &samples;
     if (o.gates.any()) in.quality = &gates;
@@ -80,12 +72,28 @@ int merge_steps(const merge_options& o, std::chrono::steady_clock::time_point st
     in.generated_at = std::chrono::system_clock::now();
     in.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
-    auto written = write_report(in, [&](std::string_view b) { return report_out->write(b); });
-    if (written) written = report_out->finish();
+    auto written = write_report(in, [&](std::string_view b) { return out.report.write(b); });
+    if (written) written = out.report.finish();
     // The rejects file first: a reader who sees the new report can trust its rejects are there.
-    if (written && rejects_out) written = rejects_out->publish();
-    if (written) written = report_out->publish();
-    if (!written) return fail(written.error());
+    if (written && out.rejects) written = out.rejects->publish();
+    if (written) written = out.report.publish();
+    return written;
+}
+
+int merge_steps(const merge_options& o, std::chrono::steady_clock::time_point started,
+                run_metrics& metrics) {
+    logger log(o.level, o.format);
+    auto out = prepare_outputs(o);
+    if (!out) return fail(out.error());
+    merged_parts m;
+    reject_samples samples;
+    if (auto r = merge_parts(o, m, samples, log); !r) return fail(r.error());
+    for (const auto& in : detail::merged_inputs(m.parts))
+        metrics.input_bytes += in.bytes;
+    note_outcome(metrics, m.totals, m.scale, m.api ? &*m.api : nullptr);
+    const auto gates = check_quality(o.gates, m.totals.invalid(), m.totals.rows());
+    const bool gate_failed = warn_failed_gates(gates, log);
+    if (auto r = publish(o, m, samples, gates, *out, started); !r) return fail(r.error());
     log.info("merged",
              {{"parts", o.parts.size()}, {"products", m.products.size()}, {"path", o.out_path}});
     return gate_failed ? exit_quality : exit_ok;

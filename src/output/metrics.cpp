@@ -117,6 +117,20 @@ bool is_label_name(std::string_view key) noexcept {
     return true;
 }
 
+void note_outcome(run_metrics& m, const sales_aggregate& totals, unsigned scale,
+                  const api_summary* api) {
+    run_metrics::counts c;
+    c.valid = totals.valid();
+    c.invalid = totals.invalid();
+    for (const auto why : all_reject_reasons)
+        c.rejected[static_cast<std::size_t>(why)] = totals.rejected(why);
+    c.total_sales = format_units(totals.total(), scale);
+    m.rows = std::move(c);
+    if (api != nullptr)
+        m.api =
+            run_metrics::api_counts{api->succeeded, api->requested - api->succeeded, api->retries};
+}
+
 std::string format_metrics(const run_metrics& m) {
     exposition e(m.labels);
     const double now = std::chrono::duration<double>(m.finished.time_since_epoch()).count();

@@ -60,18 +60,6 @@ void log_csv_done(const csv_run& csv, const run_options& o, logger& log) {
                           {"invalid", csv.totals.invalid()}});
 }
 
-// Warns about every gate that failed; true when one did.
-bool report_gates(const std::vector<gate_outcome>& gates, logger& log) {
-    bool failed = false;
-    for (const auto& g : gates)
-        if (!g.passed) {
-            failed = true;
-            log.warn("quality gate exceeded",
-                     {{"gate", g.flag}, {"limit", g.limit}, {"actual", g.actual}});
-        }
-    return failed;
-}
-
 }  // namespace
 
 namespace {
@@ -80,20 +68,6 @@ namespace {
 void note_csv(run_metrics& m, const csv_run& csv) {
     for (const auto& in : csv.inputs)
         m.input_bytes += in.bytes;
-}
-
-void note_totals(run_metrics& m, const sales_aggregate& t, unsigned scale,
-                 const std::optional<api_summary>& api) {
-    run_metrics::counts c;
-    c.valid = t.valid();
-    c.invalid = t.invalid();
-    for (const auto why : all_reject_reasons)
-        c.rejected[static_cast<std::size_t>(why)] = t.rejected(why);
-    c.total_sales = format_units(t.total(), scale);
-    m.rows = std::move(c);
-    if (api)
-        m.api =
-            run_metrics::api_counts{api->succeeded, api->requested - api->succeeded, api->retries};
 }
 
 // The report, with its inputs, rules, samples and gates, published with the rejects file.
@@ -143,13 +117,13 @@ int finish_run(const run_options& o, const csv_job& job, phase_results& results,
                               {"tls_resumed", results.api->tls_resumed}});
     }
     csv.products->finish();
-    note_totals(metrics, csv.totals, job.rule_set.max_decimals, api);
+    note_outcome(metrics, csv.totals, job.rule_set.max_decimals, api ? &*api : nullptr);
     if (auto flushed = rejects.flush(); !flushed) return fail(flushed.error());
     if (auto closed = out.close_rejects(); !closed) return fail(closed.error());
     if (o.rejects_path)
         log.info("rejects written", {{"path", *o.rejects_path}, {"rejects", csv.totals.invalid()}});
     const auto gates = check_quality(o.gates, csv.totals.invalid(), csv.totals.rows());
-    const bool gate_failed = report_gates(gates, log);
+    const bool gate_failed = warn_failed_gates(gates, log);
     if (auto written = publish({o, job, csv, api, rejects, gates}, out, started); !written)
         return is_broken_pipe(written.error()) ? static_cast<int>(exit_failure)
                                                : fail(written.error());

@@ -61,7 +61,8 @@ csv_job make_job(const run_options& o, const rules& rule_set, const reject_optio
 
 // The fetcher for --api-url, or none without URLs.
 result<std::unique_ptr<api_fetcher>> make_fetcher(const run_options& o, fetch_settings fetch,
-                                                  boost::asio::io_context& io, const rules& rule_set,
+                                                  boost::asio::io_context& io,
+                                                  const rules& rule_set,
                                                   const reject_options& rejects, logger& log) {
     if (o.urls.empty()) return std::unique_ptr<api_fetcher>();
     fetch.rejects = rejects;

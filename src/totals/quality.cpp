@@ -38,4 +38,15 @@ std::vector<gate_outcome> check_quality(const quality_gates& gates, std::uint64_
     return out;
 }
 
+bool warn_failed_gates(const std::vector<gate_outcome>& gates, logger& log) {
+    bool failed = false;
+    for (const auto& g : gates)
+        if (!g.passed) {
+            failed = true;
+            log.warn("quality gate exceeded",
+                     {{"gate", g.flag}, {"limit", g.limit}, {"actual", g.actual}});
+        }
+    return failed;
+}
+
 }  // namespace salesproc

@@ -5,7 +5,9 @@
 
 #include "salesproc/base/errors.hpp"
 #include "salesproc/base/log.hpp"
+#include "salesproc/output/report.hpp"
 #include "salesproc/rules/rules.hpp"
+#include "salesproc/totals/aggregate.hpp"
 
 #include <array>
 #include <chrono>
@@ -41,6 +43,11 @@ struct run_metrics {
     std::optional<api_counts> api;                            // when URLs were given and fetched
     std::vector<std::pair<std::string, std::string>> labels;  // --metrics-label, in order
 };
+
+// Fills what a run (or a merge) counted: `totals` at `scale` fraction digits, and the API's
+// requests when there were any.
+void note_outcome(run_metrics& m, const sales_aggregate& totals, unsigned scale,
+                  const api_summary* api);
 
 // Whether `key` is a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting "__").
 bool is_label_name(std::string_view key) noexcept;

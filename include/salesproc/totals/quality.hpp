@@ -2,6 +2,7 @@
 // count and as a fraction of all of them. Decided exactly, in integers. Pure; thread-safe.
 #pragma once
 
+#include "salesproc/base/log.hpp"
 #include "salesproc/rules/money.hpp"
 
 #include <cstdint>
@@ -34,5 +35,8 @@ struct gate_outcome {
 // (valid plus invalid); with none, the ratio is 0.
 std::vector<gate_outcome> check_quality(const quality_gates& gates, std::uint64_t invalid,
                                         std::uint64_t total);
+
+// Warns on `log` about every gate that failed (even with --quiet); true when one did.
+bool warn_failed_gates(const std::vector<gate_outcome>& gates, logger& log);
 
 }  // namespace salesproc
