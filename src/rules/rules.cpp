@@ -96,6 +96,51 @@ bool read_plain_price_wide(std::string_view price, std::uint64_t& value, unsigne
 // checks (units < 10^18 and quantity < 2^64, so the amount fits in 127 bits). Returns false to
 // hand anything else to the general path, which decides identically. Fields inside `readable`
 // (with 32 bytes to spare) are read wide, without a branch per digit.
+// A price of plain digits with at most one dot, one multiply-add per digit: true with its value
+// and digit counts; false (with `bad` set when it is no number at all) otherwise.
+[[gnu::always_inline]] inline bool read_plain_price_narrow(std::string_view price,
+                                                           std::uint64_t& value,
+                                                           unsigned& int_digits,
+                                                           unsigned& frac_digits, bool& bad) {
+    value = 0;
+    std::size_t dot = std::string_view::npos;
+    for (std::size_t i = 0; i < price.size(); ++i) {
+        const auto digit = static_cast<unsigned char>(price[i] - '0');
+        if (digit < 10) {
+            value = value * 10 + digit;
+        } else if (price[i] == '.' && dot == std::string_view::npos) {
+            dot = i;
+        } else {
+            return false;
+        }
+    }
+    // The dot's position gives both digit counts.
+    int_digits = static_cast<unsigned>(dot == std::string_view::npos ? price.size() : dot);
+    frac_digits = static_cast<unsigned>(dot == std::string_view::npos ? 0 : price.size() - dot - 1);
+    bad = int_digits == 0 || (dot != std::string_view::npos && frac_digits == 0);
+    return !bad;
+}
+
+// A quantity of plain digits (the common case), or UINT64_MAX for anything else, which the
+// general parser then reads.
+[[gnu::always_inline]] inline std::uint64_t plain_quantity(std::string_view quantity,
+                                                           std::string_view readable) {
+    if (!quantity.empty() && quantity.size() <= 8 && inside(readable, quantity.data(), 16)) {
+        const unsigned length = (1U << quantity.size()) - 1;
+        if ((detail::scan_digits16(quantity.data()).digits & length) == length)
+            return detail::parse_digits8(quantity.data(), quantity.size());
+        return UINT64_MAX;
+    }
+    if (quantity.empty() || quantity.size() > 19) return UINT64_MAX;
+    std::uint64_t qty = 0;
+    for (const char ch : quantity) {
+        const auto digit = static_cast<unsigned char>(ch - '0');
+        if (digit >= 10) return UINT64_MAX;
+        qty = qty * 10 + digit;
+    }
+    return qty;
+}
+
 bool check_plain_price(std::string_view price, std::string_view quantity, const rules& r,
                        sale_check& c, std::string_view readable) {
     if (price.empty() || price.size() > 19 || r.min_price.scale > r.max_decimals ||
@@ -106,23 +151,9 @@ bool check_plain_price(std::string_view price, std::string_view quantity, const 
     unsigned frac_digits = 0;
     if (price.size() > 16 || !inside(readable, price.data(), 32) ||
         !read_plain_price_wide(price, value, int_digits, frac_digits)) {
-        // One multiply-add per digit; the dot's position gives both digit counts afterwards.
-        value = 0;
-        std::size_t dot = std::string_view::npos;
-        for (std::size_t i = 0; i < price.size(); ++i) {
-            const auto digit = static_cast<unsigned char>(price[i] - '0');
-            if (digit < 10) {
-                value = value * 10 + digit;
-            } else if (price[i] == '.' && dot == std::string_view::npos) {
-                dot = i;
-            } else {
-                return false;
-            }
-        }
-        int_digits = static_cast<unsigned>(dot == std::string_view::npos ? price.size() : dot);
-        frac_digits =
-            static_cast<unsigned>(dot == std::string_view::npos ? 0 : price.size() - dot - 1);
-        if (int_digits == 0 || (dot != std::string_view::npos && frac_digits == 0)) {
+        bool bad = false;
+        if (!read_plain_price_narrow(price, value, int_digits, frac_digits, bad)) {
+            if (!bad) return false;
             reject(c, reject_reason::bad_price);
             return true;
         }
@@ -135,23 +166,7 @@ bool check_plain_price(std::string_view price, std::string_view quantity, const 
         reject(c, reject_reason::price_below_min);
         return true;
     }
-    std::uint64_t qty = UINT64_MAX;
-    if (!quantity.empty() && quantity.size() <= 8 && inside(readable, quantity.data(), 16)) {
-        const unsigned length = (1U << quantity.size()) - 1;
-        if ((detail::scan_digits16(quantity.data()).digits & length) == length)
-            qty = detail::parse_digits8(quantity.data(), quantity.size());
-    } else if (!quantity.empty() && quantity.size() <= 19) {
-        // Plain digits, the common case; anything else takes the general parser below.
-        qty = 0;
-        for (const char ch : quantity) {
-            const auto digit = static_cast<unsigned char>(ch - '0');
-            if (digit >= 10) {
-                qty = UINT64_MAX;
-                break;
-            }
-            qty = qty * 10 + digit;
-        }
-    }
+    std::uint64_t qty = plain_quantity(quantity, readable);
     if (qty == UINT64_MAX) {
         const auto q = parse_integer_text(quantity);
         if (!q) return reject(c, reject_reason::bad_quantity), true;
