@@ -1,5 +1,7 @@
 #include "salesproc/merge/report_reader.hpp"
 
+#include "report_sax.hpp"
+
 #include <cerrno>
 #include <cstdio>
 #include <map>
@@ -23,164 +25,6 @@ std::optional<std::string> number_text(const json& v) {
 bool is_exact_number(const json& v) {
     return number_text(v).has_value();
 }
-
-// Streams the report: sales_by_product to the visitor, unique_products counted, every other
-// top-level member into a small document of its own.
-class report_sax : public nlohmann::json_sax<json> {
-  public:
-    explicit report_sax(const product_visitor& visit) : visit_(visit) {}
-
-    std::map<std::string, json> sections;
-    std::size_t products = 0;
-    std::size_t unique_products = 0;
-    std::optional<std::string> failure;  // why the parse stopped
-    bool top_is_object = false;
-
-    bool null() override { return value(json(nullptr)); }
-    bool boolean(bool v) override { return value(json(v)); }
-    bool number_integer(number_integer_t v) override {
-        return product_field(std::to_string(v)) || value(json(v));
-    }
-    bool number_unsigned(number_unsigned_t v) override {
-        return product_field(std::to_string(v)) || value(json(v));
-    }
-    bool number_float(number_float_t, const string_t& text) override {
-        return product_field(text) ||
-               value(json::binary(std::vector<std::uint8_t>(text.begin(), text.end())));
-    }
-    bool string(string_t& v) override { return product_field(v) || value(json(v)); }
-    bool binary(binary_t&) override { return fail("binary values are not JSON"); }
-
-    bool start_object(std::size_t) override {
-        ++depth_;
-        if (depth_ == 1) {
-            top_is_object = true;
-            return true;
-        }
-        if (in_products() && depth_ == 3) {
-            entry_ = {};
-            return true;
-        }
-        return open(json::object());
-    }
-    bool end_object() override {
-        --depth_;
-        if (in_products() && depth_ == 2) {
-            if (!entry_.name || !entry_.quantity || !entry_.total)
-                return fail("sales_by_product: an entry lacks product, quantity or total");
-            ++products;
-            if (auto r = visit_(*entry_.name, *entry_.quantity, *entry_.total); !r) {
-                failure = r.error().message();
-                return false;
-            }
-            return true;
-        }
-        return close();
-    }
-    bool start_array(std::size_t) override {
-        ++depth_;
-        if (depth_ == 2 && (top_key_ == "sales_by_product" || top_key_ == "unique_products"))
-            return true;
-        return open(json::array());
-    }
-    bool end_array() override {
-        --depth_;
-        if (depth_ == 1 && (top_key_ == "sales_by_product" || top_key_ == "unique_products"))
-            return true;
-        return close();
-    }
-    bool key(string_t& k) override {
-        if (depth_ == 1) {
-            top_key_ = k;
-            if (sections.count(k) != 0 || seen_lists_.count(k) != 0)
-                return fail("duplicate key '" + k + "'");
-            if (k == "sales_by_product" || k == "unique_products") seen_lists_.insert(k);
-        } else if (in_products() && depth_ == 3) {
-            entry_key_ = k;
-        } else {
-            key_ = k;
-        }
-        return true;
-    }
-    bool parse_error(std::size_t position, const std::string&,
-                     const nlohmann::detail::exception& e) override {
-        const std::string what = e.what();
-        failure = what.find("unexpected end of input") != std::string::npos
-                      ? "truncated: the JSON ends at byte " + std::to_string(position)
-                      : "not valid JSON at byte " + std::to_string(position);
-        return false;
-    }
-
-  private:
-    struct entry {
-        std::optional<std::string> name, quantity, total;
-    };
-
-    [[nodiscard]] bool in_products() const { return top_key_ == "sales_by_product"; }
-
-    bool fail(std::string why) {
-        failure = std::move(why);
-        return false;
-    }
-
-    // A scalar inside sales_by_product (or a name of unique_products): consumed here.
-    bool product_field(const std::string& text) {
-        if (depth_ == 2 && top_key_ == "unique_products") {
-            ++unique_products;
-            return true;
-        }
-        if (!in_products() || depth_ != 3) return false;
-        if (entry_key_ == "product")
-            entry_.name = text;
-        else if (entry_key_ == "quantity")
-            entry_.quantity = text;
-        else if (entry_key_ == "total")
-            entry_.total = text;
-        return true;
-    }
-
-    // A value inside a section's document (or a whole scalar section).
-    json* place(json v) {
-        if (stack_.empty()) {
-            json& slot = sections[top_key_];
-            slot = std::move(v);
-            return &slot;
-        }
-        json& parent = *stack_.back();
-        if (parent.is_array()) {
-            parent.push_back(std::move(v));
-            return &parent.back();
-        }
-        json& slot = parent[key_];
-        slot = std::move(v);
-        return &slot;
-    }
-    bool value(json v) {
-        if (depth_ == 0) return fail("the report is not a JSON object");
-        if (depth_ == 2 && top_key_ == "sales_by_product")
-            return fail("sales_by_product holds a value that is not an object");
-        place(std::move(v));
-        return true;
-    }
-    bool open(json container) {
-        if (in_products()) return fail("sales_by_product: an entry holds a nested value");
-        stack_.push_back(place(std::move(container)));
-        return true;
-    }
-    bool close() {
-        if (!stack_.empty()) stack_.pop_back();
-        return true;
-    }
-
-    const product_visitor& visit_;
-    int depth_ = 0;
-    std::string top_key_;
-    std::string key_;
-    std::string entry_key_;
-    entry entry_;
-    std::vector<json*> stack_;
-    std::set<std::string> seen_lists_;
-};
 
 // Reads the sections' values with their types checked: the first value missing or of the wrong
 // kind is recorded as "<field>: expected <kind>" (or "<field>: is missing"), and reading goes on
@@ -381,66 +225,83 @@ void read_csv(const json& csv, checked_reader& c, partial_report& out) {
     out.inputs.push_back(std::move(in));
 }
 
-}  // namespace
-
-result<partial_report> read_report(const std::string& path, const product_visitor& visit) {
-    // Read whole (a report is its products' size) and parsed from memory: the FILE adapter
-    // reads a byte per call.
+// The whole file: a report is its products' size, and parsing from memory beats the FILE
+// adapter, which reads a byte per call.
+result<std::string> read_whole(const std::string& path) {
     std::string text;
-    {
-        std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
-                                                             &std::fclose);
-        if (!file) return errno_error(path, errno);
-        char block[1 << 16];
-        for (std::size_t got; (got = std::fread(block, 1, sizeof block, file.get())) != 0;)
-            text.append(block, got);
-        if (std::ferror(file.get()) != 0) return errno_error(path, errno);
-    }
-    report_sax sax(visit);
-    const bool parsed = json::sax_parse(text, &sax);
-    if (!parsed || sax.failure)
-        return make_error(errc::bad_report, path, sax.failure.value_or("not a salesproc report"));
-    if (!sax.top_is_object) return make_error(errc::bad_report, path, "not a salesproc report");
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                         &std::fclose);
+    if (!file) return errno_error(path, errno);
+    char block[1 << 16];
+    for (std::size_t got; (got = std::fread(block, 1, sizeof block, file.get())) != 0;)
+        text.append(block, got);
+    if (std::ferror(file.get()) != 0) return errno_error(path, errno);
+    return text;
+}
 
-    partial_report out;
-    out.path = path;
-    checked_reader c;
-    const json none = json::object();
-    auto section = [&](const char* key, bool (*is)(const json&), const char* kind) -> const json& {
-        const auto it = sax.sections.find(key);
-        if (it == sax.sections.end()) {
+// The top-level members every report has, checked for their kind.
+struct top_members {
+    const json* api_records;
+    const json* total;
+    const json* valid;
+    const json* invalid;
+    const json* rejected;
+    const json* rules;
+    const json* csv;
+};
+
+top_members find_members(const std::map<std::string, json>& sections, checked_reader& c) {
+    auto section = [&](const char* key, bool (*is)(const json&), const char* kind) -> const json* {
+        const auto it = sections.find(key);
+        if (it == sections.end()) {
             c.note(std::string(key) + ": is missing");
-            return none;
+            return nullptr;
         }
         if (!is(it->second)) {
             c.note(std::string(key) + ": expected " + kind);
-            return none;
+            return nullptr;
         }
-        return it->second;
+        return &it->second;
     };
     auto is_count = +[](const json& v) { return v.is_number_unsigned(); };
     auto is_object = +[](const json& v) { return v.is_object(); };
-    const json& api_records = section("api_records", is_count, "a count");
-    const json& total = section("total_sales", &is_exact_number, "an exact decimal number");
-    const json& valid = section("valid_sales", is_count, "a count");
-    const json& invalid = section("invalid_sales", is_count, "a count");
-    const json& rejected = section("rejected", is_object, "an object");
-    const json& rules = section("rules", is_object, "an object");
-    const json& csv = section("csv", is_object, "an object");
+    return {section("api_records", is_count, "a count"),
+            section("total_sales", &is_exact_number, "an exact decimal number"),
+            section("valid_sales", is_count, "a count"),
+            section("invalid_sales", is_count, "a count"),
+            section("rejected", is_object, "an object"),
+            section("rules", is_object, "an object"),
+            section("csv", is_object, "an object")};
+}
+
+}  // namespace
+
+result<partial_report> read_report(const std::string& path, const product_visitor& visit) {
+    auto text = read_whole(path);
+    if (!text) return text.error();
+    detail::report_sax sax(visit);
+    const bool parsed = json::sax_parse(*text, &sax);
+    if (!parsed || sax.failure)
+        return make_error(errc::bad_report, path, sax.failure.value_or("not a salesproc report"));
+    if (!sax.top_is_object) return make_error(errc::bad_report, path, "not a salesproc report");
+    checked_reader c;
+    const top_members m = find_members(sax.sections, c);
     if (!c.ok()) return make_error(errc::bad_report, path, "not a salesproc report: " + c.problem);
-    out.api_records = api_records.get<std::uint64_t>();
-    out.total_sales = *number_text(total);
-    out.valid_sales = valid.get<std::uint64_t>();
-    out.invalid_sales = invalid.get<std::uint64_t>();
+    partial_report out;
+    out.path = path;
+    out.api_records = m.api_records->get<std::uint64_t>();
+    out.total_sales = *number_text(*m.total);
+    out.valid_sales = m.valid->get<std::uint64_t>();
+    out.invalid_sales = m.invalid->get<std::uint64_t>();
     for (const auto why : all_reject_reasons)
         out.rejected[static_cast<std::size_t>(why)] =
-            c.count(rejected, "rejected.", std::string(to_string(why)));
-    out.rules = rules;
+            c.count(*m.rejected, "rejected.", std::string(to_string(why)));
+    out.rules = *m.rules;
     if (const auto it = sax.sections.find("rejected_samples"); it != sax.sections.end())
         out.samples = read_samples(it->second, c);
     if (const auto it = sax.sections.find("api"); it != sax.sections.end())
         out.api = read_api(it->second, c);
-    if (c.ok()) read_csv(csv, c, out);
+    if (c.ok()) read_csv(*m.csv, c, out);
     if (!c.ok()) return make_error(errc::bad_report, path, c.problem);
     if (sax.unique_products != sax.products)
         return make_error(errc::bad_report, path,
