@@ -39,69 +39,91 @@ std::string url_key(const http_url& u) {
 
 }  // namespace
 
-std::optional<std::string> link_next(std::string_view v) {
+namespace {
+
+// A position in a Link header value (RFC 8288), and the steps of reading one.
+struct link_cursor {
+    std::string_view v;
     std::size_t i = 0;
-    const std::size_t n = v.size();
-    auto skip_ws = [&] {
-        while (i < n && is_ws(v[i]))
+
+    [[nodiscard]] bool at_end() const noexcept { return i >= v.size(); }
+    [[nodiscard]] bool at(char c) const noexcept { return i < v.size() && v[i] == c; }
+    void skip_ws() noexcept {
+        while (i < v.size() && is_ws(v[i]))
             ++i;
-    };
-    while (i < n) {
-        skip_ws();
-        if (i < n && v[i] == ',') {
-            ++i;
-            continue;
+    }
+    // Past anything up to the next ',' outside quotes: what is not a link-value.
+    void skip_to_comma() noexcept {
+        bool quoted = false;
+        for (; i < v.size() && (quoted || v[i] != ','); ++i) {
+            if (v[i] == '\\' && quoted)
+                ++i;
+            else if (v[i] == '"')
+                quoted = !quoted;
         }
-        if (i >= n) break;
-        if (v[i] != '<') {
-            // Not a link-value: skip to the next one, minding quoted strings.
-            bool quoted = false;
-            for (; i < n && (quoted || v[i] != ','); ++i) {
-                if (v[i] == '\\' && quoted)
-                    ++i;
-                else if (v[i] == '"')
-                    quoted = !quoted;
+    }
+    // A parameter value: a quoted string (escapes undone) or a token.
+    std::string value() {
+        std::string out;
+        if (at('"')) {
+            for (++i; i < v.size() && v[i] != '"'; ++i) {
+                if (v[i] == '\\' && i + 1 < v.size()) ++i;
+                out += v[i];
             }
-            continue;
+            if (i < v.size()) ++i;  // the closing quote
+            return out;
         }
-        const std::size_t close = v.find('>', i + 1);
-        if (close == std::string_view::npos) break;
-        const std::string_view target = v.substr(i + 1, close - i - 1);
-        i = close + 1;
+        const std::size_t start = i;
+        while (i < v.size() && v[i] != ';' && v[i] != ',' && !is_ws(v[i]))
+            ++i;
+        return std::string(v.substr(start, i - start));
+    }
+    // The parameters after a link's target; true when one is rel with "next" among its types.
+    bool rel_next() {
         bool next = false;
-        for (;;) {
-            skip_ws();
-            if (i >= n || v[i] != ';') break;
+        for (skip_ws(); at(';'); skip_ws()) {
             ++i;
             skip_ws();
             const std::size_t name_start = i;
-            while (i < n && v[i] != '=' && v[i] != ';' && v[i] != ',' && !is_ws(v[i]))
+            while (i < v.size() && v[i] != '=' && v[i] != ';' && v[i] != ',' && !is_ws(v[i]))
                 ++i;
             const std::string_view name = v.substr(name_start, i - name_start);
             skip_ws();
-            std::string value;
-            if (i < n && v[i] == '=') {
+            std::string val;
+            if (at('=')) {
                 ++i;
                 skip_ws();
-                if (i < n && v[i] == '"') {
-                    for (++i; i < n && v[i] != '"'; ++i) {
-                        if (v[i] == '\\' && i + 1 < n) ++i;
-                        value += v[i];
-                    }
-                    if (i < n) ++i;  // the closing quote
-                } else {
-                    const std::size_t start = i;
-                    while (i < n && v[i] != ';' && v[i] != ',' && !is_ws(v[i]))
-                        ++i;
-                    value.assign(v.substr(start, i - start));
-                }
+                val = value();
             }
-            if (iequals(name, "rel") && has_next(value)) next = true;
+            if (iequals(name, "rel") && has_next(val)) next = true;
         }
-        if (next) return std::string(target);
+        return next;
+    }
+};
+
+}  // namespace
+
+std::optional<std::string> link_next(std::string_view v) {
+    link_cursor c{v};
+    while (!c.at_end()) {
+        c.skip_ws();
+        if (c.at(',')) {
+            ++c.i;
+            continue;
+        }
+        if (c.at_end()) break;
+        if (!c.at('<')) {
+            c.skip_to_comma();  // not a link-value
+            continue;
+        }
+        const std::size_t close = v.find('>', c.i + 1);
+        if (close == std::string_view::npos) break;
+        const std::string_view target = v.substr(c.i + 1, close - c.i - 1);
+        c.i = close + 1;
+        if (c.rel_next()) return std::string(target);
         // Anything else up to the next link-value is not ours to judge.
-        while (i < n && v[i] != ',')
-            ++i;
+        while (!c.at_end() && !c.at(','))
+            ++c.i;
     }
     return std::nullopt;
 }

@@ -49,11 +49,43 @@ std::string_view field_value(std::string_view raw, std::string& scratch) {
     return trim(std::string_view(scratch.data(), static_cast<std::size_t>(out - scratch.data())));
 }
 
+namespace {
+
+// Visits every delimiter, '\n' and '"' from `p` on, in order, until `visit` says stop; returns
+// where it stopped (`end` when it never did).
+template <class Visit>
+[[gnu::always_inline]] inline const char* scan_structurals(const char* p, const char* end,
+                                                           char delimiter, Visit& visit) {
+#if defined(__SSE2__)
+    // 16 bytes at a time: a bit mask of the positions of the delimiter, '\n' and '"'.
+    const __m128i comma = _mm_set1_epi8(delimiter);
+    const __m128i newline = _mm_set1_epi8('\n');
+    const __m128i quote = _mm_set1_epi8('"');
+    for (; end - p >= 16; p += 16) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+        auto mask = static_cast<unsigned>(_mm_movemask_epi8(
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, newline)),
+                         _mm_cmpeq_epi8(v, quote))));
+        while (mask != 0) {
+            const char* q = p + __builtin_ctz(mask);
+            mask &= mask - 1;
+            if (visit(q)) return q;
+        }
+    }
+#endif
+    for (; p != end; ++p) {
+        const char c = *p;
+        if ((c == delimiter || c == '\n' || c == '"') && visit(p)) return p;
+    }
+    return end;
+}
+
+}  // namespace
+
 bool tokenizer::next(record& rec, std::span<std::string_view> fields) noexcept {
     if (pos_ == end_) return false;
     const char* const start = pos_;
     const char* field_start = start;
-    const char* p = start;
     std::size_t n = 0;
     bool quoted = false;
     std::uint64_t quoted_fields = 0;
@@ -74,34 +106,7 @@ bool tokenizer::next(record& rec, std::span<std::string_view> fields) noexcept {
         }
         return false;
     };
-#if defined(__SSE2__)
-    // 16 bytes at a time: a bit mask of the positions of the delimiter, '\n' and '"', visited
-    // in order.
-    const __m128i comma = _mm_set1_epi8(delimiter_);
-    const __m128i newline = _mm_set1_epi8('\n');
-    const __m128i quote = _mm_set1_epi8('"');
-    for (; end_ - p >= 16; p += 16) {
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-        auto mask = static_cast<unsigned>(_mm_movemask_epi8(
-            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, newline)),
-                         _mm_cmpeq_epi8(v, quote))));
-        while (mask != 0) {
-            const char* q = p + __builtin_ctz(mask);
-            mask &= mask - 1;
-            if (visit(q)) {
-                p = q;
-                goto done;
-            }
-        }
-    }
-#endif
-    for (; p != end_; ++p) {
-        const char c = *p;
-        if ((c == delimiter_ || c == '\n' || c == '"') && visit(p)) break;
-    }
-#if defined(__SSE2__)
-done:
-#endif
+    const char* p = scan_structurals(start, end_, delimiter_, visit);
     store(fields, n++, field_start, p);
     rec.field_count = n;
     rec.unterminated_quote = quoted;
