@@ -57,7 +57,7 @@ result<std::string> gunzip(std::string_view data, std::uint64_t max_size,
         if (produced == out.size()) {
             const std::uint64_t cap = max_size + 1;
             if (out.size() >= cap) return too_large();
-            const std::uint64_t grow = std::max<std::uint64_t>(out.size(), 64 * 1024);
+            const std::uint64_t grow = std::max<std::uint64_t>(out.size(), std::uint64_t{64} << 10);
             out.resize(static_cast<std::size_t>(std::min<std::uint64_t>(out.size() + grow, cap)));
         }
         const std::size_t room = std::min(out.size() - produced, step);

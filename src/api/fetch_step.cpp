@@ -59,7 +59,7 @@ fetch_action fetch_step::on_response(const response_summary& r,
     return retry_or_fail(f, message, time_left);
 }
 
-fetch_action fetch_step::on_failure(const attempt_failure& f, std::string message,
+fetch_action fetch_step::on_failure(const attempt_failure& f, const std::string& message,
                                     std::optional<milliseconds> time_left) {
     return retry_or_fail(f, message, time_left);
 }

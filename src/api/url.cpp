@@ -8,7 +8,7 @@ namespace {
 
 namespace urls = boost::urls;
 
-result<http_url> from_view(urls::url_view u, std::string_view original) {
+result<http_url> from_view(const urls::url_view& u, std::string_view original) {
     const std::string shown = redact_url(original);
     if (u.scheme_id() != urls::scheme::http && u.scheme_id() != urls::scheme::https)
         return make_error(errc::invalid_argument, shown,

@@ -38,10 +38,10 @@ std::optional<std::uint64_t> parse_size(std::string_view s) noexcept {
                                                  {"KB", 1000},
                                                  {"M", 1ULL << 20},
                                                  {"MiB", 1ULL << 20},
-                                                 {"MB", 1000 * 1000},
+                                                 {"MB", std::uint64_t{1000} * 1000},
                                                  {"G", 1ULL << 30},
                                                  {"GiB", 1ULL << 30},
-                                                 {"GB", 1000 * 1000 * 1000}}};
+                                                 {"GB", std::uint64_t{1000} * 1000 * 1000}}};
     for (const auto& u : units) {
         if (parts->second == u.suffix) {
             const auto v = times(parts->first, u.factor);

@@ -115,7 +115,7 @@ void api_fetcher::impl::spawn_shards(http_detail::wait_group& group,
         const std::size_t share = workers / count + (i < workers % count ? 1 : 0);
         // The handler runs on the shard's thread; the count is kept on ex_.
         asio::co_spawn(shards_[i].s->executor(), shards_[i].s->run(share),
-                       [&bugs, &group, i, main = ex_](std::exception_ptr e) {
+                       [&bugs, &group, i, main = ex_](const std::exception_ptr& e) {
                            bugs[i] = e;
                            asio::post(main, [&group] { group.done(); });
                        });

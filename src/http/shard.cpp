@@ -37,11 +37,12 @@ asio::awaitable<void> shard::run(std::size_t workers) {
     std::exception_ptr bug;
     group.add(signal_count_);
     for (std::size_t i = 0; i < signal_count_; ++i)
-        asio::co_spawn(ex_, worker(),
-                       asio::bind_cancellation_slot(signals_[i].slot(), [&](std::exception_ptr e) {
-                           if (e && !bug) bug = e;
-                           group.done();
-                       }));
+        asio::co_spawn(
+            ex_, worker(),
+            asio::bind_cancellation_slot(signals_[i].slot(), [&](const std::exception_ptr& e) {
+                if (e && !bug) bug = e;
+                group.done();
+            }));
     co_await group.wait();
     pool_.clear();
     signal_count_ = 0;
@@ -147,7 +148,7 @@ asio::awaitable<std::optional<shard::page_result>> shard::fetch_page(url_outcome
         attempt_result r = co_await attempt(
             step.url(), step.send_credentials() && step.url().origin() == own_origin);
         if (!r.ok) {
-            next = step.on_failure(r.failure, std::move(r.error), time_left());
+            next = step.on_failure(r.failure, r.error, time_left());
             continue;
         }
         response& resp = *r.ok;
@@ -186,7 +187,7 @@ asio::awaitable<attempt_result> shard::attempt(const http_url& url, bool send_cr
             open_context open{ex_,       ctx_.tls,           ctx_.sessions, ctx_.settings,
                               ctx_.stop, connections_opened, tls_resumed};
             auto opened = co_await open_connection(open, url, way, deadline);
-            if (!opened) co_return std::move(opened.error());
+            if (!opened) co_return opened.error();
             conn = std::move(*opened);
             reused = false;
         }

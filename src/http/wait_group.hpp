@@ -15,8 +15,7 @@ namespace salesproc::http_detail {
 
 class wait_group {
   public:
-    explicit wait_group(asio::any_io_executor ex)
-        : timer_(std::move(ex), steady::time_point::max()) {}
+    explicit wait_group(const asio::any_io_executor& ex) : timer_(ex, steady::time_point::max()) {}
 
     void add(std::size_t n = 1) noexcept { running_ += n; }
     void done() {

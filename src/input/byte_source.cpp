@@ -90,7 +90,7 @@ result<byte_source> byte_source::open_shard(const std::string& path, const shard
     if (!plan) return plan.error();
     if (::lseek(fd, static_cast<off_t>(plan->begin), SEEK_SET) < 0) return errno_error(path, errno);
     source.offset_ = plan->begin;
-    source.shard_ = std::move(*plan);
+    source.shard_ = *plan;
     return source;
 }
 
@@ -119,7 +119,7 @@ byte_source::byte_source(byte_source&& other) noexcept
       stored_(other.stored_),
       offset_(other.offset_),
       compression_(other.compression_),
-      shard_(std::move(other.shard_)) {}
+      shard_(other.shard_) {}
 
 byte_source::~byte_source() {
     if (owned_ && fd_ >= 0) ::close(fd_);

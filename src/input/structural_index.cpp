@@ -26,7 +26,8 @@ struct sse2_kernel {
     [[nodiscard]] block_masks masks(const char* p) const {
         block_masks m{0, 0};
         for (unsigned j = 0; j < 4; ++j) {
-            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * j));
+            const __m128i v =
+                _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + std::size_t{16} * j));
             const auto s = static_cast<std::uint32_t>(_mm_movemask_epi8(
                 _mm_or_si128(_mm_cmpeq_epi8(v, delimiter), _mm_cmpeq_epi8(v, newline))));
             const auto q = static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)));
@@ -39,7 +40,8 @@ struct sse2_kernel {
     [[nodiscard]] std::uint64_t newlines(const char* p) const {
         std::uint64_t m = 0;
         for (unsigned j = 0; j < 4; ++j) {
-            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * j));
+            const __m128i v =
+                _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + std::size_t{16} * j));
             m |= std::uint64_t{static_cast<std::uint32_t>(
                      _mm_movemask_epi8(_mm_cmpeq_epi8(v, newline)))}
                  << (16 * j);

@@ -94,7 +94,7 @@ class chunk_flow {
         reject_log* rejects;
     };
 
-    chunk_flow(const context& c, opened_input& in, asio::any_io_executor strand,
+    chunk_flow(const context& c, opened_input& in, const asio::any_io_executor& strand,
                std::uint64_t first_key)
         : c_(c),
           in_(in),

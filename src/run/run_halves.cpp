@@ -55,7 +55,7 @@ phase_results run_phases(asio::io_context& io, asio::thread_pool& workers, const
             out.csv = std::move(c);
             out.api = std::move(a);
         },
-        [&](std::exception_ptr e) {
+        [&](const std::exception_ptr& e) {
             bug = e;
             watch.finished();
         });

@@ -52,7 +52,7 @@ class fetch_step {
     fetch_action on_response(const response_summary& r, std::chrono::system_clock::time_point now,
                              std::optional<milliseconds> time_left);
     // The last request failed without a response: `f.code` classifies it, `message` says it.
-    fetch_action on_failure(const attempt_failure& f, std::string message,
+    fetch_action on_failure(const attempt_failure& f, const std::string& message,
                             std::optional<milliseconds> time_left);
     // The wait an action asked for is over.
     fetch_action on_waited();
