@@ -22,7 +22,7 @@ std::string make_chunk(std::size_t rows) {
 void validate_chunk(benchmark::State& state) {
     const std::string chunk = make_chunk(100000);
     const salesproc::rules r;
-    salesproc::header_layout layout{3, 0, 1, 2, SIZE_MAX};
+    salesproc::header_layout layout{3, 0, 1, 2, SIZE_MAX, {}};
     salesproc::sales_aggregate agg;
     for (auto _ : state) {
         agg.clear();

@@ -129,7 +129,10 @@ bool add_record(const json& v, const rules& r, api_records& out) {
         return true;
     }
     std::optional<reject_reason> why;
-    if (!validate_fields(*product, *price, *quantity, r, out.sales, &why)) return false;
+    const unsigned json_numbers = (pr->is_string() ? 0U : price_is_json_number) |
+                                  (q->is_string() ? 0U : quantity_is_json_number);
+    if (!validate_fields(*product, *price, *quantity, r, out.sales, &why, json_numbers))
+        return false;
     if (why && out.rejects.wants(*why)) {
         std::string detail;
         describe_reject(*why, *product, *price, *quantity, r, detail);

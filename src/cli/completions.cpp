@@ -26,6 +26,9 @@ const std::map<std::string, std::vector<std::string>>& extra_values() {
     static const std::map<std::string, std::vector<std::string>> v{
         {"delimiter", {",", ";", "|", "tab"}},
         {"field", {"product=", "price=", "quantity="}},
+        {"decimal-separator", {".", ","}},
+        {"thousands-separator", {"none", ".", ",", "space"}},
+        {"encoding", {"utf-8", "cp1252", "latin1", "utf-16le", "utf-16be", "utf-16"}},
     };
     return v;
 }

@@ -156,7 +156,7 @@ void add_rule_flags(CLI::App& app, cli_args& a) {
         ->group(rules);
 }
 
-// The input's shape, the pipeline's size and the shard.
+// The input's shape: delimiter, fields, number format, encoding, lines above the header.
 void add_shape_flags(CLI::App& app, cli_args& a) {
     auto* input = "Input shape (override --config)";
     app.add_option("--delimiter", a.delimiter,
@@ -178,6 +178,29 @@ void add_shape_flags(CLI::App& app, cli_args& a) {
             },
             "NAME=COLUMN"))
         ->group(input);
+    app.add_option("--decimal-separator", a.decimal_separator,
+                   "The decimal separator of prices: '.' (default) or ','")
+        ->check(parsed_by(parse_decimal_separator, "decimal separator", "'.', ','", "CHAR"))
+        ->group(input);
+    app.add_option("--thousands-separator", a.thousands_separator,
+                   "Between groups of three digits: none (default), '.', ',', \"'\" or\n"
+                   "space (also a no-break space); groups must be well formed")
+        ->check(parsed_by(parse_thousands_separator, "thousands separator", "'.', ',', space, none",
+                          "SEP"))
+        ->group(input);
+    app.add_option("--encoding", a.encoding,
+                   "The input's character encoding when it is not UTF-8: any iconv name\n"
+                   "(cp1252, latin1, utf-16le, ...); a UTF-16/32 byte-order mark is read alone")
+        ->group(input);
+    app.add_option("--skip-lines", a.skip_lines,
+                   "Physical lines before the header to skip (a title, a date); Excel's\n"
+                   "sep=X first line is recognised by itself")
+        ->check(parsed_by(parse_count, "count", "1, 3", "N"))
+        ->group(input);
+}
+
+// The pipeline's size, the row limit and the shard.
+void add_pipeline_flags(CLI::App& app, cli_args& a) {
     app.add_option(
            "--threads", a.direct.threads,
            "Worker threads; the API fetch uses up to 4 of them\n(default: hardware concurrency)")
@@ -326,6 +349,7 @@ std::unique_ptr<CLI::App> make_app(cli_args& a) {
     add_io_flags(*app, a);
     add_rule_flags(*app, a);
     add_shape_flags(*app, a);
+    add_pipeline_flags(*app, a);
     add_gate_and_log_flags(*app, a);
     add_api_flags(*app, a);
     add_api_body_flags(*app, a);

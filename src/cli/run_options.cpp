@@ -189,6 +189,12 @@ result<void> resolve_rest(const cli_args& a, run_options& o) {
     o.chunk_size = a.chunk_size.empty() ? default_chunk_size(o.threads) : *parse_size(a.chunk_size);
     o.max_row_size = *parse_size(a.max_row_size);
     if (!a.delimiter.empty()) o.delimiter = parse_delimiter(a.delimiter);
+    if (!a.decimal_separator.empty())
+        o.decimal_separator = parse_decimal_separator(a.decimal_separator);
+    if (!a.thousands_separator.empty())
+        o.thousands_separator = parse_thousands_separator(a.thousands_separator);
+    if (!a.encoding.empty()) o.encoding = a.encoding;
+    if (!a.skip_lines.empty()) o.skip_lines = parse_count(a.skip_lines);
     for (const auto& f : a.fields) {
         const auto eq = f.find('=');
         o.field_columns.emplace_back(*rule_field_named(std::string_view(f).substr(0, eq)),

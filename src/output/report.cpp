@@ -92,13 +92,20 @@ json rules_section(const rules& r) {
     json fields = json::object();
     for (std::size_t i = 0; i < rule_field_names.size(); ++i)
         fields[std::string(rule_field_names[i])] = r.columns[i];
-    return json{{"product_prefix", r.product_prefix},
-                {"min_price", exact_number(format_units(r.min_price.units, r.min_price.scale))},
-                {"max_quantity", r.max_quantity},
-                {"max_decimals", r.max_decimals},
-                {"required_fields", required},
-                {"delimiter", delimiter_name(r.delimiter)},
-                {"fields", fields}};
+    json section{{"product_prefix", r.product_prefix},
+                 {"min_price", exact_number(format_units(r.min_price.units, r.min_price.scale))},
+                 {"max_quantity", r.max_quantity},
+                 {"max_decimals", r.max_decimals},
+                 {"required_fields", required},
+                 {"delimiter", delimiter_name(r.delimiter)},
+                 {"fields", fields}};
+    // A declared number format is part of what the totals mean; plain notation, the default,
+    // leaves no key, so reports without one read as they always did.
+    if (!r.numbers.plain()) {
+        section["decimal_separator"] = std::string(1, r.numbers.decimal);
+        section["thousands_separator"] = thousands_name(r.numbers.thousands);
+    }
+    return section;
 }
 
 json quality_section(const std::vector<gate_outcome>& gates) {

@@ -27,6 +27,9 @@ result<void> validate_rules(const rules& r, const std::string& context,
         return make_error(errc::bad_config, context + ": min_price", "must not be negative");
     if (r.max_quantity < 1)
         return make_error(errc::bad_config, context + ": max_quantity", "must be at least 1");
+    if (r.numbers.decimal == r.numbers.thousands)
+        return make_error(errc::bad_config, context + ": thousands_separator",
+                          std::string("is the decimal separator '") + r.numbers.decimal + "' too");
     for (std::size_t i = 0; i < r.columns.size(); ++i)
         for (std::size_t j = i + 1; j < r.columns.size(); ++j)
             if (r.columns[i] == r.columns[j])
@@ -140,6 +143,35 @@ const std::map<std::string, key_reader, std::less<>>& scalar_keys() {
          [](const YAML::Node&, const std::string& s, config_file& c) -> result<void> {
              auto n = read_count(s, 1, 1'000'000);
              if (n) c.api.max_pages = static_cast<unsigned>(*n);
+             return n ? result<void>() : result<void>(n.error());
+         }},
+        {"decimal_separator",
+         [](const YAML::Node&, const std::string& s, config_file& c) -> result<void> {
+             const auto d = parse_decimal_separator(s);
+             if (!d) return bad("'" + s + "' is not a decimal separator (expected '.' or ',')");
+             c.rule_set.numbers.decimal = *d;
+             return {};
+         }},
+        {"thousands_separator",
+         [](const YAML::Node&, const std::string& s, config_file& c) -> result<void> {
+             const auto t = parse_thousands_separator(s);
+             if (!t)
+                 return bad("'" + s +
+                            "' is not a thousands separator (expected '.', ',', \"'\", space "
+                            "or none)");
+             c.rule_set.numbers.thousands = *t;
+             return {};
+         }},
+        {"encoding",
+         [](const YAML::Node&, const std::string& s, config_file& c) -> result<void> {
+             if (s.empty()) return bad("expected an encoding name, e.g. cp1252");
+             c.input.encoding = s;
+             return {};
+         }},
+        {"skip_lines",
+         [](const YAML::Node&, const std::string& s, config_file& c) -> result<void> {
+             auto n = read_count(s, 0, std::uint64_t{1} << 40);
+             if (n) c.input.skip_lines = *n;
              return n ? result<void>() : result<void>(n.error());
          }},
         {"follow_cross_origin",

@@ -35,6 +35,39 @@ char* put_number(char* out, std::uint64_t v) noexcept {
     return std::to_chars(out, out + 20, v).ptr;
 }
 
+// ": <what was seen>" after a number's detail, when there is something to say.
+char* put_diagnosis(char* out, std::string_view text, const rules& r, bool integer) noexcept {
+    char* said = diagnose_number(out + 2, text, r.numbers, integer);
+    if (said == out + 2) return out;
+    out[0] = ':';
+    out[1] = ' ';
+    return said;
+}
+
+// Why a product that is not quite it fails the prefix: only by case, or by an invisible
+// character in front.
+char* put_prefix_hint(char* out, std::string_view product, const std::string& prefix) noexcept {
+    const std::string_view invisible = invisible_character(product);
+    if (!invisible.empty()) {
+        out = put(out, " (it starts with ");
+        out = put(out, invisible);
+        return put(out, ")");
+    }
+    if (product.size() < prefix.size()) return out;
+    auto lower = [](unsigned char c) { return c >= 'A' && c <= 'Z' ? c | 0x20U : c; };
+    for (std::size_t i = 0; i < prefix.size(); ++i)
+        if (lower(static_cast<unsigned char>(product[i])) !=
+            lower(static_cast<unsigned char>(prefix[i])))
+            return out;
+    return put(out, " (only the case differs)");
+}
+
+// A price or quantity in plain notation, read in the rules' number format.
+std::string_view plain_price(std::string_view price, const rules& r, char* room) noexcept {
+    if (r.numbers.plain()) return price;
+    return to_plain_number(price, r.numbers, room).value_or(price);
+}
+
 }  // namespace
 
 char* write_reject_detail(char* out, reject_reason why, std::string_view product,
@@ -49,12 +82,15 @@ char* write_reject_detail(char* out, reject_reason why, std::string_view product
             out = put(out, "product ");
             out = put_quoted(out, product);
             out = put(out, " does not start with ");
-            return put_quoted(out, r.product_prefix);
+            out = put_quoted(out, r.product_prefix);
+            return put_prefix_hint(out, product, r.product_prefix);
         case reject_reason::bad_price:
             if (price.empty()) return put(out, "price is empty");
             out = put(out, "price ");
             out = put_quoted(out, price);
-            return put(out, " is not a plain decimal number");
+            out = put(out, r.numbers.plain() ? " is not a plain decimal number"
+                                             : " is not a number in the declared format");
+            return put_diagnosis(out, price, r, false);
         case reject_reason::price_below_min: {
             // The most common reject in real exports: its constant part is formatted once.
             thread_local fixed_point cached{-1, 0};
@@ -69,7 +105,8 @@ char* write_reject_detail(char* out, reject_reason why, std::string_view product
             return put(out, min_text);
         }
         case reject_reason::too_many_decimals: {
-            const auto d = parse_decimal_text(price);
+            char room[plain_number_room];
+            const auto d = parse_decimal_text(plain_price(price, r, room));
             out = put(out, "price ");
             out = put_shortened(out, price);
             out = put(out, " has ");
@@ -81,9 +118,11 @@ char* write_reject_detail(char* out, reject_reason why, std::string_view product
             if (quantity.empty()) return put(out, "quantity is empty");
             out = put(out, "quantity ");
             out = put_quoted(out, quantity);
-            return put(out, " is not an integer");
+            out = put(out, " is not an integer");
+            return put_diagnosis(out, quantity, r, true);
         case reject_reason::quantity_out_of_range: {
-            const auto q = parse_integer_text(quantity);
+            char room[plain_number_room];
+            const auto q = parse_integer_text(plain_price(quantity, r, room));
             out = put(out, "quantity ");
             out = put_shortened(out, quantity);
             if (q && !q->negative && q->magnitude > r.max_quantity) {

@@ -182,12 +182,25 @@ bool check_plain_price(std::string_view price, std::string_view quantity, const 
 }  // namespace
 
 sale_check check_sale(std::string_view product, std::string_view price, std::string_view quantity,
-                      const rules& r, std::string_view readable) noexcept {
+                      const rules& r, std::string_view readable, unsigned json_numbers) noexcept {
     sale_check c;
     if (product.empty()) return reject(c, reject_reason::missing_product);
     const std::string& prefix = r.product_prefix;
     if (product.size() < prefix.size() || !same_bytes(product.data(), prefix.data(), prefix.size()))
         return reject(c, reject_reason::bad_prefix);
+    // Numbers in a declared format are read in plain notation from here on. A quantity that is
+    // none keeps its text, which no integer parser accepts.
+    char price_room[plain_number_room];
+    char quantity_room[plain_number_room];
+    if (!r.numbers.plain()) {
+        if ((json_numbers & price_is_json_number) == 0) {
+            const auto plain = to_plain_number(price, r.numbers, price_room);
+            if (!plain) return reject(c, reject_reason::bad_price);
+            price = *plain;
+        }
+        if ((json_numbers & quantity_is_json_number) == 0)
+            quantity = to_plain_number(quantity, r.numbers, quantity_room).value_or(quantity);
+    }
     if (check_plain_price(price, quantity, r, c, readable)) return c;
 
     const auto p = parse_decimal_text(price);
@@ -216,8 +229,9 @@ namespace detail {
 
 quick_rules::quick_rules(const rules& r) noexcept {
     const std::size_t prefix = r.product_prefix.size();
+    // quick_check reads plain notation only: a declared number format goes the long way.
     if (prefix > 8 || r.max_decimals > 8 || r.min_price.scale > r.max_decimals ||
-        r.min_price.units < 0)
+        r.min_price.units < 0 || !r.numbers.plain())
         return;
     const int128 minimum =
         r.min_price.units * static_cast<int128>(pow10_u64[r.max_decimals - r.min_price.scale]);

@@ -152,7 +152,7 @@ int run_steps(const run_options& o, std::chrono::steady_clock::time_point starte
     reject_log rejects(reject_opts, out.rejects_sink());
     const csv_job job = make_job(o, *rule_set, reject_opts);
     asio::io_context io;
-    auto fetcher = make_fetcher(o, std::move(fetch), io, *rule_set, reject_opts, log);
+    auto fetcher = make_fetcher(o, std::move(fetch), io, rule_set->rule_set, reject_opts, log);
     if (!fetcher) return fail(fetcher.error());
     asio::thread_pool workers(o.threads);
     std::atomic<bool> stop{false};

@@ -6,9 +6,32 @@
 
 namespace salesproc {
 
+namespace {
+
+// The flags over the config's input shape and number format; a contradiction between them is
+// the flag's (a usage error).
+result<void> apply_shape_flags(const run_options& o, rules& r, csv_input_options& input) {
+    if (o.delimiter) r.delimiter = *o.delimiter;
+    if (o.decimal_separator) r.numbers.decimal = *o.decimal_separator;
+    if (o.thousands_separator) r.numbers.thousands = *o.thousands_separator;
+    if ((o.decimal_separator || o.thousands_separator) && r.numbers.decimal == r.numbers.thousands)
+        return make_error(errc::invalid_argument,
+                          o.thousands_separator ? "--thousands-separator" : "--decimal-separator",
+                          std::string("'") + r.numbers.decimal +
+                              "' cannot be both the decimal and the thousands separator");
+    if (o.encoding) input.encoding = o.encoding;
+    if (o.skip_lines) input.skip_lines = o.skip_lines;
+    for (const auto& [field, column] : o.field_columns)
+        r.columns[static_cast<std::size_t>(field)] = column;
+    return {};
+}
+
+}  // namespace
+
 // The rules, and the API input options of fetch, from defaults, the config file and the flags.
-result<rules> resolve_rules(const run_options& o, fetch_settings& fetch) {
-    rules r;
+result<resolved_rules> resolve_rules(const run_options& o, fetch_settings& fetch) {
+    resolved_rules out;
+    rules& r = out.rule_set;
     std::string context = "defaults";
     api_input_options api;
     if (o.config_path) {
@@ -16,6 +39,7 @@ result<rules> resolve_rules(const run_options& o, fetch_settings& fetch) {
         if (!loaded) return loaded.error();
         r = std::move(loaded->rule_set);
         api = std::move(loaded->api);
+        out.input = std::move(loaded->input);
         context = *o.config_path;
     }
     if (o.records_pointer) api.records_pointer = o.records_pointer;
@@ -30,12 +54,10 @@ result<rules> resolve_rules(const run_options& o, fetch_settings& fetch) {
     if (o.min_price) r.min_price = *o.min_price;
     if (o.max_quantity) r.max_quantity = *o.max_quantity;
     if (o.max_decimals) r.max_decimals = *o.max_decimals;
-    if (o.delimiter) r.delimiter = *o.delimiter;
-    for (const auto& [field, column] : o.field_columns)
-        r.columns[static_cast<std::size_t>(field)] = column;
+    if (auto ok = apply_shape_flags(o, r, out.input); !ok) return ok.error();
     if (auto ok = validate_rules(r, context, o.field_columns.empty() ? "" : "--field"); !ok)
         return ok.error();
-    return r;
+    return out;
 }
 
 reject_options reject_options_for(const run_options& o) {
@@ -46,9 +68,13 @@ reject_options reject_options_for(const run_options& o) {
     return r;
 }
 
-csv_job make_job(const run_options& o, const rules& rule_set, const reject_options& rejects) {
+csv_job make_job(const run_options& o, const resolved_rules& resolved,
+                 const reject_options& rejects) {
     csv_job job;
-    job.rule_set = rule_set;
+    job.rule_set = resolved.rule_set;
+    job.encoding = resolved.input.encoding.value_or("");
+    job.skip_lines = resolved.input.skip_lines.value_or(0);
+    job.delimiter_given = o.delimiter.has_value();
     job.chunk_size = o.chunk_size;
     job.max_row_size = o.max_row_size;
     // Enough chunks to keep every worker busy while the strand reads ahead, and no more, so

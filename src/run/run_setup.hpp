@@ -5,6 +5,7 @@
 #include "salesproc/base/log.hpp"
 #include "salesproc/http/http_client.hpp"
 #include "salesproc/run/pipeline.hpp"
+#include "salesproc/rules/config.hpp"
 #include "salesproc/run/run.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -13,14 +14,20 @@
 
 namespace salesproc {
 
-// The rules, and the API input options of `fetch`, from defaults, the config file and the
-// flags. Errors: the config file's (errc::bad_config), a flag's own contradiction
-// (errc::invalid_argument, naming --field).
-result<rules> resolve_rules(const run_options& o, fetch_settings& fetch);
+struct resolved_rules {
+    rules rule_set;
+    csv_input_options input;  // how to read the CSV inputs: encoding, lines to skip
+};
+
+// The rules, the CSV inputs' reading options and the API input options of `fetch`, from
+// defaults, the config file and the flags. Errors: the config file's (errc::bad_config), a
+// flag's own contradiction (errc::invalid_argument, naming the flag).
+result<resolved_rules> resolve_rules(const run_options& o, fetch_settings& fetch);
 
 reject_options reject_options_for(const run_options& o);
 
-csv_job make_job(const run_options& o, const rules& rule_set, const reject_options& rejects);
+csv_job make_job(const run_options& o, const resolved_rules& resolved,
+                 const reject_options& rejects);
 
 // The fetcher for --api-url, on `io`; none without URLs. Errors are api_fetcher::create's.
 result<std::unique_ptr<api_fetcher>> make_fetcher(const run_options& o, fetch_settings fetch,

@@ -60,8 +60,9 @@ inline std::string_view row_text(std::string_view text) noexcept {
 // Shared by the CSV and API halves; inlined into the per-row loop.
 inline bool check_into(std::string_view product, std::string_view price, std::string_view quantity,
                        const rules& r, sales_aggregate& out,
-                       std::optional<reject_reason>& rejected_as, std::string_view readable = {}) {
-    const sale_check c = check_sale(product, price, quantity, r, readable);
+                       std::optional<reject_reason>& rejected_as, std::string_view readable = {},
+                       unsigned json_numbers = 0) {
+    const sale_check c = check_sale(product, price, quantity, r, readable, json_numbers);
     if (c.outcome == sale_check::kind::valid) [[likely]]
         return out.add_sale(product, c.amount, c.quantity);
     if (c.outcome == sale_check::kind::rejected) {

@@ -26,9 +26,9 @@ bool validate_chunk(const chunk_buffer& chunk, const header_layout& layout, cons
 
 bool validate_fields(std::string_view product, std::string_view price, std::string_view quantity,
                      const rules& r, sales_aggregate& out,
-                     std::optional<reject_reason>* rejected_as) {
+                     std::optional<reject_reason>* rejected_as, unsigned json_numbers) {
     std::optional<reject_reason> why;
-    const bool fits = check_into(product, price, quantity, r, out, why);
+    const bool fits = check_into(product, price, quantity, r, out, why, {}, json_numbers);
     if (rejected_as != nullptr) *rejected_as = why;
     return fits;
 }

@@ -114,13 +114,13 @@ TEST(Docs, CompletionsOfferEveryOptionAndParse) {
     EXPECT_NE(bash.find("compgen -W 'product= price= quantity='"), std::string::npos);
     EXPECT_EQ(run_process({"/bin/bash", "-n", share_dir + "/completions/salesproc.bash"}).exit_code,
               0);
-    // Completing "--de" in bash offers --delimiter and --deadline.
+    // Completing "--de" in bash offers --delimiter, --decimal-separator and --deadline.
     const auto r =
         run_process({"/bin/bash", "-c",
                      "source " + share_dir +
                          "/completions/salesproc.bash; COMP_WORDS=(salesproc --de); COMP_CWORD=1; "
                          "_salesproc; printf '%s\\n' \"${COMPREPLY[@]}\""});
-    EXPECT_EQ(r.out, "--delimiter\n--deadline\n") << r.err;
+    EXPECT_EQ(r.out, "--delimiter\n--decimal-separator\n--deadline\n") << r.err;
     for (const char* shell : {"/usr/bin/zsh", "/usr/bin/fish"}) {
         if (::access(shell, X_OK) != 0) continue;  // checked where installed
         const std::string file =

@@ -40,6 +40,7 @@ struct cli_args {
     std::string urls_file, backoff_base = "500ms", backoff_max = "30s", timeout = "10s";
     std::string deadline, max_body = "64MiB";
     std::string delimiter, records_pointer, next_pointer, metrics, shard, shard_start;
+    std::string decimal_separator, thousands_separator, encoding, skip_lines;
     std::vector<std::string> metrics_labels;  // key=value
     unsigned max_pages = 0;                   // 0: not given
     std::vector<std::string> fields;          // NAME=COLUMN

@@ -4,6 +4,7 @@
 #include "salesproc/base/errors.hpp"
 #include "salesproc/rules/rules.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -17,9 +18,16 @@ struct api_input_options {
     std::optional<bool> follow_cross_origin;
 };
 
+// How to read the CSV inputs, where a config file says (flags override them).
+struct csv_input_options {
+    std::optional<std::string> encoding;
+    std::optional<std::uint64_t> skip_lines;
+};
+
 struct config_file {
     rules rule_set;
     api_input_options api;
+    csv_input_options input;
 };
 
 // Reads `path` over the defaults. Unknown keys are errors: a typo must not silently fall back to

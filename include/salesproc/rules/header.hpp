@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace salesproc {
 
@@ -20,11 +21,27 @@ struct header_layout {
     // Rows longer than this are malformed_row whether or not they fit in a chunk, so the
     // outcome never depends on the chunk size (the chunker skips those that do not fit).
     std::size_t max_row_size = SIZE_MAX;
+
+    // A field read from a column whose name only loosely matched (case, surrounding spaces):
+    // worth an info line.
+    struct loose_match {
+        std::string field;
+        std::string column;    // as the header spells it
+        std::size_t position;  // 1-based
+    };
+    std::vector<loose_match> loose;
 };
 
-// Finds columns by name (trimmed, unquoted, any order; extra columns are ignored). A column from
-// rules.required_fields, or one of product/price/quantity, that is absent is an error naming it
-// and `source_name`.
+// Two column names (or API keys) that match loosely: equal once surrounding whitespace
+// (U+00A0 NO-BREAK SPACE and a byte-order mark included) is trimmed and ASCII case ignored.
+bool loosely_equal(std::string_view a, std::string_view b) noexcept;
+
+// Finds each needed column (rules.required_fields, and product, price, quantity through their
+// mapped columns). A column "#N" is the N-th (1-based). Otherwise an exact name wins; failing
+// that, the one column whose name matches loosely (noted in `loose`). Errors (naming
+// `source_name` and the field): a column that is missing (with the --field to try for the
+// closest name), a name two columns match loosely, a field read from a name the header holds
+// twice (naming the positions), a position past the last column.
 result<header_layout> parse_header(std::string_view header, const rules& r,
                                    const std::string& source_name);
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "salesproc/rules/money.hpp"
+#include "salesproc/rules/number_format.hpp"
 
 #include <array>
 #include <cstdint>
@@ -50,8 +51,10 @@ struct rules {
     // Rule field names ("product", ...); a field's column is looked up through `columns`.
     std::vector<std::string> required_fields{"product", "price", "quantity"};
     char delimiter = ',';
-    // The CSV header name, and the API record key, of each rule_field.
+    // The CSV header name, and the API record key, of each rule_field; "#N" is the N-th column.
     std::array<std::string, 3> columns{"product", "price", "quantity"};
+    // How prices and quantities are written (--decimal-separator, --thousands-separator).
+    number_format numbers;
 
     [[nodiscard]] const std::string& column(rule_field f) const noexcept {
         return columns[static_cast<std::size_t>(f)];
@@ -72,11 +75,17 @@ struct sale_check {
     std::uint64_t quantity = 0;
 };
 
+// Which fields are JSON numbers (an API record's): they are plain notation whatever
+// rules.numbers declares.
+inline constexpr unsigned price_is_json_number = 1;
+inline constexpr unsigned quantity_is_json_number = 2;
+
 // Applies rules 2..8 to already trimmed and unquoted field values (rule 1, malformed_row, is the
-// tokenizer's). `overflow` means price * quantity left the exact 128-bit range. Fields that lie
-// inside `readable`, a buffer they point into, may be read with loads past their end (within
-// it): the decision is the same, only faster.
+// tokenizer's), reading numbers in rules.numbers. `overflow` means price * quantity left the
+// exact 128-bit range. Fields that lie inside `readable`, a buffer they point into, may be read
+// with loads past their end (within it): the decision is the same, only faster.
 sale_check check_sale(std::string_view product, std::string_view price, std::string_view quantity,
-                      const rules& r, std::string_view readable = {}) noexcept;
+                      const rules& r, std::string_view readable = {},
+                      unsigned json_numbers = 0) noexcept;
 
 }  // namespace salesproc

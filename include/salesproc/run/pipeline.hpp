@@ -34,6 +34,9 @@ struct csv_job {
     unsigned in_flight = 4;           // chunks being validated or waiting to be reduced
     reject_options rejects;           // what each chunk keeps of its rejects for the reject_log
     std::optional<shard_spec> shard;  // --shard: only that part of the (one) input
+    std::string encoding;             // --encoding: the inputs' charset; empty: UTF-8 (or a BOM's)
+    std::uint64_t skip_lines = 0;     // --skip-lines: physical lines above the header
+    bool delimiter_given = false;     // --delimiter was given: a sep= line does not override it
 };
 
 struct csv_outcome {

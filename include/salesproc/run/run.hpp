@@ -32,6 +32,9 @@ struct run_options {
     std::optional<std::uint64_t> max_quantity;
     std::optional<unsigned> max_decimals;
     std::optional<char> delimiter;                                  // over the config's
+    std::optional<char> decimal_separator, thousands_separator;     // over the config's
+    std::optional<std::string> encoding;                            // over the config's
+    std::optional<std::uint64_t> skip_lines;                        // over the config's
     std::vector<std::pair<rule_field, std::string>> field_columns;  // --field, over the config's
     unsigned threads = 1;
     std::size_t chunk_size = std::size_t{512} << 10;

@@ -41,8 +41,10 @@ bool validate_chunk(const chunk_buffer& chunk, const header_layout& layout, cons
 
 // Validates one record that is already split into fields (the API half's sales), adding to `out`.
 // `*rejected_as`, when given, receives the reason of a rejected sale, or nothing.
+// `json_numbers` says which fields are JSON numbers (see check_sale).
 bool validate_fields(std::string_view product, std::string_view price, std::string_view quantity,
                      const rules& r, sales_aggregate& out,
-                     std::optional<reject_reason>* rejected_as = nullptr);
+                     std::optional<reject_reason>* rejected_as = nullptr,
+                     unsigned json_numbers = 0);
 
 }  // namespace salesproc

@@ -192,7 +192,7 @@ TEST(ApiRecords, RejectedSalesKeepTheirIndexDetailAndCompactJson) {
         R"("row":"{\"product\":\"Pork\",\"price\":20.00,\"quantity\":1,\"tags\":[\"a\",\"b\"]}"})"
         "\n"
         R"({"source":"https://api/sales","line":4,"reason":"bad_price",)"
-        R"("detail":"price '1e3' is not a plain decimal number",)"
+        R"("detail":"price '1e3' is not a plain decimal number: an exponent: write the number in plain notation",)"
         R"("row":"{\"quantity\":1,\"price\":1e3,\"product\":\"Halal Honey\"}"})"
         "\n"
         R"({"source":"https://api/sales","line":5,"reason":"malformed_row",)"
