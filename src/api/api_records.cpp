@@ -1,5 +1,7 @@
 #include "salesproc/api/api_records.hpp"
 
+#include "salesproc/rules/header.hpp"
+
 #include "salesproc/base/detail/text.hpp"
 #include "salesproc/input/csv.hpp"
 #include "salesproc/totals/validator.hpp"
@@ -97,6 +99,20 @@ std::optional<std::string> field_text(const json& v) {
     return std::nullopt;
 }
 
+// A record's key for a rule field, as a CSV header's column is found: the exact key, else the
+// one key that matches loosely (case, surrounding spaces); two such keys are none.
+json::const_iterator find_key(const json& record, const std::string& name) {
+    const auto exact = record.find(name);
+    if (exact != record.end()) return exact;
+    auto found = record.end();
+    for (auto it = record.begin(); it != record.end(); ++it)
+        if (loosely_equal(it.key(), name)) {
+            if (found != record.end()) return record.end();
+            found = it;
+        }
+    return found;
+}
+
 // Call only when out.rejects.wants(why): the row is written out for those alone.
 void keep_reject(api_records& out, reject_reason why, const json& record,
                  const std::string& detail) {
@@ -108,9 +124,9 @@ void keep_reject(api_records& out, reject_reason why, const json& record,
 bool add_record(const json& v, const rules& r, api_records& out) {
     ++out.records;
     if (!v.is_object()) return true;
-    const auto p = v.find(r.column(rule_field::product));
-    const auto pr = v.find(r.column(rule_field::price));
-    const auto q = v.find(r.column(rule_field::quantity));
+    const auto p = find_key(v, r.column(rule_field::product));
+    const auto pr = find_key(v, r.column(rule_field::price));
+    const auto q = find_key(v, r.column(rule_field::quantity));
     if (p == v.end() || pr == v.end() || q == v.end()) return true;
     const auto product = field_text(*p);
     const auto price = field_text(*pr);

@@ -52,8 +52,12 @@ void logger::warn(std::string_view event, const nlohmann::ordered_json& fields) 
     write("warn", event, fields);
 }
 
+void logger::warn_line(std::string_view message, const nlohmann::ordered_json& fields) {
+    write("warn", message, fields, false);
+}
+
 void logger::write(std::string_view level, std::string_view event,
-                   const nlohmann::ordered_json& fields) {
+                   const nlohmann::ordered_json& fields, bool fields_in_text) {
     std::string line;
     if (format_ == log_format::json) {
         nlohmann::ordered_json j;
@@ -68,7 +72,7 @@ void logger::write(std::string_view level, std::string_view event,
         line = "salesproc: ";
         if (level != "info") line.append(level).append(": ");
         line.append(event);
-        if (fields.is_object())
+        if (fields.is_object() && fields_in_text)
             for (const auto& [k, v] : fields.items())
                 line.append(" ").append(k).append("=").append(text_value(v));
     }

@@ -42,11 +42,14 @@ reject_log::reject_log(reject_options options, view_writer out)
 
 result<void> reject_log::take(const reject_batch& batch, std::string_view source,
                               std::uint64_t first_line) {
+    if (!batch.samples_kept_.empty() && (firsts_.empty() || firsts_.back().first != source))
+        firsts_.emplace_back(std::string(source), decltype(firsts_)::value_type::second_type{});
     for (const auto& s : batch.samples_kept_) {
-        auto& list = samples_[static_cast<std::size_t>(s.reason)];
-        if (list.size() < options_.samples)
-            list.push_back(
-                reject_sample{std::string(source), first_line + s.line, s.detail, s.row});
+        const auto r = static_cast<std::size_t>(s.reason);
+        reject_sample sample{std::string(source), first_line + s.line, s.detail, s.row};
+        if (samples_[r].size() < options_.samples) samples_[r].push_back(sample);
+        auto& first = firsts_.back().second[r];
+        if (!first) first = std::move(sample);
     }
     if (!options_.all || batch.entries_.empty()) return {};
     if (source != source_ || prefix_.empty()) {
@@ -76,6 +79,13 @@ result<void> reject_log::take(const reject_batch& batch, std::string_view source
             if (auto r = hand_over(false); !r) return r;
     }
     return {};
+}
+
+const reject_sample* reject_log::first(std::string_view source, reject_reason why) const {
+    for (const auto& [name, firsts] : firsts_)
+        if (name == source && firsts[static_cast<std::size_t>(why)])
+            return &*firsts[static_cast<std::size_t>(why)];
+    return nullptr;
 }
 
 result<void> reject_log::flush() {

@@ -4,6 +4,7 @@
 #include "salesproc/base/detail/text.hpp"
 #include "salesproc/rules/money.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <utility>
@@ -150,7 +151,9 @@ std::string oversized_detail(std::uint64_t size, std::uint64_t max_row_size) {
 }
 
 void reject_batch::reset(const reject_options& options) noexcept {
-    samples_ = options.samples;
+    // One sample per reason at least: the run's warning about a file whose rows mostly fail
+    // shows the first, even with --samples 0.
+    samples_ = std::max<std::size_t>(options.samples, 1);
     all_ = options.all;
     format_ = options.format;
     kept_ = {};

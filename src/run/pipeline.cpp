@@ -288,7 +288,7 @@ asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_i
                                                  reject_log* rejects) {
     opened_input in;
     if (auto opened = open_input(job, in); !opened) co_return opened.error();
-    if (events.opened) events.opened(in.source->name(), in.source->size(), in.layout.columns);
+    if (events.opened) events.opened(in.source->name(), in.source->size(), in.layout);
     const chunk_flow::context c{job, workers, stop, products, total_before, events, rejects};
     chunk_flow flow(c, in, co_await asio::this_coro::executor, first_key);
     co_await flow.run();
@@ -311,6 +311,9 @@ asio::awaitable<result<csv_run>> process_csv_files(const csv_job& job,
         run.inputs.push_back(csv_input_summary{path, t.rows(), t.valid(), t.invalid(), r->bytes,
                                                r->chunks, r->compression, r->decompressed_bytes,
                                                r->shard, r->identity});
+        auto& by_reason = run.rejected.emplace_back();
+        for (const auto why : all_reject_reasons)
+            by_reason[static_cast<std::size_t>(why)] = t.rejected(why);
         run.next_key = r->next_key;
         // process_csv checked the grand total against the earlier inputs' already.
         static_cast<void>(run.totals.merge_counts(t));

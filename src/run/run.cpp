@@ -70,6 +70,36 @@ void note_csv(run_metrics& m, const csv_run& csv) {
         m.input_bytes += in.bytes;
 }
 
+// Loud, even with --quiet, when most of a file's rows fail for one reason (a whole export read
+// with the wrong number format, say), or when it holds no rows at all: the exit code stays 0,
+// gates exist for failing a run.
+void warn_about_inputs(const csv_run& csv, const reject_log& rejects, logger& log) {
+    for (std::size_t i = 0; i < csv.inputs.size(); ++i) {
+        const csv_input_summary& in = csv.inputs[i];
+        if (in.rows == 0) {
+            log.warn_line(in.path + ": no data rows after the header", {{"path", in.path}});
+            continue;
+        }
+        const auto& by_reason = csv.rejected[i];
+        const auto worst = std::max_element(by_reason.begin(), by_reason.end());
+        if (*worst * 2 <= in.rows) continue;
+        const auto why = static_cast<reject_reason>(worst - by_reason.begin());
+        std::string line = in.path + ": " + std::to_string(*worst) + " of " +
+                           std::to_string(in.rows) + " rows (" +
+                           std::to_string(*worst * 100 / in.rows) + "%) rejected as " +
+                           std::string(to_string(why));
+        const reject_sample* first = rejects.first(in.path, why);
+        if (first != nullptr)
+            line += ", e.g. line " + std::to_string(first->line) + ": " + first->detail;
+        log.warn_line(line, {{"path", in.path},
+                             {"rows", in.rows},
+                             {"rejected", *worst},
+                             {"reason", to_string(why)},
+                             {"line", first != nullptr ? nlohmann::ordered_json(first->line)
+                                                       : nlohmann::ordered_json()}});
+    }
+}
+
 // The report, with its inputs, rules, samples and gates, published with the rejects file.
 struct report_parts {
     const run_options& o;
@@ -104,6 +134,7 @@ int finish_run(const run_options& o, const csv_job& job, phase_results& results,
                std::chrono::steady_clock::time_point started) {
     csv_run& csv = **results.csv;
     log_csv_done(csv, o, log);
+    warn_about_inputs(csv, rejects, log);
     note_csv(metrics, csv);
     std::optional<api_summary> api;
     if (results.api) {

@@ -45,12 +45,17 @@ struct csv_progress {
     csv_events events() {
         csv_events e;
         e.opened = [this](const std::string& name, std::optional<std::uint64_t> size,
-                          std::size_t columns) {
+                          const header_layout& layout) {
             log.info("input opened", {{"path", name},
                                       {"bytes", size ? nlohmann::ordered_json(*size) : nullptr},
-                                      {"columns", columns},
+                                      {"columns", layout.columns},
                                       {"threads", o.threads},
                                       {"chunk_size", o.chunk_size}});
+            for (const auto& m : layout.loose)
+                log.info("column matched loosely", {{"path", name},
+                                                    {"field", m.field},
+                                                    {"column", m.column},
+                                                    {"position", m.position}});
             // A progress line is only worth it for inputs that take a noticeable time.
             if (log.progress_enabled() && size && *size > (std::uint64_t{8} << 20)) total = *size;
         };

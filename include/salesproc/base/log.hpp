@@ -27,6 +27,9 @@ class logger {
     void debug(std::string_view event, const nlohmann::ordered_json& fields = {});
     // Warnings show even with --quiet: they are about the correctness of this run.
     void warn(std::string_view event, const nlohmann::ordered_json& fields = {});
+    // A warning whose text says it all, "salesproc: warn: <message>", with `fields` for JSON
+    // logs only.
+    void warn_line(std::string_view message, const nlohmann::ordered_json& fields = {});
 
     // Progress line (bytes done, rows/s); shown only on a terminal with text logs, at most 10
     // times a second. finish_progress() clears it.
@@ -36,7 +39,7 @@ class logger {
 
   private:
     void write(std::string_view level, std::string_view event,
-               const nlohmann::ordered_json& fields);
+               const nlohmann::ordered_json& fields, bool fields_in_text = true);
 
     verbosity level_;
     log_format format_;

@@ -8,7 +8,11 @@
 #include "salesproc/base/errors.hpp"
 #include "salesproc/rules/reject_batch.hpp"
 
+#include <array>
 #include <functional>
+#include <optional>
+#include <utility>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -34,12 +38,18 @@ class reject_log {
     result<void> flush();
 
     [[nodiscard]] const reject_samples& samples() const noexcept { return samples_; }
+    // The first reject of `why` taken from `source`, whatever --samples says; nullptr when
+    // there was none.
+    [[nodiscard]] const reject_sample* first(std::string_view source, reject_reason why) const;
     [[nodiscard]] const reject_options& options() const noexcept { return options_; }
 
   private:
     reject_options options_;
     writer out_;
     reject_samples samples_;
+    // Per source, in the order taken: the first reject of each reason.
+    std::vector<std::pair<std::string, std::array<std::optional<reject_sample>, reject_reason_count>>>
+        firsts_;
     result<void> hand_over(bool all);
 
     detail::byte_buffer buffer_;  // waiting for the writer

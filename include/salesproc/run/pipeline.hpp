@@ -9,6 +9,7 @@
 #include "salesproc/input/detail/decoder.hpp"
 #include "salesproc/input/shard.hpp"
 #include "salesproc/output/rejects.hpp"
+#include "salesproc/rules/header.hpp"
 #include "salesproc/rules/rules.hpp"
 #include "salesproc/totals/aggregate.hpp"
 #include "salesproc/totals/catalog.hpp"
@@ -16,6 +17,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -56,13 +58,16 @@ struct csv_run {
     std::unique_ptr<product_catalog> products = std::make_unique<product_catalog>();
     std::uint64_t next_key = 0;  // where the API sources' first-seen keys start
     std::vector<csv_input_summary> inputs;
+    // Each input's rejected rows by reason, in the order of `inputs`.
+    std::vector<std::array<std::uint64_t, reject_reason_count>> rejected;
 };
 
 // Notifications from the strand; each may be empty.
 struct csv_events {
-    // The input is open and its header understood. `size` is known for regular files only.
+    // The input is open and its header understood (its columns, and those matched loosely).
+    // `size` is known for regular files only.
     std::function<void(const std::string& name, std::optional<std::uint64_t> size,
-                       std::size_t columns)>
+                       const header_layout& layout)>
         opened;
     // After each reduced chunk: bytes read and rows counted so far.
     std::function<void(std::uint64_t bytes, std::uint64_t rows)> progress;
