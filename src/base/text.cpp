@@ -208,4 +208,61 @@ bool is_json_pointer(std::string_view pointer) noexcept {
     return true;
 }
 
+namespace {
+
+constexpr std::string_view replacement = "\xEF\xBF\xBD";  // U+FFFD
+constexpr std::string_view bytes_open = " [bytes: ";
+
+}  // namespace
+
+std::string shown_name(std::string_view name) {
+    if (is_valid_utf8(name) && name.find(replacement) == std::string_view::npos)
+        return std::string(name);
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    for (std::size_t i = 0; i < name.size();) {
+        const std::size_t n = utf8_sequence(name, i);
+        if (n == 0) {
+            out.append(replacement);
+            ++i;
+        } else {
+            out.append(name.substr(i, n));
+            i += n;
+        }
+    }
+    out.append(bytes_open);
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        const auto b = static_cast<unsigned char>(name[i]);
+        if (i != 0) out += ' ';
+        out += hex[b >> 4];
+        out += hex[b & 15U];
+    }
+    out += ']';
+    return out;
+}
+
+std::string raw_name(std::string_view shown) {
+    if (shown.size() < bytes_open.size() + 3 || shown.back() != ']') return std::string(shown);
+    const auto open = shown.rfind(bytes_open);
+    if (open == std::string_view::npos) return std::string(shown);
+    const std::string_view hex =
+        shown.substr(open + bytes_open.size(), shown.size() - 1 - open - bytes_open.size());
+    if ((hex.size() + 1) % 3 != 0) return std::string(shown);
+    std::string bytes;
+    for (std::size_t i = 0; i < hex.size(); i += 3) {
+        unsigned v = 0;
+        for (std::size_t k = 0; k < 2; ++k) {
+            const char c = hex[i + k];
+            const int d =
+                c >= '0' && c <= '9' ? c - '0' : (c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1);
+            if (d < 0) return std::string(shown);
+            v = v * 16 + static_cast<unsigned>(d);
+        }
+        if (i + 2 < hex.size() && hex[i + 2] != ' ') return std::string(shown);
+        bytes += static_cast<char>(v);
+    }
+    // Only what shown_name really makes: anything else is a name of its own.
+    return shown_name(bytes) == shown ? bytes : std::string(shown);
+}
+
 }  // namespace salesproc::detail

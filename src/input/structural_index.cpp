@@ -9,11 +9,11 @@ namespace salesproc::detail {
 // structural_index_avx2.cpp and structural_index_avx512.cpp
 std::size_t index_structurals_avx2(const char* data, std::size_t size, char delimiter,
                                    std::uint32_t* out, bool& in_quotes,
-                                   bool& quoted_newline) noexcept;
+                                   index_flags& flags) noexcept;
 std::size_t count_quotes_avx2(const char* data, std::size_t size) noexcept;
 std::size_t index_structurals_avx512(const char* data, std::size_t size, char delimiter,
                                      std::uint32_t* out, bool& in_quotes,
-                                     bool& quoted_newline) noexcept;
+                                     index_flags& flags) noexcept;
 
 namespace {
 
@@ -24,16 +24,19 @@ struct sse2_kernel {
         : delimiter(_mm_set1_epi8(d)), newline(_mm_set1_epi8('\n')), quote(_mm_set1_epi8('"')) {}
 
     [[nodiscard]] block_masks masks(const char* p) const {
-        block_masks m{0, 0};
+        block_masks m{0, 0, 0};
+        __m128i any = _mm_setzero_si128();
         for (unsigned j = 0; j < 4; ++j) {
             const __m128i v =
                 _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + std::size_t{16} * j));
             const auto s = static_cast<std::uint32_t>(_mm_movemask_epi8(
                 _mm_or_si128(_mm_cmpeq_epi8(v, delimiter), _mm_cmpeq_epi8(v, newline))));
             const auto q = static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)));
+            any = _mm_or_si128(any, v);
             m.structural |= std::uint64_t{s} << (16 * j);
             m.quotes |= std::uint64_t{q} << (16 * j);
         }
+        m.high = static_cast<std::uint32_t>(_mm_movemask_epi8(any));
         return m;
     }
 
@@ -64,11 +67,11 @@ struct sse2_kernel {
 };
 
 using kernel_fn = std::size_t (*)(const char*, std::size_t, char, std::uint32_t*, bool&,
-                                  bool&) noexcept;
+                                  index_flags&) noexcept;
 
 std::size_t sse2_entry(const char* data, std::size_t size, char delimiter, std::uint32_t* out,
-                       bool& in_quotes, bool& quoted_newline) noexcept {
-    return index_all(sse2_kernel(delimiter), data, size, out, in_quotes, quoted_newline);
+                       bool& in_quotes, index_flags& flags) noexcept {
+    return index_all(sse2_kernel(delimiter), data, size, out, in_quotes, flags);
 }
 
 bool has_avx2() noexcept {
@@ -92,22 +95,23 @@ kernel_fn chosen_kernel() noexcept {
 }  // namespace
 
 std::size_t index_structurals(std::string_view data, char delimiter, std::uint32_t* out,
-                              bool& in_quotes, bool& quoted_newline) noexcept {
-    return chosen_kernel()(data.data(), data.size(), delimiter, out, in_quotes, quoted_newline);
+                              bool& in_quotes, index_flags& flags) noexcept {
+    return chosen_kernel()(data.data(), data.size(), delimiter, out, in_quotes, flags);
 }
 
 std::size_t index_structurals_sse2(std::string_view data, char delimiter, std::uint32_t* out,
-                                   bool& in_quotes, bool& quoted_newline) noexcept {
-    return sse2_entry(data.data(), data.size(), delimiter, out, in_quotes, quoted_newline);
+                                   bool& in_quotes, index_flags& flags) noexcept {
+    return sse2_entry(data.data(), data.size(), delimiter, out, in_quotes, flags);
 }
 
 std::size_t index_structurals_scalar(std::string_view data, char delimiter, std::uint32_t* out,
-                                     bool& in_quotes, bool& quoted_newline) noexcept {
+                                     bool& in_quotes, index_flags& flags) noexcept {
     std::size_t count = 0;
-    quoted_newline = false;
+    flags = {};
     for (std::size_t i = 0; i < data.size(); ++i) {
         const char c = data[i];
-        if (c == '\n' && in_quotes) quoted_newline = true;
+        if (c == '\n' && in_quotes) flags.quoted_newline = true;
+        if (static_cast<unsigned char>(c) > 0x7F) flags.high_bytes = true;
         if (c == '"') {
             in_quotes = !in_quotes;
             out[count++] = static_cast<std::uint32_t>(i);
@@ -135,10 +139,9 @@ std::string_view structural_kernel() noexcept {
 
 std::size_t index_structurals_avx2_checked(std::string_view data, char delimiter,
                                            std::uint32_t* out, bool& in_quotes,
-                                           bool& quoted_newline) noexcept {
-    if (!has_avx2()) return index_structurals_sse2(data, delimiter, out, in_quotes, quoted_newline);
-    return index_structurals_avx2(data.data(), data.size(), delimiter, out, in_quotes,
-                                  quoted_newline);
+                                           index_flags& flags) noexcept {
+    if (!has_avx2()) return index_structurals_sse2(data, delimiter, out, in_quotes, flags);
+    return index_structurals_avx2(data.data(), data.size(), delimiter, out, in_quotes, flags);
 }
 
 }  // namespace salesproc::detail

@@ -27,7 +27,8 @@ struct avx2_kernel {
                 _mm256_or_si256(_mm256_cmpeq_epi8(v, delimiter), _mm256_cmpeq_epi8(v, newline)));
         };
         return {structural(lo) | (structural(hi) << 32),
-                bits(_mm256_cmpeq_epi8(lo, quote)) | (bits(_mm256_cmpeq_epi8(hi, quote)) << 32)};
+                bits(_mm256_cmpeq_epi8(lo, quote)) | (bits(_mm256_cmpeq_epi8(hi, quote)) << 32),
+                bits(_mm256_or_si256(lo, hi))};  // only whether any byte is above 0x7F
     }
 
     [[nodiscard]] std::uint64_t newlines(const char* p) const {
@@ -87,8 +88,8 @@ std::size_t count_quotes_avx2(const char* data, std::size_t size) noexcept {
 
 std::size_t index_structurals_avx2(const char* data, std::size_t size, char delimiter,
                                    std::uint32_t* out, bool& in_quotes,
-                                   bool& quoted_newline) noexcept {
-    return index_all(avx2_kernel(delimiter), data, size, out, in_quotes, quoted_newline);
+                                   index_flags& flags) noexcept {
+    return index_all(avx2_kernel(delimiter), data, size, out, in_quotes, flags);
 }
 
 }  // namespace salesproc::detail

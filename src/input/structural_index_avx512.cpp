@@ -20,7 +20,7 @@ struct avx512_kernel {
     [[nodiscard]] block_masks masks(const char* p) const {
         const __m512i v = _mm512_loadu_si512(p);
         return {_mm512_cmpeq_epi8_mask(v, delimiter) | _mm512_cmpeq_epi8_mask(v, newline),
-                _mm512_cmpeq_epi8_mask(v, quote)};
+                _mm512_cmpeq_epi8_mask(v, quote), _mm512_movepi8_mask(v)};
     }
 
     [[nodiscard]] std::uint64_t newlines(const char* p) const {
@@ -53,8 +53,8 @@ struct avx512_kernel {
 
 std::size_t index_structurals_avx512(const char* data, std::size_t size, char delimiter,
                                      std::uint32_t* out, bool& in_quotes,
-                                     bool& quoted_newline) noexcept {
-    return index_all(avx512_kernel(delimiter), data, size, out, in_quotes, quoted_newline);
+                                     index_flags& flags) noexcept {
+    return index_all(avx512_kernel(delimiter), data, size, out, in_quotes, flags);
 }
 
 }  // namespace salesproc::detail

@@ -2,6 +2,7 @@
 // against itself before it is trusted (see detail/merge_parts.hpp).
 #include "salesproc/merge/detail/merge_parts.hpp"
 
+#include "salesproc/base/detail/text.hpp"
 #include "salesproc/rules/money.hpp"
 
 #include <numeric>
@@ -82,7 +83,9 @@ result<partial_report> read_one(const std::string& path, std::vector<product_row
                                return bad(path,
                                           "the quantity of product '" + std::string(name) +
                                               "' is not an exact count: " + std::string(quantity));
-                           rows.push_back({std::string(name), *q, std::string(total)});
+                           // A name shown with its bytes (not UTF-8) is those bytes again, as the
+                           // single run had it.
+                           rows.push_back({detail::raw_name(name), *q, std::string(total)});
                            return {};
                        });
 }

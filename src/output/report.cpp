@@ -218,8 +218,9 @@ json build_report(const report_input& in) {
     doc["api_records"] = in.api ? in.api->records : 0;
     doc["total_sales"] = exact_number(format_units(t.total(), in.scale));
     json products = json::array();
-    for_each_product(
-        in, [&](std::string_view name, uint128, int128) { products.push_back(std::string(name)); });
+    for_each_product(in, [&](std::string_view name, uint128, int128) {
+        products.push_back(detail::shown_name(name));
+    });
     doc["unique_products"] = products;
     doc["valid_sales"] = t.valid();
     doc["invalid_sales"] = t.invalid();
@@ -231,7 +232,7 @@ json build_report(const report_input& in) {
     json by_product = json::array();
     for_each_product(in, [&](std::string_view name, uint128 quantity, int128 amount) {
         json row;
-        row["product"] = std::string(name);
+        row["product"] = detail::shown_name(name);
         row["quantity"] = exact_number(to_string(quantity));
         row["total"] = exact_number(format_units(amount, in.scale));
         by_product.push_back(std::move(row));
@@ -303,6 +304,13 @@ class report_stream {
             text_.append(json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace));
         }
     }
+    // A product name as shown_name shows it (printable ASCII, nearly every name, at once).
+    void product_name(std::string_view name) {
+        if (plain_ascii(name))
+            string(name);
+        else
+            string(detail::shown_name(name));
+    }
     // One element of sales_by_product, after its separator.
     void product_row(std::string_view name, uint128 quantity, int128 amount, unsigned scale) {
         static constexpr std::string_view open = "\n    {\n      \"product\": ";
@@ -310,7 +318,7 @@ class report_stream {
         static constexpr std::string_view last = ",\n      \"total\": ";
         static constexpr std::string_view close = "\n    }";
         raw(open);
-        string(name);
+        product_name(name);
         // Both numbers fit in 48 + 96 bytes.
         char* p = text_.reserve_more(mid.size() + 48 + last.size() + 96 + close.size());
         p = detail::copy_bytes(p, mid.data(), mid.size());
@@ -357,7 +365,7 @@ result<void> write_report(const report_input& in, const report_sink& out) {
         for_each_product(in, [&](std::string_view name, uint128, int128) {
             s.raw(first ? "[\n    " : ",\n    ");
             first = false;
-            s.string(name);
+            s.product_name(name);
             s.spill();
         });
         s.raw("\n  ]");

@@ -17,7 +17,8 @@ std::string_view loose_trim(std::string_view s) noexcept {
     for (bool more = true; more;) {
         more = false;
         s = csv::trim(s);
-        for (const std::string_view w : {std::string_view("\xC2\xA0"), std::string_view("\xEF\xBB\xBF")}) {
+        for (const std::string_view w :
+             {std::string_view("\xC2\xA0"), std::string_view("\xEF\xBB\xBF")}) {
             if (s.substr(0, w.size()) == w) {
                 s.remove_prefix(w.size());
                 more = true;
@@ -57,7 +58,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     return row[b.size()];
 }
 
-std::string positions_text(const std::vector<std::size_t>& at, const std::vector<std::string>& names) {
+std::string positions_text(const std::vector<std::size_t>& at,
+                           const std::vector<std::string>& names) {
     std::string out;
     for (std::size_t i = 0; i < at.size(); ++i)
         out += (i == 0 ? "" : (i + 1 == at.size() ? " and " : ", ")) + std::string("'") +
@@ -87,8 +89,8 @@ struct column_finder {
 
     // A missing column: what the header holds, and the likeliest fix.
     [[nodiscard]] error missing(const std::string& field, const std::string& column) const {
-        std::string reason = "required column is missing from the header (found: " +
-                             seen_names(names) + ")";
+        std::string reason =
+            "required column is missing from the header (found: " + seen_names(names) + ")";
         if (names.size() == 1 && r.delimiter != ',' && header.find(',') != header.npos)
             return make_error(errc::missing_column, context(field, column),
                               reason + "; the header has commas but --delimiter is '" +
@@ -127,8 +129,7 @@ struct column_finder {
         if (ec != std::errc() || end != column.data() + column.size() || n == 0 || n > names.size())
             return make_error(errc::missing_column, context(field, column),
                               "the header has " + std::to_string(names.size()) +
-                                  " columns; a position is #1 to #" +
-                                  std::to_string(names.size()));
+                                  " columns; a position is #1 to #" + std::to_string(names.size()));
         return n - 1;
     }
 

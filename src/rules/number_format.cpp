@@ -53,9 +53,18 @@ constexpr std::array<named_character, 9> invisibles{{
     {"\xEF\xBB\xBF", "U+FEFF ZERO WIDTH NO-BREAK SPACE (a byte-order mark)"},
 }};
 
-constexpr std::array<std::string_view, 12> currency_signs{
-    "$", "\xE2\x82\xAC", "\xC2\xA3", "\xC2\xA5", "\xE2\x82\xB9", "\xE2\x82\xBD",
-    "\xE2\x82\xBA", "\xE2\x82\xA9", "\xE2\x82\xAA", "\xE2\x82\xAB", "\xE2\x82\xB1", "\xC2\xA2"};
+constexpr std::array<std::string_view, 12> currency_signs{"$",
+                                                          "\xE2\x82\xAC",
+                                                          "\xC2\xA3",
+                                                          "\xC2\xA5",
+                                                          "\xE2\x82\xB9",
+                                                          "\xE2\x82\xBD",
+                                                          "\xE2\x82\xBA",
+                                                          "\xE2\x82\xA9",
+                                                          "\xE2\x82\xAA",
+                                                          "\xE2\x82\xAB",
+                                                          "\xE2\x82\xB1",
+                                                          "\xC2\xA2"};
 
 // A run of 2 or 3 letters starting with a capital ("USD", "RM", "Rp"): a currency code, when
 // the text also holds a digit.
@@ -112,8 +121,7 @@ bool decimal_with(std::string_view text, char decimal) noexcept {
 
 bool exponent(std::string_view text) noexcept {
     const auto e = text.find_first_of("eE");
-    return e != std::string_view::npos && e > 0 && e + 1 < text.size() &&
-           is_digit(text[e - 1]) &&
+    return e != std::string_view::npos && e > 0 && e + 1 < text.size() && is_digit(text[e - 1]) &&
            (is_digit(text[e + 1]) || text[e + 1] == '+' || text[e + 1] == '-');
 }
 
@@ -126,14 +134,16 @@ char* diagnose_separators(char* out, std::string_view text, const number_format&
         return put(out, other == ',' ? "a thousands separator ','; try --thousands-separator ,"
                                      : "a thousands separator '.'; try --thousands-separator .");
     if (f.decimal == '.' && grouped(text, '.', ','))
-        return put(out, "a decimal comma with '.' between thousands? try --decimal-separator , "
-                        "--thousands-separator .");
+        return put(out,
+                   "a decimal comma with '.' between thousands? try --decimal-separator , "
+                   "--thousands-separator .");
     if (!integer && f.thousands != other && decimal_with(text, other))
         return put(out, other == ',' ? "a decimal comma? try --decimal-separator ,"
                                      : "a decimal point where --decimal-separator is ','");
     if (f.thousands != 0 && text.find(f.thousands) != std::string_view::npos)
-        return put(out, "thousands groups are not well formed (a first group of 1 to 3 digits, "
-                        "then groups of 3)");
+        return put(out,
+                   "thousands groups are not well formed (a first group of 1 to 3 digits, "
+                   "then groups of 3)");
     if (integer && text.find_first_of(".,") != std::string_view::npos)
         return put(out, "a fraction: a quantity is a whole number");
     return out;

@@ -243,6 +243,11 @@ class chunk_flow {
         } else {
             merge = !s.totals.products().empty();
         }
+        if (s.totals.invalid_utf8() != 0) {
+            if (out_.invalid_utf8 == 0)
+                out_.first_invalid_utf8_line = next_line_ + s.totals.first_invalid_utf8_line();
+            out_.invalid_utf8 += s.totals.invalid_utf8();
+        }
         if (c_.rejects != nullptr && !failure_)
             if (auto taken = c_.rejects->take(s.rejects, c_.job.path, next_line_); !taken)
                 failure_ = taken.error();
@@ -310,7 +315,8 @@ asio::awaitable<result<csv_run>> process_csv_files(const csv_job& job,
         const sales_aggregate& t = r->totals;
         run.inputs.push_back(csv_input_summary{path, t.rows(), t.valid(), t.invalid(), r->bytes,
                                                r->chunks, r->compression, r->decompressed_bytes,
-                                               r->shard, r->identity});
+                                               r->shard, r->identity, r->invalid_utf8,
+                                               r->first_invalid_utf8_line});
         auto& by_reason = run.rejected.emplace_back();
         for (const auto why : all_reject_reasons)
             by_reason[static_cast<std::size_t>(why)] = t.rejected(why);

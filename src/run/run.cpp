@@ -76,6 +76,15 @@ void note_csv(run_metrics& m, const csv_run& csv) {
 void warn_about_inputs(const csv_run& csv, const reject_log& rejects, logger& log) {
     for (std::size_t i = 0; i < csv.inputs.size(); ++i) {
         const csv_input_summary& in = csv.inputs[i];
+        if (in.invalid_utf8 != 0)
+            log.warn_line(in.path + ": " + std::to_string(in.invalid_utf8) +
+                              " bytes are not UTF-8 (the first on line " +
+                              std::to_string(in.first_invalid_utf8_line) +
+                              "); names holding them are shown with their bytes. If the file is "
+                              "Windows-1252 or Latin-1, try --encoding cp1252",
+                          {{"path", in.path},
+                           {"bytes", in.invalid_utf8},
+                           {"line", in.first_invalid_utf8_line}});
         if (in.rows == 0) {
             log.warn_line(in.path + ": no data rows after the header", {{"path", in.path}});
             continue;

@@ -4,8 +4,8 @@
 
 #include "salesproc/base/log.hpp"
 #include "salesproc/http/http_client.hpp"
-#include "salesproc/run/pipeline.hpp"
 #include "salesproc/rules/config.hpp"
+#include "salesproc/run/pipeline.hpp"
 #include "salesproc/run/run.hpp"
 
 #include <boost/asio/io_context.hpp>

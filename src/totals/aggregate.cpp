@@ -73,7 +73,7 @@ void sales_aggregate::clear() noexcept {
     index_.clear();
     names_.clear();
     rejected_ = {};
-    rows_ = valid_ = oversized_ = 0;
+    rows_ = valid_ = oversized_ = invalid_utf8_ = first_invalid_utf8_line_ = 0;
     total_ = 0;
     overflowed_.clear();
 }

@@ -184,6 +184,28 @@ struct window_walk {
     }
 };
 
+// Bytes of `text` that are not UTF-8, and the line of the first (`line` is text's first line),
+// noted in `out` for the warning that suggests --encoding. Only texts with bytes above 0x7F
+// come here.
+void note_utf8(std::string_view text, std::uint64_t line, sales_aggregate& out) {
+    std::uint64_t bad = 0;
+    std::size_t first = 0;
+    for (std::size_t i = 0; i < text.size();) {
+        if (static_cast<unsigned char>(text[i]) < 0x80U) {
+            ++i;
+            continue;
+        }
+        const std::size_t n = detail::utf8_sequence(text, i);
+        if (n != 0) {
+            i += n;
+            continue;
+        }
+        if (bad++ == 0) first = i;
+        ++i;
+    }
+    if (bad != 0) out.note_invalid_utf8(bad, line + count_newlines(text.substr(0, first)));
+}
+
 }  // namespace
 
 bool validate_records(std::string_view records, const header_layout& layout, const rules& r,
@@ -207,18 +229,20 @@ bool validate_records(std::string_view records, const header_layout& layout, con
     while (pos < size) {
         const char* const w = begin + pos;
         bool in_quotes = false;
-        bool quoted_newline = false;
+        detail::index_flags flags;
         const std::size_t window = std::min(window_bytes, size - pos);
-        const std::size_t count = detail::index_structurals({w, window}, delimiter, index.data(),
-                                                            in_quotes, quoted_newline);
+        const std::size_t count =
+            detail::index_structurals({w, window}, delimiter, index.data(), in_quotes, flags);
         const bool roomy =
             window <= layout.max_row_size && size - pos >= window + detail::quick_reach;
-        window_walk walk{w,     index.data(), count, layout,         delimiter, fields,
-                         check, rec,          line,  quoted_newline, roomy};
+        const std::uint64_t window_line = line;
+        window_walk walk{w,    index.data(),         count, layout, delimiter, fields, check, rec,
+                         line, flags.quoted_newline, roomy};
         std::size_t record_start = 0;
         if (!(standard ? walk.run<3, true>(record_start) : walk.run<0, false>(record_start)))
             return false;
         if (record_start != 0) {
+            if (flags.high_bytes) note_utf8({w, record_start}, window_line, out);
             pos += record_start;
             continue;
         }
@@ -226,6 +250,7 @@ bool validate_records(std::string_view records, const header_layout& layout, con
         // no '\n'. The tokenizer takes exactly that record.
         csv::tokenizer tok(std::string_view(w, size - pos), delimiter);
         tok.next(rec, fields);
+        note_utf8(rec.text, line, out);
         if (!check(rec, fields, line)) return false;
         line += 1 + rec.quoted_newlines;
         pos = static_cast<std::size_t>(tok.position() - begin);

@@ -130,7 +130,9 @@ TEST(Cli, ApiRejectsFollowTheCsvRejectsInUrlOrder) {
     EXPECT_EQ(lines[3]["row"], R"({"product":"Pork Rind","price":20.00,"quantity":1})");
     EXPECT_EQ(lines[4]["line"], 5);
     EXPECT_EQ(lines[4]["reason"], "bad_price");
-    EXPECT_EQ(lines[4]["detail"], "price '1e3' is not a plain decimal number: an exponent: write the number in plain notation");
+    EXPECT_EQ(lines[4]["detail"],
+              "price '1e3' is not a plain decimal number: an exponent: write the number in plain "
+              "notation");
     EXPECT_EQ(lines[5]["source"], srv.url("/sales?second=1"));
     EXPECT_EQ(lines[6]["line"], 5);
     const auto doc = nlohmann::json::parse(test::read_file(out));

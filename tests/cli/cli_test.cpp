@@ -45,9 +45,10 @@ TEST_P(DataFiles, ReportMatchesExpectedTotals) {
     const auto r = salesproc({"--csv", data + "/" + c.file, "--out", out, "--quiet"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     // Quiet, but for the warning a header-only file gets (part 17).
-    EXPECT_EQ(r.err, c.valid == 0 && std::string(c.file) == "empty.csv"
-                         ? "salesproc: warn: " + data + "/empty.csv: no data rows after the header\n"
-                         : "");
+    EXPECT_EQ(r.err,
+              c.valid == 0 && std::string(c.file) == "empty.csv"
+                  ? "salesproc: warn: " + data + "/empty.csv: no data rows after the header\n"
+                  : "");
     const std::string text = read_file(out);
     const auto doc = json::parse(text);
     EXPECT_NE(text.find(std::string("\"total_sales\": ") + c.total + ","), std::string::npos)

@@ -38,8 +38,8 @@ class logger {
     [[nodiscard]] bool progress_enabled() const noexcept { return progress_enabled_; }
 
   private:
-    void write(std::string_view level, std::string_view event,
-               const nlohmann::ordered_json& fields, bool fields_in_text = true);
+    void write(std::string_view level, std::string_view event, const nlohmann::ordered_json& fields,
+               bool fields_in_text = true);
 
     verbosity level_;
     log_format format_;

@@ -23,6 +23,9 @@ struct csv_input_summary {
     std::uint64_t decompressed_bytes = 0;
     std::optional<shard_outcome> shard{};      // --shard: what the report's "shard" object says
     std::optional<input_identity> identity{};  // a regular file's: the report's "identity"
+    // Bytes that are not UTF-8 (read as UTF-8), and the line of the first: for a warning only.
+    std::uint64_t invalid_utf8 = 0;
+    std::uint64_t first_invalid_utf8_line = 0;
 };
 
 }  // namespace salesproc

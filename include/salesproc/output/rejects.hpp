@@ -11,10 +11,10 @@
 #include <array>
 #include <functional>
 #include <optional>
-#include <utility>
-#include <vector>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace salesproc {
 
@@ -48,7 +48,8 @@ class reject_log {
     writer out_;
     reject_samples samples_;
     // Per source, in the order taken: the first reject of each reason.
-    std::vector<std::pair<std::string, std::array<std::optional<reject_sample>, reject_reason_count>>>
+    std::vector<
+        std::pair<std::string, std::array<std::optional<reject_sample>, reject_reason_count>>>
         firsts_;
     result<void> hand_over(bool all);
 

@@ -13,8 +13,8 @@
 namespace salesproc {
 
 struct number_format {
-    char decimal = '.';   // '.' or ','
-    char thousands = 0;   // 0 (none), '.', ',', '\'' or ' ' (a space: also U+00A0, U+202F)
+    char decimal = '.';  // '.' or ','
+    char thousands = 0;  // 0 (none), '.', ',', '\'' or ' ' (a space: also U+00A0, U+202F)
 
     [[nodiscard]] bool plain() const noexcept { return decimal == '.' && thousands == 0; }
     bool operator==(const number_format&) const = default;

@@ -50,6 +50,8 @@ struct csv_outcome {
     std::uint64_t decompressed_bytes = 0;  // equals bytes for an uncompressed input
     std::optional<shard_outcome> shard;
     std::optional<input_identity> identity;  // of a regular file, as it was read
+    std::uint64_t invalid_utf8 = 0;          // bytes that are not UTF-8
+    std::uint64_t first_invalid_utf8_line = 0;
 };
 
 // Every CSV input, in the order given, through the same pipeline.

@@ -135,6 +135,18 @@ class sales_aggregate {
         oversized_ += n;
     }
 
+    // Bytes that are not UTF-8, and the line of the first (counted like reject lines, from the
+    // slice's line 0), for the warning that suggests --encoding. Summed by merge_counts only as
+    // bytes: the reducer makes lines global.
+    void note_invalid_utf8(std::uint64_t bytes, std::uint64_t line) noexcept {
+        if (invalid_utf8_ == 0) first_invalid_utf8_line_ = line;
+        invalid_utf8_ += bytes;
+    }
+    [[nodiscard]] std::uint64_t invalid_utf8() const noexcept { return invalid_utf8_; }
+    [[nodiscard]] std::uint64_t first_invalid_utf8_line() const noexcept {
+        return first_invalid_utf8_line_;
+    }
+
     // Appends `later` (a slice that comes after this one): sums add up and unseen products are
     // appended in `later`'s first-seen order. Returns false on overflow; overflowed_product() then
     // names the product whose total overflowed, or is empty when only the grand total did.
@@ -217,6 +229,8 @@ class sales_aggregate {
     std::uint64_t rows_ = 0;
     std::uint64_t valid_ = 0;
     std::uint64_t oversized_ = 0;
+    std::uint64_t invalid_utf8_ = 0;
+    std::uint64_t first_invalid_utf8_line_ = 0;
     int128 total_ = 0;
     std::string overflowed_;
 };

@@ -42,8 +42,8 @@ TEST(InputIdentity, ChangesWithTheEndsTheSizeAndTheMtime) {
     test::write_file(path, text + "x");
     EXPECT_NE(identify(path).fingerprint, a.fingerprint);
     test::write_file(path, text);
-    std::filesystem::last_write_time(path, std::filesystem::file_time_type::clock::now() +
-                                               std::chrono::hours(1));
+    std::filesystem::last_write_time(
+        path, std::filesystem::file_time_type::clock::now() + std::chrono::hours(1));
     const auto touched = identify(path);
     EXPECT_EQ(touched.fingerprint, a.fingerprint);
     EXPECT_NE(touched.mtime_ns, a.mtime_ns);

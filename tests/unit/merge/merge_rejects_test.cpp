@@ -22,13 +22,15 @@ std::vector<std::string> records_of(const std::string& text, rejects_format form
 // A CSV record goes on past a line break inside quotes; the header is checked, not visited.
 TEST(MergeRejects, RecordsSpanQuotedLineBreaksAndTheHeaderIsChecked) {
     const auto recs = records_of(
-        "source,line,reason,detail,row\na.csv,3,bad_price,x,\"Halal\nB,1,2\"\na.csv,5,bad_prefix,y,z\n",
+        "source,line,reason,detail,row\na.csv,3,bad_price,x,\"Halal\nB,1,2\"\na.csv,5,bad_prefix,y,"
+        "z\n",
         rejects_format::csv);
     ASSERT_EQ(recs.size(), 2U);
     EXPECT_EQ(recs[0], "a.csv,3,bad_price,x,\"Halal\nB,1,2\"");
     std::string error;
     EXPECT_TRUE(records_of("", rejects_format::csv, &error).empty());
-    EXPECT_EQ(error, "p.rej: not a salesproc rejects file: it is empty, without even the header line");
+    EXPECT_EQ(error,
+              "p.rej: not a salesproc rejects file: it is empty, without even the header line");
     EXPECT_TRUE(records_of("", rejects_format::jsonl, &error).empty());  // no rejects: fine
     records_of("source,line,reason,detail,row\na.csv,3,x,y,\"open\n", rejects_format::csv, &error);
     EXPECT_EQ(error, "p.rej: not a salesproc rejects file: it ends inside a quoted field");

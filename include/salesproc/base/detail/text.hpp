@@ -145,4 +145,14 @@ void append_shortened(std::string& out, std::string_view s, std::size_t limit = 
 // Whether `pointer` is a valid RFC 6901 JSON pointer ("" or "/..." with ~0 ~1 escapes only).
 bool is_json_pointer(std::string_view pointer) noexcept;
 
+// How the report shows a product name, so that two different byte strings never show alike:
+// a name of valid UTF-8 without U+FFFD as it is; any other as its text with U+FFFD for every
+// byte that is not UTF-8, then " [bytes: 43 61 66 e9]", its exact bytes. The two forms never
+// meet (only the second holds U+FFFD), and the second ends with the whole name's bytes, which
+// no text before them can imitate ('[' and ':' are no hex digits).
+std::string shown_name(std::string_view name);
+// The bytes behind a name shown by shown_name, for merge reading a report back: the name itself
+// unless it is the second form.
+std::string raw_name(std::string_view shown);
+
 }  // namespace salesproc::detail

@@ -13,12 +13,33 @@ namespace salesproc::detail {
 namespace {
 
 std::vector<std::uint32_t> run(decltype(&index_structurals) kernel, std::string_view data,
-                               char delimiter, bool& in_quotes, bool* quoted_newline = nullptr) {
+                               char delimiter, bool& in_quotes, bool* quoted_newline = nullptr,
+                               bool* high_bytes = nullptr) {
     std::vector<std::uint32_t> out(data.size() + structural_slack);
-    bool newline = false;
-    out.resize(kernel(data, delimiter, out.data(), in_quotes, newline));
-    if (quoted_newline != nullptr) *quoted_newline = newline;
+    index_flags flags;
+    out.resize(kernel(data, delimiter, out.data(), in_quotes, flags));
+    if (quoted_newline != nullptr) *quoted_newline = flags.quoted_newline;
+    if (high_bytes != nullptr) *high_bytes = flags.high_bytes;
     return out;
+}
+
+// Every kernel says whether a window holds a byte above 0x7F, wherever it sits (the tail of a
+// window that is no whole block included): only those windows are checked for UTF-8.
+TEST(StructuralIndex, EveryKernelNoticesBytesAboveAscii) {
+    for (const auto kernel : {index_structurals, index_structurals_avx2_checked,
+                              index_structurals_sse2, index_structurals_scalar}) {
+        for (const std::size_t at : {std::size_t{0}, std::size_t{63}, std::size_t{64},
+                                     std::size_t{100}, std::size_t{129}}) {
+            std::string data(130, 'a');
+            bool in_quotes = false;
+            bool high = true;
+            run(kernel, data, ',', in_quotes, nullptr, &high);
+            EXPECT_FALSE(high);
+            data[at] = static_cast<char>(0xE9);
+            run(kernel, data, ',', in_quotes, nullptr, &high);
+            EXPECT_TRUE(high) << at;
+        }
+    }
 }
 
 TEST(StructuralIndex, ListsQuotesAndTheSeparatorsOutsideThem) {
