@@ -4,6 +4,8 @@
 
 #include "cli_checks.hpp"
 
+#include "salesproc/input/detail/transcoder.hpp"
+
 #include "salesproc/input/detail/decoder.hpp"
 
 #include "salesproc/api/api_records.hpp"
@@ -193,7 +195,17 @@ result<void> resolve_rest(const cli_args& a, run_options& o) {
         o.decimal_separator = parse_decimal_separator(a.decimal_separator);
     if (!a.thousands_separator.empty())
         o.thousands_separator = parse_thousands_separator(a.thousands_separator);
-    if (!a.encoding.empty()) o.encoding = a.encoding;
+    if (!a.encoding.empty()) {
+        if (!detail::is_utf8_name(a.encoding) && !detail::is_known_encoding(a.encoding))
+            return usage("--encoding " + a.encoding,
+                         "not an encoding iconv knows (iconv -l lists them; e.g. cp1252, latin1, "
+                         "utf-16le)");
+        if (!a.shard.empty() && !detail::is_utf8_name(a.encoding))
+            return usage("--shard",
+                         "cannot read a transcoded input (--encoding): a shard enters "
+                         "the file in the middle of its bytes");
+        o.encoding = a.encoding;
+    }
     if (!a.skip_lines.empty()) o.skip_lines = parse_count(a.skip_lines);
     for (const auto& f : a.fields) {
         const auto eq = f.find('=');

@@ -86,6 +86,10 @@ result<byte_source> byte_source::open_shard(const std::string& path, const shard
         return make_error(errc::invalid_argument, path,
                           "--shard needs an uncompressed file: a compressed stream cannot be "
                           "entered in the middle");
+    if (!detail::bom_encoding(*head).empty())
+        return make_error(errc::invalid_argument, path,
+                          "--shard needs a UTF-8 file: a UTF-16 or UTF-32 one cannot be entered "
+                          "in the middle");
     auto plan = plan_shard(s, *source.size_, header_end, read);
     if (!plan) return plan.error();
     if (::lseek(fd, static_cast<off_t>(plan->begin), SEEK_SET) < 0) return errno_error(path, errno);
@@ -119,18 +123,62 @@ byte_source::byte_source(byte_source&& other) noexcept
       stored_(other.stored_),
       offset_(other.offset_),
       compression_(other.compression_),
-      shard_(other.shard_) {}
+      shard_(other.shard_),
+      encoding_(std::move(other.encoding_)) {}
 
 byte_source::~byte_source() {
     if (owned_ && fd_ >= 0) ::close(fd_);
 }
 
+void byte_source::set_encoding(std::string encoding) {
+    encoding_ = std::move(encoding);
+}
+
 result<std::size_t> byte_source::read(char* dst, std::size_t n) {
+    if (!text_started_)
+        if (auto r = start_text(); !r) return r.error();
+    if (transcoder_) return transcoder_->read(dst, n);
+    return read_plain(dst, n);
+}
+
+// The input as stored, or decompressed; the bytes start_text() looked at come first.
+result<std::size_t> byte_source::read_plain(char* dst, std::size_t n) {
+    if (!text_head_.empty() && n != 0) {
+        const std::size_t k = std::min(n, text_head_.size());
+        std::memcpy(dst, text_head_.data(), k);
+        text_head_.erase(0, k);
+        return k;
+    }
     if (compression_ == detail::compression::none) return read_stored(dst, n);
     if (!decoder_)
         decoder_ = std::make_unique<detail::decoder>(
             compression_, name_, [this](char* d, std::size_t k) { return read_stored(d, k); });
     return decoder_->read(dst, n);
+}
+
+// Whether the text needs transcoding: --encoding (unless it says UTF-8), else a UTF-16 or
+// UTF-32 byte-order mark at the start (of the decompressed input).
+result<void> byte_source::start_text() {
+    text_started_ = true;
+    std::string charset = encoding_;
+    if (charset.empty()) {
+        char head[4];
+        std::size_t got = 0;
+        while (got < sizeof head) {
+            auto r = read_plain(head + got, sizeof head - got);
+            if (!r) return r.error();
+            if (*r == 0) break;
+            got += *r;
+        }
+        text_head_.assign(head, got);
+        charset = std::string(detail::bom_encoding(text_head_));
+    }
+    if (charset.empty() || detail::is_utf8_name(charset)) return {};
+    auto t = detail::transcoder::open(charset, name_,
+                                      [this](char* d, std::size_t k) { return read_plain(d, k); });
+    if (!t) return t.error();
+    transcoder_ = std::move(*t);
+    return {};
 }
 
 result<std::size_t> byte_source::read_stored(char* dst, std::size_t n) {
@@ -187,7 +235,7 @@ result<std::size_t> byte_source::at_end(std::size_t n) {
 }
 
 std::optional<error> byte_source::stream_error() {
-    if (compression_ == detail::compression::none) return std::nullopt;
+    if (compression_ == detail::compression::none && !transcoder_) return std::nullopt;
     std::vector<char> scratch(std::size_t{256} << 10);
     for (;;) {
         auto got = read(scratch.data(), scratch.size());

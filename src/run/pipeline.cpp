@@ -68,6 +68,7 @@ result<void> open_input(const csv_job& job, opened_input& in) {
                             : byte_source::open(job.path);
     if (!source) return source.error();
     in.source.emplace(std::move(*source));
+    in.source->set_encoding(job.encoding);
     in.cutter.emplace(*in.source, chunker_options{job.chunk_size, job.max_row_size});
     auto header =
         job.shard && job.shard->index != 0 ? std::move(*shard_header) : in.cutter->read_header();

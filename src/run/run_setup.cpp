@@ -2,6 +2,7 @@
 // fetcher (see run_setup.hpp).
 #include "run_setup.hpp"
 
+#include "salesproc/input/detail/transcoder.hpp"
 #include "salesproc/rules/config.hpp"
 
 namespace salesproc {
@@ -20,6 +21,10 @@ result<void> apply_shape_flags(const run_options& o, rules& r, csv_input_options
                           std::string("'") + r.numbers.decimal +
                               "' cannot be both the decimal and the thousands separator");
     if (o.encoding) input.encoding = o.encoding;
+    if (input.encoding && !detail::is_utf8_name(*input.encoding) &&
+        !detail::is_known_encoding(*input.encoding))
+        return make_error(errc::bad_config, "encoding " + *input.encoding,
+                          "not an encoding iconv knows (iconv -l lists them)");
     if (o.skip_lines) input.skip_lines = o.skip_lines;
     for (const auto& [field, column] : o.field_columns)
         r.columns[static_cast<std::size_t>(field)] = column;

@@ -5,6 +5,7 @@
 
 #include "salesproc/base/errors.hpp"
 #include "salesproc/input/detail/decoder.hpp"
+#include "salesproc/input/detail/transcoder.hpp"
 #include "salesproc/input/input_identity.hpp"
 #include "salesproc/input/shard.hpp"
 
@@ -36,6 +37,11 @@ class byte_source {
     byte_source& operator=(byte_source&&) = delete;
     ~byte_source();
 
+    // The input's encoding when it is not UTF-8 (--encoding); without one, a UTF-16 or UTF-32
+    // byte-order mark is recognised. The text is transcoded to UTF-8 as it streams. Only before
+    // the first read().
+    void set_encoding(std::string encoding);
+
     // Reads until `n` (decompressed) bytes or end of input; 0 means end of input. Errors name the
     // path: read failures, a corrupt or truncated compressed stream (errc::corrupt_input), and a
     // regular file that shrank or otherwise changed while being read (errc::input_changed: its
@@ -61,6 +67,8 @@ class byte_source {
     // (errc::corrupt_input) if it turns out corrupt or truncated; nullopt otherwise, and always
     // for an uncompressed input. See prefer_stream_error.
     std::optional<error> stream_error();
+    // Whether the text is transcoded to UTF-8 (known once reading started).
+    [[nodiscard]] bool transcoded() const noexcept { return transcoder_ != nullptr; }
 
   private:
     byte_source(int fd, bool owned, std::string name, std::optional<std::uint64_t> size) noexcept
@@ -83,6 +91,12 @@ class byte_source {
     // A shard's stream: where it stops, and the parity of what came before the stream.
     std::optional<shard_plan> shard_;
     std::unique_ptr<detail::decoder> decoder_;  // made at the first read, once `this` stays put
+    std::string encoding_;
+    bool text_started_ = false;
+    std::string text_head_;  // decoded bytes start_text() read to look for a byte-order mark
+    std::unique_ptr<detail::transcoder> transcoder_;
+    result<std::size_t> read_plain(char* dst, std::size_t n);
+    result<void> start_text();
 };
 
 // The error a run over `source` ends with when `e` stopped it: the stream's own, when the input is
