@@ -86,11 +86,67 @@ result<void> chunker::read_header_block(chunk_buffer& block, std::size_t& scanne
     return {};
 }
 
+// The end of the physical line starting at carry_[from] (past its '\n'), reading blocks as
+// needed; carry_.size() when the input ends first.
+result<std::optional<std::size_t>> chunker::physical_line(chunk_buffer& block, std::size_t from) {
+    std::size_t scanned = from;
+    for (;;) {
+        // Judged on the whole line, so that where a read ended never matters.
+        const auto nl = carry_.find('\n', scanned);
+        if (nl != std::string::npos)
+            return nl - from > options_.max_row_size ? std::optional<std::size_t>()
+                                                     : std::optional<std::size_t>(nl + 1);
+        if (carry_.size() - from > options_.max_row_size) return std::optional<std::size_t>();
+        if (eof_) return std::optional<std::size_t>(carry_.size());
+        scanned = carry_.size();
+        std::size_t unused = 0;
+        if (auto r = read_header_block(block, unused); !r) return r.error();
+        if (carry_.size() < scanned) scanned = 0;  // a BOM was stripped: look again
+    }
+}
+
+// --skip-lines: physical lines, whatever quotes they hold, counted as lines.
+result<void> chunker::skip_lines_above(chunk_buffer& block) {
+    std::size_t at = 0;
+    for (std::uint64_t i = 0; i < options_.skip_lines; ++i) {
+        auto end = physical_line(block, at);
+        if (!end) return end.error();
+        if (!*end)
+            return make_error(errc::row_too_large, source_.name(),
+                              "line " + std::to_string(i + 1) +
+                                  " above the header (--skip-lines) exceeds --max-row-size (" +
+                                  std::to_string(options_.max_row_size) + " bytes)");
+        if (**end == at) break;  // the input ended
+        at = **end;
+        ++lines_pending_;
+    }
+    carry_.erase(0, at);
+    return {};
+}
+
+// Excel's first line "sep=X": the delimiter of the file, and no header.
+result<void> chunker::take_sep_line(chunk_buffer& block) {
+    auto end = physical_line(block, 0);
+    if (!end) return end.error();
+    if (!*end) return {};
+    std::string_view line = std::string_view(carry_).substr(0, **end);
+    if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.size() != 5 || line.substr(0, 4) != "sep=") return {};
+    sep_ = line[4];
+    carry_.erase(0, **end);
+    ++lines_pending_;
+    return {};
+}
+
 // The BOM, blank lines and the row limit interact on the same bytes, and the fuzzer checks the
 // outcome never depends on where a read ended: one scan over carry_, which grows by blocks.
 result<std::string> chunker::read_header() {
     chunk_buffer block;
     block.reserve(std::min<std::size_t>(options_.chunk_size, std::size_t{1} << 20));
+    if (auto r = skip_lines_above(block); !r) return r.error();
+    if (auto r = take_sep_line(block); !r) return r.error();
+    const std::uint64_t lines_above = lines_pending_;
     std::size_t scanned = 0;
     bool in_quotes = false;
     // carry_[line, ...) is the current line; lines before it were blank. Erasing them one at a
@@ -114,7 +170,7 @@ result<std::string> chunker::read_header() {
             }
             // The header's own lines (a quoted name may span several) and the blank ones before
             // it come before the first chunk's line 0.
-            lines_pending_ = blank_lines + 1 +
+            lines_pending_ = lines_above + blank_lines + 1 +
                              static_cast<std::uint64_t>(std::count(text.begin(), text.end(), '\n'));
             std::string header(text);
             carry_.erase(0, next);

@@ -104,7 +104,12 @@ struct column_finder {
                             "-separated: try --delimiter " +
                             (d == '\t' ? std::string("tab") : "'" + std::string(1, d) + "'"));
         if (const auto guess = closest(column); guess && rule_field_named(field))
-            reason += "; if it is '" + *guess + "', try --field " + field + "=" + *guess;
+            return make_error(
+                errc::missing_column, context(field, column),
+                reason + "; if it is '" + *guess + "', try --field " + field + "=" + *guess);
+        // One field that reads like a sentence: a title or a date above the header.
+        if (names.size() == 1 && names[0].find(' ') != std::string::npos)
+            reason += "; if lines above the header hold a title, skip them with --skip-lines N";
         return make_error(errc::missing_column, context(field, column), reason);
     }
 

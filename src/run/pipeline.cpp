@@ -49,6 +49,7 @@ struct opened_input {
     std::optional<byte_source> source;
     std::optional<chunker> cutter;
     header_layout layout;
+    rules rule_set;  // the job's, with the delimiter of a "sep=" line unless --delimiter was given
 };
 
 // Opens job.path (or its shard: the header is read from the file's start, then only the shard's
@@ -56,24 +57,31 @@ struct opened_input {
 result<void> open_input(const csv_job& job, opened_input& in) {
     std::optional<result<std::string>> shard_header;
     std::uint64_t header_end = 0;
+    std::optional<char> sep;
     if (job.shard) {
         auto head = byte_source::open(job.path);
         if (!head) return head.error();
-        chunker header_cutter(*head, chunker_options{std::size_t{64} << 10, job.max_row_size});
+        chunker header_cutter(
+            *head, chunker_options{std::size_t{64} << 10, job.max_row_size, job.skip_lines});
         shard_header = header_cutter.read_header();
         if (!*shard_header) return shard_header->error();
         header_end = header_cutter.consumed();
+        sep = header_cutter.sep_delimiter();
     }
     auto source = job.shard ? byte_source::open_shard(job.path, *job.shard, header_end)
                             : byte_source::open(job.path);
     if (!source) return source.error();
     in.source.emplace(std::move(*source));
     in.source->set_encoding(job.encoding);
-    in.cutter.emplace(*in.source, chunker_options{job.chunk_size, job.max_row_size});
+    in.cutter.emplace(*in.source,
+                      chunker_options{job.chunk_size, job.max_row_size, job.skip_lines});
     auto header =
         job.shard && job.shard->index != 0 ? std::move(*shard_header) : in.cutter->read_header();
     if (!header) return prefer_stream_error(*in.source, header.error());
-    auto layout = parse_header(*header, job.rule_set, in.source->name());
+    if (!sep) sep = in.cutter->sep_delimiter();
+    in.rule_set = job.rule_set;
+    if (sep && !job.delimiter_given) in.rule_set.delimiter = *sep;
+    auto layout = parse_header(*header, in.rule_set, in.source->name());
     if (!layout) return prefer_stream_error(*in.source, layout.error());
     in.layout = *layout;
     in.layout.max_row_size = job.max_row_size;
@@ -181,8 +189,8 @@ class chunk_flow {
                 s.overflow = false;
                 s.failure = nullptr;
                 if (!c_.stop.load(std::memory_order_relaxed)) {
-                    s.overflow = !validate_chunk(s.buffer, in_.layout, c_.job.rule_set,
-                                                 c_.job.rejects, s.totals, s.rejects);
+                    s.overflow = !validate_chunk(s.buffer, in_.layout, in_.rule_set, c_.job.rejects,
+                                                 s.totals, s.rejects);
                 } else {
                     s.totals.clear();
                     s.rejects.reset(c_.job.rejects);

@@ -78,7 +78,8 @@ void warn_about_inputs(const csv_run& csv, const reject_log& rejects, logger& lo
         const csv_input_summary& in = csv.inputs[i];
         if (in.invalid_utf8 != 0)
             log.warn_line(in.path + ": " + std::to_string(in.invalid_utf8) +
-                              " bytes are not UTF-8 (the first on line " +
+                              (in.invalid_utf8 == 1 ? " byte is" : " bytes are") +
+                              " not UTF-8 (the first on line " +
                               std::to_string(in.first_invalid_utf8_line) +
                               "); names holding them are shown with their bytes. If the file is "
                               "Windows-1252 or Latin-1, try --encoding cp1252",

@@ -150,6 +150,11 @@ asio::awaitable<void> session(mock_server::state* st, Stream stream) {
             r.body = post_json(std::atoi(path.c_str() + 7));
         } else if (path == "/sales") {
             r.body = sales_json;
+        } else if (path == "/sales/eu") {
+            // An ERP's export: capitalised keys, decimal commas in strings, a JSON number.
+            r.body = R"([{"Product": "Halal Dates", "Price": "12,50", "Quantity": 2},)"
+                     R"( {" product ": "Halal Tea", "PRICE": "1.234,50", "quantity": "1"},)"
+                     R"( {"Product": "Halal Gum", "Price": 12.5, "Quantity": 1}])";
         } else if (path == "/echo") {
             r.body = "{\"ok\": true}";
         } else if (path.rfind("/pages/", 0) == 0 || path == "/envelope") {

@@ -2,7 +2,8 @@
 // smoke tests (salesproc-mock-api). Binds 127.0.0.1 on an ephemeral port and runs on its own
 // thread; the stats accessors are safe to call from any thread.
 //
-// Paths: /posts/N (one object), /posts (array of 100), /sales (sales records), /echo (the
+// Paths: /posts/N (one object), /posts (array of 100), /sales (sales records), /sales/eu (an
+// ERP's records: capitalised keys, decimal commas), /echo (the
 // request headers), and paginated sales, page K holding "Halal Page K" (quantity K, valid) and
 // "Pork K" (rejected), pages=N (default 3), page=K (default 1), fail_page=K (a 500 there):
 //   /pages/link          a Link header: rel="last", then rel="next" (relative) until page N

@@ -61,15 +61,21 @@ struct chunker_options {
     std::size_t chunk_size = std::size_t{4} << 20;
     // A row longer than this is counted as malformed and skipped, so memory stays bounded.
     std::size_t max_row_size = std::size_t{64} << 20;
+    // Physical lines before the header to skip (--skip-lines): a title, a date.
+    std::uint64_t skip_lines = 0;
 };
 
 class chunker {
   public:
     chunker(byte_source& source, chunker_options options);
 
-    // The header record, without a UTF-8 BOM and its line terminator; leading blank lines are
-    // skipped. Errors: empty input, a header over max_row_size, read failures.
+    // The header record, without a UTF-8 BOM and its line terminator; options.skip_lines
+    // physical lines, then Excel's "sep=X" line (when it is the next), then blank lines are
+    // skipped, all counted as lines. Errors: empty input, a header (or a skipped line) over
+    // max_row_size, read failures.
     result<std::string> read_header();
+    // The delimiter a "sep=X" line above the header declared, if there was one.
+    [[nodiscard]] std::optional<char> sep_delimiter() const noexcept { return sep_; }
 
     // Fills `buf` with the next run of whole records. false once the input is exhausted. A chunk
     // may hold no records, only skipped rows: at most max_skipped_per_chunk of them, so memory
@@ -93,6 +99,11 @@ class chunker {
     [[nodiscard]] error header_too_long(std::string_view line_text) const;
     result<void> read_header_block(chunk_buffer& block, std::size_t& scanned);
     result<std::string> last_line_as_header();
+    result<void> skip_lines_above(chunk_buffer& block);
+    result<void> take_sep_line(chunk_buffer& block);
+    // The next physical line in carry_ (reading more as needed): its end past the '\n', or
+    // carry_.size() at the end of input; nullopt when it passes max_row_size.
+    result<std::optional<std::size_t>> physical_line(chunk_buffer& block, std::size_t from);
     // Discards input up to the end of the current (oversized) record, which starts `row`, the
     // part of it already read; notes it for the next chunk.
     result<void> skip_record(chunk_buffer& buf, std::string_view row, bool in_quotes);
@@ -113,6 +124,7 @@ class chunker {
     std::uint64_t oversized_rows_ = 0;
     std::uint64_t lines_pending_ = 0;  // lines consumed outside chunks since the last chunk
     std::vector<skipped_row> skipped_pending_;
+    std::optional<char> sep_;
     bool eof_ = false;
     bool started_ = false;
 };
