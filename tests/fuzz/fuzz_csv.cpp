@@ -31,15 +31,15 @@ struct outcome {
 
 // `tokenized`: every record split by csv::tokenizer instead of the structural index and the
 // plain-record shortcut, the definition the fast path must equal.
-outcome run(const std::string& path, std::size_t chunk_size, std::size_t max_row, const rules& r,
-            bool tokenized = false) {
+outcome run(const std::string& path, std::size_t chunk_size, std::size_t max_row, rules r,
+            std::uint64_t skip_lines, bool tokenized = false) {
     outcome o;
     auto source = byte_source::open(path);
     if (!source) {
         o.error = source.error().message();
         return o;
     }
-    chunker cuts(*source, {chunk_size, max_row});
+    chunker cuts(*source, {chunk_size, max_row, skip_lines});
     // As the pipeline does: a failure on bytes of a broken stream is the stream's.
     auto fail = [&](const error& e) {
         o.error = prefer_stream_error(*source, e).message();
@@ -47,6 +47,7 @@ outcome run(const std::string& path, std::size_t chunk_size, std::size_t max_row
     };
     auto header = cuts.read_header();
     if (!header) return fail(header.error());
+    if (const auto sep = cuts.sep_delimiter()) r.delimiter = *sep;  // as the pipeline does
     auto layout = parse_header(*header, r, source->name());
     if (!layout) return fail(layout.error());
     layout->max_row_size = max_row;
@@ -144,10 +145,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     r.required_fields = {"product", "price", "quantity"};
     // Every delimiter goes through the same seams (an input starting with a gzip or zstd magic
     // number goes through the decoder too).
-    r.delimiter = ",;|\t"[(data[0] ^ data[1]) & 3U];
-    const outcome whole = run(path, std::size_t{1} << 20, max_row, r);
-    const outcome cut = run(path, chunk_size, max_row, r);
-    const outcome tokenized = run(path, chunk_size, max_row, r, true);
+    const unsigned shape = data[0] ^ data[1];
+    r.delimiter = ",;|\t"[shape & 3U];
+    // Number formats and lines above the header go through the same seams.
+    if ((shape & 4U) != 0) r.numbers = number_format{',', (shape & 8U) != 0 ? '.' : ' '};
+    const std::uint64_t skip = (shape >> 4) & 1U;
+    const outcome whole = run(path, std::size_t{1} << 20, max_row, r, skip);
+    const outcome cut = run(path, chunk_size, max_row, r, skip);
+    const outcome tokenized = run(path, chunk_size, max_row, r, skip, true);
     close(fd);
     check_same(whole, cut);
     check_same(whole, tokenized);
