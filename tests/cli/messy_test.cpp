@@ -79,8 +79,9 @@ TEST(Messy, AColumnTwiceIsAnErrorNamingThePositions) {
     write_file(dir.file("twice.csv"), "product,price,quantity,price\nHalal A,12.50,2,99.00\n");
     auto r = salesproc({"--csv", dir.file("twice.csv"), "--out", dir.file("r.json")});
     EXPECT_EQ(r.exit_code, 1);
-    expect_one_error_line(r, "column 'price': the header has 'price' at position 2 and 'price' at "
-                             "position 4: name the one to read with --field price=#2");
+    expect_one_error_line(r,
+                          "column 'price': the header has 'price' at position 2 and 'price' at "
+                          "position 4: name the one to read with --field price=#2");
     write_file(dir.file("loose.csv"), "product,Price,PRICE,quantity\nHalal A,12.50,1,2\n");
     r = salesproc({"--csv", dir.file("loose.csv"), "--out", dir.file("r.json")});
     EXPECT_EQ(r.exit_code, 1);
@@ -93,12 +94,13 @@ TEST(Messy, AColumnTwiceIsAnErrorNamingThePositions) {
 // A German ERP's export: ';', CRLF, Windows-1252, decimal commas and '.' between thousands.
 TEST(Messy, EuropeanNumbersExactlyWhenDeclaredLoudWhenNot) {
     temp_dir dir;
-    const std::string text = "Artikel;Preis;Menge\r\nHalal Caf\xE9;12,50;2\r\nHalal Tee;"
-                             "\"1.234,50\";1\r\nHalal Reis;1.234.567,00;1\r\nHalal Dattel;1.23,4;1\r\n";
+    const std::string text =
+        "Artikel;Preis;Menge\r\nHalal Caf\xE9;12,50;2\r\nHalal Tee;"
+        "\"1.234,50\";1\r\nHalal Reis;1.234.567,00;1\r\nHalal Dattel;1.23,4;1\r\n";
     write_file(dir.file("erp.csv"), text);
-    const std::vector<std::string> shape{"--csv",   dir.file("erp.csv"), "--delimiter", ";",
-                                         "--field", "product=Artikel",   "--field",     "price=Preis",
-                                         "--field", "quantity=Menge"};
+    const std::vector<std::string> shape{
+        "--csv",           dir.file("erp.csv"), "--delimiter", ";",       "--field",
+        "product=Artikel", "--field",           "price=Preis", "--field", "quantity=Menge"};
     // Undeclared: every such row is bad_price, and the run says so even with -q.
     auto args = shape;
     args.push_back("-q");
@@ -112,8 +114,8 @@ TEST(Messy, EuropeanNumbersExactlyWhenDeclaredLoudWhenNot) {
         << err;
     EXPECT_NE(err.find("1 byte is not UTF-8 (the first on line 2)"), std::string::npos) << err;
     // Declared: exact, groups checked, and the encoding read.
-    args.insert(args.end(), {"--decimal-separator", ",", "--thousands-separator", ".",
-                             "--encoding", "cp1252", "--rejects", dir.file("rej.csv")});
+    args.insert(args.end(), {"--decimal-separator", ",", "--thousands-separator", ".", "--encoding",
+                             "cp1252", "--rejects", dir.file("rej.csv")});
     doc = run_ok(args);
     EXPECT_EQ(doc["valid_sales"], 3);
     EXPECT_EQ(doc["total_sales"].dump(), "1235826.5");  // 25.00 + 1234.50 + 1234567.00
@@ -123,11 +125,13 @@ TEST(Messy, EuropeanNumbersExactlyWhenDeclaredLoudWhenNot) {
     EXPECT_NE(read_file(dir.file("rej.csv")).find("thousands groups are not well formed"),
               std::string::npos);
     // The same from config keys, and from a gzip of the file.
-    write_file(dir.file("c.yaml"), "delimiter: ';'\ndecimal_separator: ','\nthousands_separator: "
-                                   "'.'\nencoding: cp1252\nfields: {product: Artikel, price: "
-                                   "Preis, quantity: Menge}\n");
+    write_file(dir.file("c.yaml"),
+               "delimiter: ';'\ndecimal_separator: ','\nthousands_separator: "
+               "'.'\nencoding: cp1252\nfields: {product: Artikel, price: "
+               "Preis, quantity: Menge}\n");
     write_file(dir.file("erp.csv.gz"), gzip_compress(text));
-    const auto from_config = run_ok({"--csv", dir.file("erp.csv.gz"), "--config", dir.file("c.yaml"), "-q"});
+    const auto from_config =
+        run_ok({"--csv", dir.file("erp.csv.gz"), "--config", dir.file("c.yaml"), "-q"});
     EXPECT_EQ(from_config["total_sales"].dump(), "1235826.5");
 }
 
@@ -173,8 +177,9 @@ TEST(Messy, Utf16FromItsByteOrderMark) {
 // Latin-1 names under the default UTF-8: one warning, and three names that stay three.
 TEST(Messy, BytesThatAreNotUtf8AreCountedAndNamesStayDistinct) {
     temp_dir dir;
-    write_file(dir.file("latin1.csv"), "product,price,quantity\nHalal Caf\xE9,12.00,1\n"
-                                       "Halal Caf\xE8,12.00,1\nHalal Caf\xEA,12.00,1\n");
+    write_file(dir.file("latin1.csv"),
+               "product,price,quantity\nHalal Caf\xE9,12.00,1\n"
+               "Halal Caf\xE8,12.00,1\nHalal Caf\xEA,12.00,1\n");
     std::string err;
     const auto doc = run_ok({"--csv", dir.file("latin1.csv"), "-q"}, &err);
     EXPECT_EQ(err, "salesproc: warn: " + dir.file("latin1.csv") +
@@ -193,12 +198,14 @@ TEST(Messy, BytesThatAreNotUtf8AreCountedAndNamesStayDistinct) {
 // Excel's sep=; line and a title above the header; line numbers stay physical.
 TEST(Messy, LinesAboveTheHeader) {
     temp_dir dir;
-    write_file(dir.file("sep.csv"), "sep=;\r\nproduct;price;quantity\r\nHalal A;12.50;2\r\n"
-                                    "Monitor;1.00;1\r\n");
+    write_file(dir.file("sep.csv"),
+               "sep=;\r\nproduct;price;quantity\r\nHalal A;12.50;2\r\n"
+               "Monitor;1.00;1\r\n");
     run_ok({"--csv", dir.file("sep.csv"), "--rejects", dir.file("rej.csv"), "-q"});
     EXPECT_NE(read_file(dir.file("rej.csv")).find(",4,bad_prefix,"), std::string::npos);
-    write_file(dir.file("title.csv"), "Sales export 2024-06-01\nproduct,price,quantity\n"
-                                      "Halal A,12.50,2\nbad\n");
+    write_file(dir.file("title.csv"),
+               "Sales export 2024-06-01\nproduct,price,quantity\n"
+               "Halal A,12.50,2\nbad\n");
     auto r = salesproc({"--csv", dir.file("title.csv"), "--out", dir.file("r.json")});
     EXPECT_EQ(r.exit_code, 1);
     expect_one_error_line(r, "skip them with --skip-lines N");
@@ -214,8 +221,9 @@ TEST(Messy, LinesAboveTheHeader) {
 // The README's decision: a quantity may carry a '+', surrounding spaces and leading zeros.
 TEST(Messy, QuantitiesAsDocumented) {
     temp_dir dir;
-    write_file(dir.file("q.csv"), "product,price,quantity\nHalal A,10.00,+5\nHalal A,10.00, 7 \n"
-                                  "Halal A,10.00,007\nHalal A,10.00,1 000\n");
+    write_file(dir.file("q.csv"),
+               "product,price,quantity\nHalal A,10.00,+5\nHalal A,10.00, 7 \n"
+               "Halal A,10.00,007\nHalal A,10.00,1 000\n");
     const auto doc = run_ok({"--csv", dir.file("q.csv"), "-q"});
     EXPECT_EQ(doc["valid_sales"], 3);
     EXPECT_EQ(doc["sales_by_product"][0]["quantity"], 19);
@@ -246,8 +254,9 @@ TEST(Messy, ShardsSeveralFilesAndChunkSizesAgree) {
     }
     std::vector<std::string> merge{"merge", "--out", dir.file("m.json")};
     for (int k = 0; k < 3; ++k) {
-        std::vector<std::string> a{"--csv", dir.file("eu.csv"), "--shard", std::to_string(k) + "/3",
-                                   "--out", dir.file("s" + std::to_string(k) + ".json")};
+        std::vector<std::string> a{"--csv",   dir.file("eu.csv"),
+                                   "--shard", std::to_string(k) + "/3",
+                                   "--out",   dir.file("s" + std::to_string(k) + ".json")};
         a.insert(a.end(), opts.begin(), opts.end());
         ASSERT_EQ(salesproc(a).exit_code, 0);
         merge.push_back(dir.file("s" + std::to_string(k) + ".json"));
