@@ -67,6 +67,8 @@ class category_impl final : public boost::system::error_category {
                 return "parts do not fit together";
             case errc::bad_pagination:
                 return "bad pagination";
+            case errc::record_too_large:
+                return "record too large";
         }
         return "unknown salesproc error";
     }
@@ -107,6 +109,8 @@ std::string_view failure_code(const boost::system::error_code& code) noexcept {
             return "cancelled";
         case errc::money_overflow:
             return "overflow";
+        case errc::record_too_large:
+            return "record_too_large";
         default:
             return "other";
     }

@@ -292,8 +292,21 @@ void add_api_body_flags(CLI::App& app, cli_args& a) {
     app.add_option("--header-env", a.header_envs,
                    "'Name=ENVVAR': header value from the environment, kept out of argv")
         ->group(api);
-    app.add_option("--max-body", a.max_body, "Largest response body")
+    app.add_option("--max-body", a.max_body,
+                   "Largest response body, a guard against endless bodies (bodies stream:\n"
+                   "memory does not depend on it)")
         ->check(size_validator())
+        ->capture_default_str()
+        ->group(api);
+    app.add_option("--max-record-size", a.max_record_size,
+                   "Largest record in a body; a larger one fails its URL (record_too_large)")
+        ->check(size_validator())
+        ->capture_default_str()
+        ->group(api);
+    app.add_option("--api-format", a.api_format,
+                   "json, ndjson (one record a line) or auto: NDJSON for a Content-Type of\n"
+                   "application/x-ndjson, jsonl or json-seq, or a path ending .ndjson/.jsonl")
+        ->check(CLI::IsMember({"auto", "json", "ndjson"}))
         ->capture_default_str()
         ->group(api);
     app.add_option("--records-pointer", a.records_pointer,

@@ -2,6 +2,8 @@
 // cli/cli.hpp).
 #include "salesproc/cli/cli.hpp"
 
+#include "salesproc/api/body_records.hpp"
+
 #include "cli_checks.hpp"
 
 #include "salesproc/input/detail/transcoder.hpp"
@@ -169,6 +171,8 @@ result<void> resolve_api(const cli_args& a, run_options& o) {
     o.fetch.timeout = *parse_duration(a.timeout);
     if (!a.deadline.empty()) o.fetch.deadline = parse_duration(a.deadline);
     o.fetch.max_body = *parse_size(a.max_body);
+    o.fetch.max_record_size = static_cast<std::size_t>(*parse_size(a.max_record_size));
+    o.fetch.format = parse_api_format(a.api_format).value_or(api_format::automatic);
     o.fetch.proxy = proxy_settings_from_env();
     // Past 4 I/O threads the API fetch only gets slower (see the README's API section).
     o.fetch.io_threads = std::min(o.threads, 4U);

@@ -1,7 +1,7 @@
 #include "http/shard.hpp"
 
 #include "http/wait_group.hpp"
-#include "salesproc/api/api_records.hpp"
+#include "salesproc/api/body_records.hpp"
 #include "salesproc/api/content_coding.hpp"
 #include "salesproc/api/detail/fetch_step.hpp"
 
@@ -145,36 +145,43 @@ asio::awaitable<std::optional<shard::page_result>> shard::fetch_page(url_outcome
             next = step.on_waited();
             continue;
         }
-        attempt_result r = co_await attempt(
-            step.url(), step.send_credentials() && step.url().origin() == own_origin);
-        if (!r.ok) {
-            next = step.on_failure(r.failure, r.error, time_left());
+        auto sent =
+            co_await send(step.url(), step.send_credentials() && step.url().origin() == own_origin);
+        if (!sent) {
+            next = step.on_failure(sent.error().failure, sent.error().error, time_left());
             continue;
         }
-        response& resp = *r.ok;
-        next = step.on_response({resp.status, resp.reason, resp.location, resp.retry_after},
+        const response& head = sent->head;
+        next = step.on_response({head.status, head.reason, head.location, head.retry_after},
                                 std::chrono::system_clock::now(), time_left());
-        if (next.what != kind::done) continue;
-        auto body = decode_content(std::move(resp.body), resp.content_encoding,
-                                   ctx_.settings.max_body, original.redacted);
-        if (!body) co_return fail(body.error().code, body.error().reason);
-        auto parsed = parse_api_records(*body, ctx_.rule_set, original.redacted,
-                                        ctx_.settings.rejects, ctx_.settings.layout);
-        if (!parsed) co_return fail(parsed.error().code, parsed.error().reason);
+        if (next.what != kind::done) {
+            co_await discard_body(*sent);
+            continue;
+        }
+        body_end got = co_await receive_records(*sent, step.url(), original.redacted);
+        if (got.transport) {
+            // Failed mid-body: the attempt contributes nothing; its retry is decided as for any
+            // failed attempt.
+            next = step.on_failure(got.transport->failure, got.transport->error, time_left());
+            continue;
+        }
+        if (!got.records) co_return fail(got.records.error().code, got.records.error().reason);
         page_result done;
-        done.records = std::move(*parsed);
+        done.records = std::move(*got.records);
         done.url = step.url();
-        done.link = std::move(resp.link);
+        done.link = head.link;
         co_return done;
     }
 }
 
-asio::awaitable<attempt_result> shard::attempt(const http_url& url, bool send_credentials) {
-    const auto deadline = steady::now() + ctx_.settings.timeout;
+asio::awaitable<attempt_or<shard::exchange>> shard::send(const http_url& url,
+                                                         bool send_credentials) {
+    exchange x;
+    x.deadline = steady::now() + ctx_.settings.timeout;
     const route way = ctx_.proxies.route_for(url);
-    const std::string& origin = way.pool_key;
-    std::unique_ptr<connection> conn = pool_.take(origin);
-    bool reused = conn != nullptr;
+    x.pool_key = way.pool_key;
+    x.conn = pool_.take(x.pool_key);
+    bool reused = x.conn != nullptr;
 
     detail::get_options options;
     options.user_agent = ctx_.settings.user_agent;
@@ -183,44 +190,116 @@ asio::awaitable<attempt_result> shard::attempt(const http_url& url, bool send_cr
     const auto req = to_beast(detail::make_get(url, way, send_credentials, options));
 
     for (;;) {
-        if (!conn) {
+        if (!x.conn) {
             open_context open{ex_,       ctx_.tls,           ctx_.sessions, ctx_.settings,
                               ctx_.stop, connections_opened, tls_resumed};
-            auto opened = co_await open_connection(open, url, way, deadline);
+            auto opened = co_await open_connection(open, url, way, x.deadline);
             if (!opened) co_return opened.error();
-            conn = std::move(*opened);
+            x.conn = std::move(*opened);
             reused = false;
         }
-        detail::http_response_parser parser;
-        detail::apply_limits(parser, ctx_.settings.max_body);
-        conn->tcp().expires_at(deadline);
-        auto [wec, written] = conn->secure ? co_await http::async_write(*conn->secure, req, nothrow)
-                                           : co_await http::async_write(*conn->plain, req, nothrow);
+        x.parser = std::make_unique<detail::http_response_parser>();
+        detail::apply_limits(*x.parser, ctx_.settings.max_body);
+        connection& c = *x.conn;
+        c.tcp().expires_at(x.deadline);
+        auto [wec, written] = c.secure ? co_await http::async_write(*c.secure, req, nothrow)
+                                       : co_await http::async_write(*c.plain, req, nothrow);
         boost::system::error_code ec = wec;
         if (!ec) {
-            conn->tcp().expires_at(deadline);
+            c.tcp().expires_at(x.deadline);
             auto [rec, read] =
-                conn->secure
-                    ? co_await http::async_read(*conn->secure, conn->buffer, parser, nothrow)
-                    : co_await http::async_read(*conn->plain, conn->buffer, parser, nothrow);
+                c.secure ? co_await http::async_read_header(*c.secure, c.buffer, *x.parser, nothrow)
+                         : co_await http::async_read_header(*c.plain, c.buffer, *x.parser, nothrow);
             ec = rec;
         }
         if (ec) {
-            if (reused && !parser.got_some() && is_stale_connection(ec)) {
+            if (reused && !x.parser->got_some() && is_stale_connection(ec)) {
                 // Resend once on a fresh connection; not a retry.
-                conn.reset();
+                x.conn.reset();
                 reused = false;
                 continue;
             }
             co_return classify(ec, ctx_.settings, ctx_.stop);
         }
-        conn->first_handshake.reset();
-        response resp = detail::take_response(parser);
-        if (resp.keep_alive) pool_.put(origin, std::move(conn));
-        attempt_result r;
-        r.ok = std::move(resp);
-        co_return r;
+        c.first_handshake.reset();
+        x.head = detail::take_head(*x.parser);
+        co_return x;
     }
+}
+
+asio::awaitable<std::optional<attempt_result>> shard::read_body(exchange& x,
+                                                                const body_sink& sink) {
+    auto& parser = *x.parser;
+    connection& c = *x.conn;
+    // One buffer per exchange in flight: memory depends on --concurrency, not on body sizes.
+    constexpr std::size_t piece = 64 << 10;
+    const auto buffer = std::make_unique<char[]>(piece);
+    while (!parser.is_done()) {
+        auto& body = parser.get().body();
+        body.data = buffer.get();
+        body.size = piece;
+        c.tcp().expires_at(x.deadline);
+        auto [ec, n] = c.secure
+                           ? co_await http::async_read_some(*c.secure, c.buffer, parser, nothrow)
+                           : co_await http::async_read_some(*c.plain, c.buffer, parser, nothrow);
+        if (ec == http::error::need_buffer) ec = {};
+        if (ec) {
+            x.conn.reset();
+            co_return classify(ec, ctx_.settings, ctx_.stop);
+        }
+        const std::size_t got = piece - parser.get().body().size;
+        if (got != 0 && !sink({buffer.get(), got})) {
+            x.conn.reset();  // the rest of the body is not read: the connection cannot be reused
+            co_return std::nullopt;
+        }
+    }
+    if (x.head.keep_alive) pool_.put(x.pool_key, std::move(x.conn));
+    co_return std::nullopt;
+}
+
+asio::awaitable<void> shard::discard_body(exchange& x) {
+    // A redirect's or an error's body: read to keep the connection, unless it is long.
+    constexpr std::uint64_t keep_limit = 1 << 20;
+    std::uint64_t seen = 0;
+    co_await read_body(
+        x, [&](std::string_view bytes) { return (seen += bytes.size()) <= keep_limit; });
+}
+
+asio::awaitable<shard::body_end> shard::receive_records(exchange& x, const http_url& page,
+                                                        const std::string& context) {
+    body_end end;
+    auto decoder = body_decoder::make(x.head.content_encoding, ctx_.settings.max_body, context);
+    if (!decoder) {
+        x.conn.reset();
+        end.records = decoder.error();
+        co_return end;
+    }
+    body_options options;
+    options.layout = ctx_.settings.layout;
+    options.rejects = ctx_.settings.rejects;
+    options.max_record_size = ctx_.settings.max_record_size;
+    const std::string_view path = std::string_view(page.target).substr(0, page.target.find('?'));
+    body_records reader(body_format(ctx_.settings.format, x.head.content_type, path), ctx_.rule_set,
+                        options, context);
+    std::optional<error> failed;
+    const body_decoder::sink to_reader = [&](std::string_view bytes) { return reader.feed(bytes); };
+    end.transport = co_await read_body(x, [&](std::string_view bytes) {
+        auto fed = decoder->feed(bytes, to_reader);
+        if (!fed) failed = fed.error();
+        return fed.has_value();
+    });
+    if (end.transport) co_return end;
+    if (!failed) {
+        if (auto ok = decoder->finish(); !ok) failed = ok.error();
+    }
+    if (!failed) {
+        if (auto ok = reader.finish(); !ok) failed = ok.error();
+    }
+    if (failed)
+        end.records = *failed;
+    else
+        end.records = std::move(reader.records());
+    co_return end;
 }
 
 }  // namespace salesproc::http_detail

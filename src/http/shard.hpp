@@ -9,6 +9,9 @@
 
 #include <boost/asio/cancellation_signal.hpp>
 
+#include <functional>
+#include <string_view>
+
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -84,7 +87,31 @@ class shard {
     asio::awaitable<std::optional<page_result>> fetch_page(url_outcome& out,
                                                            const http_url& original,
                                                            const http_url& page);
-    asio::awaitable<attempt_result> attempt(const http_url& url, bool send_credentials);
+    // One request in flight: its connection and parser, the head read, the body still to come.
+    struct exchange {
+        std::unique_ptr<connection> conn;
+        std::unique_ptr<detail::http_response_parser> parser;
+        response head;
+        std::string pool_key;
+        steady::time_point deadline;
+    };
+    // How a 2xx body ended: a transport failure (retried like any failed attempt), or its records,
+    // or what was wrong with its content (not retried).
+    struct body_end {
+        std::optional<attempt_result> transport;
+        result<api_records> records = api_records{};
+    };
+    // Takes each run of body bytes; false stops the read (the connection is then closed).
+    using body_sink = std::function<bool(std::string_view)>;
+
+    // Sends the GET and reads the response head.
+    asio::awaitable<attempt_or<exchange>> send(const http_url& url, bool send_credentials);
+    // Reads the rest of the body into `sink`, then pools the connection if it may be reused.
+    asio::awaitable<std::optional<attempt_result>> read_body(exchange& x, const body_sink& sink);
+    asio::awaitable<void> discard_body(exchange& x);
+    // Decodes and reads the body's records as it arrives.
+    asio::awaitable<body_end> receive_records(exchange& x, const http_url& page,
+                                              const std::string& context);
     [[nodiscard]] std::optional<milliseconds> time_left() const;
 
     const fetch_context& ctx_;

@@ -1,33 +1,58 @@
-// The JSON record merger: arbitrary bytes as a 2xx body. Oracles: what we accept is JSON
-// (nlohmann agrees); the record count and the sales' totals do not depend on whitespace the
-// body carries between tokens.
+// The streaming API body reader: arbitrary bytes as a 2xx body. Oracles: the same bytes cut into
+// pieces anywhere read the same; a document of the whole body (nlohmann's DOM, as salesproc read
+// bodies before part 12) finds the same records, sales and totals, or both readers fail; as
+// NDJSON, each line read as its own document adds up to the same; every rejected sale is listed
+// once, in order, its row a JSON value again.
 #include "fuzz_support.hpp"
 #include "salesproc/api/api_records.hpp"
+#include "salesproc/api/body_records.hpp"
 #include "salesproc/output/rejects.hpp"
+#include "support/document_records.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    using namespace salesproc;
-    const std::string_view body(reinterpret_cast<const char*>(data), size);
-    const rules r;
-    const auto got = parse_api_records(body, r, "https://fuzz.invalid/");
-    if (!got) {
-        FUZZ_CHECK(!got.error().reason.empty());
-        return 0;
+namespace {
+
+using namespace salesproc;
+
+struct outcome {
+    bool ok = false;
+    std::uint64_t records = 0, rows = 0, valid = 0;
+    int128 total = 0;
+    bool operator==(const outcome&) const = default;
+};
+
+outcome of(const result<api_records>& r) {
+    if (!r) return {};
+    return {true, r->records, r->sales.rows(), r->sales.valid(), r->sales.total()};
+}
+
+result<api_records> streamed(std::string_view body, api_format format,
+                             const std::vector<std::size_t>& cuts,
+                             const reject_options& rejects = {}) {
+    body_options options;
+    options.rejects = rejects;
+    body_records reader(format, rules{}, options, "https://fuzz.invalid/");
+    std::size_t at = 0;
+    for (std::size_t i = 0; i <= cuts.size(); ++i) {
+        const std::size_t end = i < cuts.size() ? cuts[i] : body.size();
+        if (auto fed = reader.feed(body.substr(at, end - at)); !fed) return fed.error();
+        at = end;
     }
-    FUZZ_CHECK(nlohmann::json::accept(body));
-    FUZZ_CHECK(got->sales.rows() <= got->records);
+    if (auto done = reader.finish(); !done) return done.error();
+    return std::move(reader.records());
+}
 
-    // Every rejected sale is listed once, in record order, its row a JSON value again.
+void check_rejects_listed(std::string_view body, const outcome& got) {
     reject_options all;
     all.all = true;
     all.format = rejects_format::jsonl;
-    const auto listed = parse_api_records(body, r, "https://fuzz.invalid/", all);
+    const auto listed = streamed(body, api_format::json, {}, all);
     FUZZ_CHECK(listed.has_value());
     std::string lines;
     reject_log log(all, [&](std::string_view b) -> result<void> {
@@ -43,31 +68,72 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const auto j = nlohmann::json::parse(lines.substr(at, end - at), nullptr, false);
         FUZZ_CHECK(j.is_object());
         const std::uint64_t line = j["line"];
-        FUZZ_CHECK(line > previous && line <= got->records);
+        FUZZ_CHECK(line > previous && line <= got.records);
         previous = line;
         FUZZ_CHECK(nlohmann::json::accept(std::string(j["row"])));
         ++count;
         at = end + 1;
     }
-    FUZZ_CHECK(count == got->sales.invalid());
+    FUZZ_CHECK(count == got.rows - got.valid);
+}
 
-    // The same document re-serialised compactly must give the same records. Only where nlohmann
-    // keeps every number's value exactly (no float), so the prices are unchanged.
-    const auto doc = nlohmann::json::parse(body, nullptr, false);
-    bool has_float = false;
-    auto walk = [&](auto&& self, const nlohmann::json& j) -> void {
-        if (j.is_number_float()) has_float = true;
-        if (j.is_structured())
-            for (const auto& e : j)
-                self(self, e);
-    };
-    walk(walk, doc);
-    if (has_float) return 0;
-    const auto again = parse_api_records(doc.dump(), r, "https://fuzz.invalid/");
-    FUZZ_CHECK(again.has_value());
-    FUZZ_CHECK(again->records == got->records);
-    FUZZ_CHECK(again->sales.rows() == got->sales.rows());
-    FUZZ_CHECK(again->sales.valid() == got->sales.valid());
-    FUZZ_CHECK(again->sales.total() == got->sales.total());
+// As NDJSON: each line on its own through the document reader.
+void check_lines(std::string_view body) {
+    const auto lines = streamed(body, api_format::ndjson, {});
+    const auto cut = streamed(body, api_format::ndjson, {body.size() / 2});
+    FUZZ_CHECK(of(lines) == of(cut));
+    outcome sum{true};
+    for (std::size_t at = 0; at <= body.size() && sum.ok;) {
+        const std::size_t end = std::min(body.find('\n', at), body.size());
+        std::string_view line = body.substr(at, end - at);
+        while (!line.empty() && (line.front() == '\x1e' || line.front() == ' ' ||
+                                 line.front() == '\t' || line.front() == '\r'))
+            line.remove_prefix(1);
+        if (!line.empty()) {
+            bool duplicate = false;
+            const auto one = testing::document_api_records(line, rules{}, "u", {}, {}, &duplicate);
+            if (duplicate) return;
+            if (!one) {
+                sum.ok = false;
+            } else {
+                // A line is one record, whatever it holds: an array too.
+                const auto as_record =
+                    testing::document_api_records("[" + std::string(line) + "]", rules{}, "u");
+                if (!as_record) return;  // one level too deep once wrapped
+                sum.records += as_record->records;
+                sum.rows += as_record->sales.rows();
+                sum.valid += as_record->sales.valid();
+                sum.total += as_record->sales.total();
+            }
+        }
+        at = end + 1;
+    }
+    FUZZ_CHECK(of(lines).ok == sum.ok);
+    if (sum.ok) FUZZ_CHECK(of(lines) == sum);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const std::string_view body(reinterpret_cast<const char*>(data), size);
+    const auto got = streamed(body, api_format::json, {});
+    if (!got)
+        FUZZ_CHECK(!got.error().reason.empty() &&
+                   got.error().reason.find("exception") == std::string::npos);
+    const outcome whole = of(got);
+    FUZZ_CHECK(
+        (of(streamed(body, api_format::json, {size / 3, size / 2, size - (size > 0)})) == whole));
+    if (size <= 256) {
+        std::vector<std::size_t> every_byte;
+        for (std::size_t i = 1; i < size; ++i)
+            every_byte.push_back(i);
+        FUZZ_CHECK(of(streamed(body, api_format::json, every_byte)) == whole);
+    }
+    bool duplicate = false;
+    const auto doc = testing::document_api_records(body, rules{}, "u", {}, {}, &duplicate);
+    if (whole.ok) FUZZ_CHECK(doc.has_value());
+    if (!duplicate) FUZZ_CHECK(of(doc) == whole);
+    if (whole.ok) check_rejects_listed(body, whole);
+    check_lines(body);
     return 0;
 }

@@ -1,11 +1,12 @@
 // The HTTP response path: arbitrary bytes as a server's reply, delivered in pieces of an
 // arbitrary size to a Beast parser with the client's own limits (detail/http_response.hpp), then
-// through what the client does with a parsed response: gzip decoding and JSON records for a 2xx,
+// through what the client does with a parsed response: gzip decoding and JSON records for a 2xx
+// (streamed, as the client reads them),
 // Location for a redirect, Retry-After otherwise. Oracles: no crash, no unbounded buffering (a
 // message, and a decoded body, only completes within its limits), and the split points never
 // change the parsed response.
 #include "fuzz_support.hpp"
-#include "salesproc/api/api_records.hpp"
+#include "salesproc/api/body_records.hpp"
 #include "salesproc/api/content_coding.hpp"
 #include "salesproc/api/detail/http_response.hpp"
 #include "salesproc/api/retry_policy.hpp"
@@ -23,19 +24,34 @@ namespace {
 using namespace salesproc;
 namespace http = boost::beast::http;
 
-// Parses `reply` as it would arrive in reads of `step` bytes; nullopt when it does not form a
-// complete response (any parse error, a limit, or end of input first).
-std::optional<detail::http_response> parse(std::string_view reply, std::size_t step,
-                                           std::uint64_t max_body) {
+struct parsed {
+    detail::http_response head;
+    std::string body;
+};
+
+// Parses `reply` as it would arrive in reads of `step` bytes, the body taken through a small
+// buffer as the client takes it through its own; nullopt when it does not form a complete
+// response (any parse error, a limit, or end of input first).
+std::optional<parsed> parse(std::string_view reply, std::size_t step, std::uint64_t max_body) {
     detail::http_response_parser parser;
     detail::apply_limits(parser, max_body);
-    parser.eager(true);  // as http::async_read does
+    parser.eager(true);  // as http::async_read_some does
     std::string pending;
+    std::string body;
+    char piece[97];
+    const auto collect = [&] {
+        auto& b = parser.get().body();
+        if (b.data != nullptr) body.append(piece, sizeof piece - b.size);
+        b.data = piece;
+        b.size = sizeof piece;
+    };
+    collect();
     std::size_t fed = 0;
     boost::system::error_code ec;
     while (!parser.is_done()) {
         if (fed == reply.size()) {
             parser.put_eof(ec);
+            collect();
             if (ec) return std::nullopt;
             break;
         }
@@ -46,9 +62,14 @@ std::optional<detail::http_response> parse(std::string_view reply, std::size_t s
         for (;;) {
             const std::size_t used = parser.put(boost::asio::buffer(pending), ec);
             pending.erase(0, used);
+            collect();
             if (ec == http::error::need_more) {
                 ec = {};
                 break;
+            }
+            if (ec == http::error::need_buffer) {
+                ec = {};
+                continue;
             }
             if (ec) return std::nullopt;
             if (parser.is_done() || used == 0) break;
@@ -57,9 +78,22 @@ std::optional<detail::http_response> parse(std::string_view reply, std::size_t s
         FUZZ_CHECK(pending.size() <= reply.size());
     }
     if (!parser.is_done()) return std::nullopt;
-    auto r = detail::take_response(parser);
-    FUZZ_CHECK(r.body.size() <= max_body);
-    return r;
+    FUZZ_CHECK(body.size() <= max_body);
+    return parsed{detail::take_head(parser), std::move(body)};
+}
+
+// A 2xx body as the client reads it: decoded and its records read as the pieces arrive.
+void read_records(const parsed& r, std::size_t step, std::uint64_t max_body) {
+    auto decoder = body_decoder::make(r.head.content_encoding, max_body, "u");
+    if (!decoder) return;
+    body_records reader(body_format(api_format::automatic, r.head.content_type, "/"), rules{}, {},
+                        "https://fuzz.invalid/");
+    const body_decoder::sink to_reader = [&](std::string_view b) { return reader.feed(b); };
+    for (std::size_t at = 0; at < r.body.size(); at += step)
+        if (!decoder->feed(std::string_view(r.body).substr(at, step), to_reader)) return;
+    // The decoded body is capped like the raw one (a gzip bomb stops at --max-body).
+    FUZZ_CHECK(decoder->decoded() <= max_body);
+    if (decoder->finish()) (void)reader.finish();
 }
 
 }  // namespace
@@ -74,31 +108,27 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto pieces = parse(reply, step, max_body);
     FUZZ_CHECK(whole.has_value() == pieces.has_value());
     if (!whole) return 0;
-    FUZZ_CHECK(whole->status == pieces->status && whole->body == pieces->body &&
-               whole->location == pieces->location && whole->retry_after == pieces->retry_after &&
-               whole->content_encoding == pieces->content_encoding &&
-               whole->keep_alive == pieces->keep_alive);
+    FUZZ_CHECK(whole->body == pieces->body);
+    const auto& h = whole->head;
+    const auto& p = pieces->head;
+    FUZZ_CHECK(h.status == p.status && h.location == p.location && h.retry_after == p.retry_after &&
+               h.content_encoding == p.content_encoding && h.content_type == p.content_type &&
+               h.keep_alive == p.keep_alive);
 
-    const rules r;
-    if (whole->status >= 200 && whole->status < 300) {
-        // The decoded body is capped like the raw one (a gzip bomb stops at --max-body).
-        auto body = decode_content(whole->body, whole->content_encoding, max_body, "u");
-        if (body) {
-            FUZZ_CHECK(body->size() <= max_body);
-            (void)parse_api_records(*body, r, "https://fuzz.invalid/");
-        }
-    } else if (!whole->location.empty()) {
+    if (h.status >= 200 && h.status < 300) {
+        read_records(*whole, step, max_body);
+    } else if (!h.location.empty()) {
         const auto base = parse_http_url("https://user:secret@fuzz.invalid:8443/a/b?c=d");
         FUZZ_CHECK(base.has_value());
-        if (const auto next = resolve_location(*base, whole->location)) {
+        if (const auto next = resolve_location(*base, h.location)) {
             FUZZ_CHECK(next->redacted.find("secret") == std::string::npos ||
-                       whole->location.find("secret") != std::string_view::npos);
+                       h.location.find("secret") != std::string_view::npos);
             FUZZ_CHECK(next->target.starts_with("/"));
         }
     }
-    if (!whole->retry_after.empty()) {
+    if (!h.retry_after.empty()) {
         const auto now = std::chrono::system_clock::now();
-        if (const auto d = parse_retry_after(whole->retry_after, now)) FUZZ_CHECK(d->count() >= 0);
+        if (const auto d = parse_retry_after(h.retry_after, now)) FUZZ_CHECK(d->count() >= 0);
     }
     return 0;
 }

@@ -1,4 +1,4 @@
-#include "salesproc/api/api_records.hpp"
+#include "document_records.hpp"
 
 #include "salesproc/rules/header.hpp"
 
@@ -8,7 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
-namespace salesproc {
+#include <set>
+
+namespace salesproc::testing {
 namespace {
 
 // Ordered, so that a rejected record reads back with its keys as the API sent them.
@@ -26,18 +28,26 @@ class exact_sax : public nlohmann::detail::json_sax_dom_parser<json> {
         return json_sax_dom_parser::binary(bytes);
     }
     bool start_object(std::size_t n) {
+        keys_.emplace_back();
         return ++depth_ <= max_json_depth && json_sax_dom_parser::start_object(n);
     }
     bool start_array(std::size_t n) {
         return ++depth_ <= max_json_depth && json_sax_dom_parser::start_array(n);
     }
     bool end_object() {
+        keys_.pop_back();
         --depth_;
         return json_sax_dom_parser::end_object();
     }
     bool end_array() {
         --depth_;
         return json_sax_dom_parser::end_array();
+    }
+    bool key(json::string_t& k) {
+        // Duplicate keys anywhere: the streaming reader calls a duplicated rule field malformed,
+        // where this DOM keeps the last value.
+        if (!keys_.empty() && !keys_.back().insert(k).second) duplicate_ = true;
+        return json_sax_dom_parser::key(k);
     }
     bool parse_error(std::size_t position, const std::string&,
                      const nlohmann::detail::exception& ex) {
@@ -46,8 +56,11 @@ class exact_sax : public nlohmann::detail::json_sax_dom_parser<json> {
     }
     [[nodiscard]] unsigned depth() const noexcept { return depth_; }
     [[nodiscard]] const std::string& error() const noexcept { return error_; }
+    [[nodiscard]] bool duplicate() const noexcept { return duplicate_; }
 
   private:
+    std::vector<std::set<std::string>> keys_;
+    bool duplicate_ = false;
     unsigned depth_ = 0;
     std::string error_;
 };
@@ -159,9 +172,12 @@ bool add_record(const json& v, const rules& r, api_records& out) {
 
 }  // namespace
 
-result<api_records> parse_api_records(std::string_view body, const rules& r,
-                                      const std::string& context, const reject_options& rejects,
-                                      const body_layout& layout) {
+result<api_records> document_api_records(std::string_view body, const rules& r,
+                                         const std::string& context, const reject_options& rejects,
+                                         const body_layout& layout, bool* duplicate_keys) {
+    // nlohmann reads a NUL as the end of the input; RFC 8259 allows none outside strings.
+    if (body.find('\0') != std::string_view::npos)
+        return make_error(errc::bad_json, context, "invalid JSON: a NUL byte");
     json root;
     exact_sax sax(root);
     const bool ok = json::sax_parse(body, &sax, json::input_format_t::json, true);
@@ -174,6 +190,7 @@ result<api_records> parse_api_records(std::string_view body, const rules& r,
             errc::bad_json, context,
             "invalid JSON " + (sax.error().empty() ? std::string("body") : sax.error()));
     }
+    if (duplicate_keys) *duplicate_keys = sax.duplicate();
     api_records out;
     out.rejects.reset(rejects);
     // Pointers were checked for form when given, so json_pointer does not throw here.
@@ -213,4 +230,4 @@ result<api_records> parse_api_records(std::string_view body, const rules& r,
     return out;
 }
 
-}  // namespace salesproc
+}  // namespace salesproc::testing

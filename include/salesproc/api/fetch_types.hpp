@@ -4,6 +4,7 @@
 #pragma once
 
 #include "salesproc/api/api_records.hpp"
+#include "salesproc/api/body_records.hpp"
 #include "salesproc/api/detail/page_walk.hpp"
 #include "salesproc/api/proxy.hpp"
 #include "salesproc/api/retry_policy.hpp"
@@ -31,7 +32,10 @@ struct fetch_settings {
     std::optional<milliseconds> deadline;  // the whole API phase
     std::string cacert;                    // extra trust anchors (PEM file), optional
     std::vector<std::pair<std::string, std::string>> headers;  // sent to the URL's own origin only
-    std::uint64_t max_body = std::uint64_t{64} << 20;
+    // A guard against endless bodies: memory does not depend on it, as a body streams.
+    std::uint64_t max_body = std::uint64_t{16} << 30;
+    std::size_t max_record_size = default_max_record_size;
+    api_format format = api_format::automatic;  // --api-format
     unsigned max_redirects = 5;
     bool insecure = false;
     proxy_settings proxy;

@@ -39,13 +39,15 @@ enum class errc {
     bad_pagination,      // a next-page link loops, leaves the origin, or passes --max-pages
     bad_report,          // merge: a part that is not a salesproc report, or truncated
     parts_mismatch,      // merge: parts computed under different rules, or a broken shard chain
+    record_too_large,    // an API record larger than --max-record-size
 };
 
 const boost::system::error_category& category() noexcept;
 
 // A stable, machine-readable name for a failure, as the report's API failures carry it:
 // "timeout", "tls", "http_status", "dns", "refused", "connect", "reset", "body_too_large",
-// "bad_json", "bad_encoding", "redirect", "pagination", "proxy", "cancelled", "overflow"; "other"
+// "bad_json", "bad_encoding", "redirect", "pagination", "proxy", "cancelled", "overflow",
+// "record_too_large"; "other"
 // for codes that are not salesproc's. Scripts may rely on these names.
 std::string_view failure_code(const boost::system::error_code& code) noexcept;
 

@@ -38,7 +38,7 @@ struct cli_args {
     std::vector<std::string> csv;
     std::string csv_list;
     std::string urls_file, backoff_base = "500ms", backoff_max = "30s", timeout = "10s";
-    std::string deadline, max_body = "64MiB";
+    std::string deadline, max_body = "16GiB", max_record_size = "1MiB", api_format = "auto";
     std::string delimiter, records_pointer, next_pointer, metrics, shard, shard_start;
     std::string decimal_separator, thousands_separator, encoding, skip_lines;
     std::vector<std::string> metrics_labels;  // key=value

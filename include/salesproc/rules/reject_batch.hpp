@@ -62,6 +62,14 @@ class reject_batch {
     [[nodiscard]] bool wants(reject_reason why) const noexcept {
         return all_ || kept_[static_cast<std::size_t>(why)] < samples_;
     }
+    // Whether add() would keep a reject for some reason: a streaming reader builds a record's row
+    // only then.
+    [[nodiscard]] bool wants_any() const noexcept {
+        if (all_) return true;
+        for (const std::size_t kept : kept_)
+            if (kept < samples_) return true;
+        return false;
+    }
     // `line` counts from 0 at the slice's first line; `row` is the raw row without its line
     // ending (already cut, for an oversized row). Call only when wants(why).
     // `plain_fields`: the row holds several fields and no quote, so its CSV form is the row in

@@ -1,11 +1,12 @@
-// How the client reads one HTTP response: the parser limits and what it keeps of the message.
+// How the client reads one HTTP response: the parser limits and what it keeps of the head. The
+// body is read through a caller's buffer (buffer_body), piece by piece, never held whole.
 // Shared by the client and the response fuzzer, so the fuzzer exercises the production limits.
 // Header-only on purpose: the fuzz build compiles Beast's parser without the separate Asio TU.
 #pragma once
 
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <boost/range/iterator_range.hpp>
 
 #include <cstdint>
@@ -17,15 +18,15 @@ namespace salesproc::detail {
 struct http_response {
     unsigned status = 0;
     std::string reason;
-    std::string body;
     std::string location;
     std::string retry_after;
     std::string content_encoding;
+    std::string content_type;
     std::string link;  // the Link header fields, joined with ", " as RFC 9110 allows
     bool keep_alive = false;
 };
 
-using http_response_parser = boost::beast::http::response_parser<boost::beast::http::string_body>;
+using http_response_parser = boost::beast::http::response_parser<boost::beast::http::buffer_body>;
 
 // A hostile server must not make us buffer without bound: headers stop at 64 KiB (Beast reports
 // header_limit), bodies at --max-body (body_limit), both before the excess is read.
@@ -36,20 +37,20 @@ inline void apply_limits(http_response_parser& parser, std::uint64_t max_body) {
     parser.header_limit(max_response_header_bytes);
 }
 
-// Moves what the client uses out of a completely parsed message.
-inline http_response take_response(http_response_parser& parser) {
+// What the client uses of a parsed head.
+inline http_response take_head(const http_response_parser& parser) {
     namespace http = boost::beast::http;
-    auto& msg = parser.get();
+    const auto& msg = parser.get();
     http_response r;
     r.status = msg.result_int();
     r.reason = std::string(msg.reason());
     r.location = std::string(msg[http::field::location]);
     r.retry_after = std::string(msg[http::field::retry_after]);
     r.content_encoding = std::string(msg[http::field::content_encoding]);
+    r.content_type = std::string(msg[http::field::content_type]);
     for (const auto& f : boost::make_iterator_range(msg.equal_range(http::field::link)))
         r.link.append(r.link.empty() ? "" : ", ").append(f.value());
     r.keep_alive = msg.keep_alive();
-    r.body = std::move(msg.body());
     return r;
 }
 

@@ -1,0 +1,270 @@
+#include "salesproc/api/body_records.hpp"
+
+#include "record_handler.hpp"
+
+#include <boost/json/basic_parser_impl.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace salesproc {
+namespace {
+
+constexpr bool is_space(char c) noexcept {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+// What went wrong, in our words, never the library's: `at` is the byte the parser stopped on,
+// when there is one.
+std::string json_problem(const boost::system::error_code& ec, std::optional<unsigned char> at) {
+    using boost::json::error;
+    switch (static_cast<error>(ec.value())) {
+        case error::incomplete:
+            return "unexpected end of input";
+        case error::extra_data:
+            return "unexpected data after the value";
+        case error::exponent_overflow:
+            return "number exponent out of range";
+        case error::too_deep:
+            return "nesting deeper than " + std::to_string(max_json_depth);
+        case error::illegal_leading_surrogate:
+        case error::illegal_trailing_surrogate:
+            return "unpaired surrogate in a \\u escape";
+        case error::expected_hex_digit:
+            return "expected a hex digit in a \\u escape";
+        default:
+            break;
+    }
+    if (!at) return "unexpected end of input";
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02X", *at);
+    if (*at >= 0x80) return std::string("invalid UTF-8 byte ") + hex;
+    if (*at < 0x20 || *at == 0x7F) return std::string("unexpected control byte ") + hex;
+    return std::string("unexpected character '") + static_cast<char>(*at) + "'";
+}
+
+// `\uD800` to `\uDBFF` at the end of `s`.
+bool ends_with_high_surrogate(std::string_view s) {
+    const std::string_view e = s.substr(s.size() - 6);
+    const auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+    return e[0] == '\\' && e[1] == 'u' && (e[2] == 'd' || e[2] == 'D') &&
+           std::string_view("89abAB").find(e[3]) != std::string_view::npos && hex(e[4]) &&
+           hex(e[5]);
+}
+
+}  // namespace
+
+std::optional<api_format> parse_api_format(std::string_view text) noexcept {
+    if (text == "auto") return api_format::automatic;
+    if (text == "json") return api_format::json;
+    if (text == "ndjson") return api_format::ndjson;
+    return std::nullopt;
+}
+
+api_format body_format(api_format configured, std::string_view content_type,
+                       std::string_view url_path) noexcept {
+    if (configured != api_format::automatic) return configured;
+    std::string type(content_type.substr(0, content_type.find(';')));
+    std::transform(type.begin(), type.end(), type.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    type.erase(std::remove_if(type.begin(), type.end(), [](char c) { return is_space(c); }),
+               type.end());
+    for (const std::string_view lines :
+         {"application/x-ndjson", "application/ndjson", "application/jsonl",
+          "application/x-jsonlines", "application/jsonlines", "application/json-seq"})
+        if (type == lines) return api_format::ndjson;
+    const auto ends = [&](std::string_view ext) {
+        return url_path.size() >= ext.size() &&
+               url_path.substr(url_path.size() - ext.size()) == ext;
+    };
+    if (ends(".ndjson") || ends(".jsonl")) return api_format::ndjson;
+    return api_format::json;
+}
+
+class body_records::impl {
+  public:
+    impl(api_format format, const rules& r, const body_options& options, std::string context)
+        : ndjson_(format == api_format::ndjson),
+          options_(options),
+          context_(std::move(context)),
+          parser_(parse_options(), handler_config(r, options, context_, ndjson_), out_) {
+        out_.rejects.reset(options.rejects);
+    }
+
+    result<void> feed(std::string_view bytes) {
+        if (failed_) return *failed_;
+        if (ndjson_) return feed_lines(bytes);
+        const result<void> fed = feed_value(bytes);
+        bytes_ += bytes.size();
+        return fed;
+    }
+
+    result<void> finish() {
+        if (failed_) return *failed_;
+        if (ndjson_) {
+            if (line_has_value_) {
+                if (auto ended = end_line(); !ended) return ended;
+            }
+        } else if (!parser_.done()) {
+            if (auto ended = end_value(); !ended) return ended;
+        }
+        const auto& h = parser_.handler();
+        if (!ndjson_ && !options_.layout.records_pointer.empty() && !h.records_found())
+            return keep(make_error(
+                errc::bad_json, context_,
+                "the body has nothing at --records-pointer " + options_.layout.records_pointer));
+        out_.rejects.set_lines(out_.records);
+        return {};
+    }
+
+    api_records out_;
+    std::uint64_t bytes_ = 0;
+
+  private:
+    static boost::json::parse_options parse_options() {
+        boost::json::parse_options o;
+        o.max_depth = max_json_depth;
+        return o;
+    }
+    static detail::record_handler::config handler_config(const rules& r, const body_options& o,
+                                                         const std::string& context, bool lines) {
+        detail::record_handler::config c;
+        c.rule_set = &r;
+        c.root_is_record = lines;
+        if (!lines) {
+            c.records_path = detail::pointer_tokens(o.layout.records_pointer);
+            c.has_next = !o.layout.next_pointer.empty();
+            c.next_path = detail::pointer_tokens(o.layout.next_pointer);
+            c.next_pointer = o.layout.next_pointer;
+        }
+        c.max_record_size = o.max_record_size;
+        c.context = context;
+        return c;
+    }
+
+    result<void> keep(error e) {
+        failed_ = e;
+        return e;
+    }
+
+    // The parser stopped on an error at `used` bytes into `bytes`.
+    result<void> parse_failed(const boost::system::error_code& ec, std::string_view bytes,
+                              std::size_t used) {
+        const auto& h = parser_.handler();
+        if (h.failure()) return keep(*h.failure());
+        std::optional<unsigned char> at;
+        if (used < bytes.size()) at = static_cast<unsigned char>(bytes[used]);
+        // A high surrogate escape not followed by a low one stops the parser on the next byte,
+        // as a syntax error: say what it is.
+        std::string before = tail_;
+        before.append(bytes.substr(0, used));
+        auto problem = json_problem(ec, at);
+        if (before.size() >= 6 && ends_with_high_surrogate(before))
+            problem = "unpaired surrogate in a \\u escape";
+        std::string where = "invalid JSON at ";
+        if (ndjson_) where += "line " + std::to_string(line_ + 1) + ", ";
+        where += "byte " + std::to_string(bytes_ + used);
+        return keep(make_error(errc::bad_json, context_, where + ": " + problem));
+    }
+
+    // JSON: the bytes go to the parser; once its value is complete, only whitespace may follow.
+    result<void> feed_value(std::string_view bytes) {
+        std::size_t used = 0;
+        if (!parser_.done()) {
+            boost::system::error_code ec;
+            used = parser_.write_some(true, bytes.data(), bytes.size(), ec);
+            if (ec) return parse_failed(ec, bytes, used);
+            remember_tail(bytes);
+        }
+        while (used < bytes.size() && is_space(bytes[used]))
+            ++used;
+        if (used < bytes.size()) return parse_failed(boost::json::error::extra_data, bytes, used);
+        return {};
+    }
+
+    result<void> end_value() {
+        boost::system::error_code ec;
+        parser_.write_some(false, nullptr, 0, ec);
+        if (ec) return parse_failed(ec, {}, 0);
+        return {};
+    }
+
+    // NDJSON: a line is one record; blank lines (and an RFC 7464 record separator) are skipped.
+    result<void> feed_lines(std::string_view bytes) {
+        std::size_t at = 0;
+        while (at < bytes.size()) {
+            const std::size_t nl = std::min(bytes.find('\n', at), bytes.size());
+            std::string_view part = bytes.substr(at, nl - at);
+            if (!line_has_value_) {
+                std::size_t skip = 0;
+                while (skip < part.size() && (is_space(part[skip]) || part[skip] == '\x1e'))
+                    ++skip;
+                part.remove_prefix(skip);
+                bytes_ += skip;
+                line_has_value_ = !part.empty();
+            }
+            if (!part.empty()) {
+                if (auto fed = feed_value(part); !fed) return fed;
+                bytes_ += part.size();
+            }
+            if (nl == bytes.size()) break;
+            if (line_has_value_) {
+                if (auto ended = end_line(); !ended) return ended;
+            }
+            ++line_;
+            ++bytes_;  // the newline
+            at = nl + 1;
+        }
+        return {};
+    }
+
+    result<void> end_line() {
+        if (!parser_.done()) {
+            if (auto ended = end_value(); !ended) return ended;
+        }
+        parser_.reset();
+        line_has_value_ = false;
+        return {};
+    }
+
+    // The last bytes the parser took, for an error's words.
+    void remember_tail(std::string_view bytes) {
+        constexpr std::size_t keep_bytes = 6;
+        if (bytes.size() >= keep_bytes) {
+            tail_.assign(bytes.substr(bytes.size() - keep_bytes));
+        } else {
+            tail_.append(bytes);
+            if (tail_.size() > keep_bytes) tail_.erase(0, tail_.size() - keep_bytes);
+        }
+    }
+
+    bool ndjson_;
+    std::string tail_;
+    body_options options_;
+    std::string context_;
+    boost::json::basic_parser<detail::record_handler> parser_;
+    std::optional<error> failed_;
+    std::uint64_t line_ = 0;
+    bool line_has_value_ = false;
+};
+
+body_records::body_records(api_format format, const rules& r, const body_options& options,
+                           std::string context)
+    : impl_(std::make_unique<impl>(format, r, options, std::move(context))) {}
+body_records::~body_records() = default;
+body_records::body_records(body_records&&) noexcept = default;
+
+result<void> body_records::feed(std::string_view bytes) {
+    return impl_->feed(bytes);
+}
+result<void> body_records::finish() {
+    return impl_->finish();
+}
+api_records& body_records::records() noexcept {
+    return impl_->out_;
+}
+std::uint64_t body_records::bytes() const noexcept {
+    return impl_->bytes_;
+}
+
+}  // namespace salesproc

@@ -1,0 +1,298 @@
+#include "record_handler.hpp"
+
+#include "salesproc/base/detail/text.hpp"
+#include "salesproc/input/csv.hpp"
+#include "salesproc/rules/header.hpp"
+
+#include <boost/json/error.hpp>
+
+namespace salesproc::detail {
+
+std::vector<std::string> pointer_tokens(std::string_view pointer) {
+    std::vector<std::string> tokens;
+    std::size_t at = 0;
+    while (at < pointer.size()) {
+        ++at;  // the '/'
+        const std::size_t end = std::min(pointer.find('/', at), pointer.size());
+        std::string token;
+        for (std::size_t i = at; i < end; ++i) {
+            if (pointer[i] == '~' && i + 1 < end) {
+                token += pointer[i + 1] == '1' ? '/' : '~';
+                ++i;
+            } else {
+                token += pointer[i];
+            }
+        }
+        tokens.push_back(std::move(token));
+        at = end;
+    }
+    return tokens;
+}
+
+record_handler::record_handler(config c, api_records& out) : c_(std::move(c)), out_(out) {
+    stack_.reserve(max_json_depth + 1);
+}
+
+record_handler::position record_handler::where() const {
+    position p;
+    if (stack_.empty()) {
+        p.is_record = c_.root_is_record;
+        if (c_.root_is_record) return p;
+        p.records_prefix = true;
+        p.records_full = c_.records_path.empty();
+        p.next_prefix = c_.has_next;
+        p.next_full = false;
+        return p;
+    }
+    const frame& parent = stack_.back();
+    if (parent.records_array) {
+        p.is_record = true;
+        return p;
+    }
+    if (in_record_ || (!parent.on_records && !parent.on_next)) return p;
+    const std::size_t d = stack_.size();
+    // Only objects and arrays on a pointer's path get here, so the token is worth its string.
+    const std::string index = parent.object ? std::string() : std::to_string(parent.index);
+    const std::string_view token = parent.object ? std::string_view(key_) : index;
+    if (parent.on_records && d <= c_.records_path.size() && c_.records_path[d - 1] == token) {
+        p.records_prefix = true;
+        p.records_full = d == c_.records_path.size();
+    }
+    if (parent.on_next && d <= c_.next_path.size() && c_.next_path[d - 1] == token) {
+        p.next_prefix = true;
+        p.next_full = d == c_.next_path.size();
+    }
+    return p;
+}
+
+bool record_handler::keep_strings() const {
+    // Strings are only ever needed inside a record or for the next URL; anything else is skipped
+    // without being built.
+    if (in_record_) return true;
+    const position p = where();
+    return p.is_record || p.records_full || p.next_full;
+}
+
+bool record_handler::grow(std::size_t n, error_code& ec) {
+    if (!in_record_) return fits(n, ec);
+    record_bytes_ += n;
+    return fits(0, ec);
+}
+
+bool record_handler::fits(std::size_t pending, error_code& ec) {
+    // Outside a record only the key, string or number being read is held.
+    const std::size_t held = pending + (in_record_ ? record_bytes_ : 0);
+    if (held <= c_.max_record_size) return true;
+    return fail(make_error(errc::record_too_large, c_.context,
+                           (in_record_ ? "record " + std::to_string(out_.records) + " is"
+                                       : std::string("a value outside the records is")) +
+                               " larger than --max-record-size " +
+                               std::to_string(c_.max_record_size) + " bytes"),
+                ec);
+}
+
+bool record_handler::fail(error e, error_code& ec) {
+    failure_ = std::move(e);
+    ec = boost::json::error::exception;  // any error stops the parse; failure_ says why
+    return false;
+}
+
+void record_handler::begin_record() {
+    in_record_ = true;
+    record_depth_ = stack_.size();
+    record_bytes_ = 0;
+    build_row_ = out_.rejects.wants_any();
+    row_.clear();
+    for (std::size_t i = 0; i < 3; ++i) {
+        exact_[i].what = loose_[i].what = field_value_seen::kind::absent;
+        exact_count_[i] = loose_count_[i] = 0;
+    }
+    field_ = -1;
+}
+
+bool record_handler::end_record(error_code& ec) {
+    in_record_ = false;
+    rec_.object = record_object_;
+    for (std::size_t i = 0; i < 3; ++i) {
+        auto& f = rec_.fields[i];
+        if (exact_count_[i] > 0) {
+            std::swap(f, exact_[i]);
+            f.repeated = exact_count_[i] > 1;
+        } else if (loose_count_[i] == 1) {
+            std::swap(f, loose_[i]);
+            f.repeated = false;
+        } else {
+            // None, or two keys that match loosely: which one is meant would be a guess.
+            f.what = field_value_seen::kind::absent;
+        }
+    }
+    rec_.row = row_;
+    if (add_record(rec_, *c_.rule_set, out_)) return true;
+    return fail(make_error(errc::money_overflow, c_.context,
+                           "the total of product '" + out_.sales.overflowed_product() +
+                               "' exceeds the exact 128-bit fixed-point range"),
+                ec);
+}
+
+void record_handler::value_starts(const position& p, bool container, bool object) {
+    // At --records-pointer an array holds the records; any other value is one.
+    if (p.is_record || (p.records_full && !(container && !object))) {
+        begin_record();
+        record_object_ = container && object;
+        return;
+    }
+    if (!in_record_) return;
+    frame& parent = stack_.back();
+    if (stack_.size() == record_depth_ + 1 && parent.object) {
+        field_ = -1;
+        for (std::size_t i = 0; i < 3 && field_ < 0; ++i)
+            if (key_ == c_.rule_set->columns[i]) {
+                field_ = static_cast<int>(i);
+                field_exact_ = true;
+            }
+        for (std::size_t i = 0; i < 3 && field_ < 0; ++i)
+            if (loosely_equal(key_, c_.rule_set->columns[i])) {
+                field_ = static_cast<int>(i);
+                field_exact_ = false;
+            }
+        if (field_ >= 0 && container)
+            field_value(field_value_seen::kind::other, object ? "object" : "array");
+    } else {
+        field_ = -1;
+    }
+    if (!build_row_) return;
+    if (!parent.first) row_ += ',';
+    parent.first = false;
+    if (parent.object) {
+        append_json_string(row_, key_);
+        row_ += ':';
+    }
+}
+
+void record_handler::field_value(field_value_seen::kind k, std::string_view text) {
+    const auto i = static_cast<std::size_t>(field_);
+    auto& count = field_exact_ ? exact_count_[i] : loose_count_[i];
+    auto& seen = field_exact_ ? exact_[i] : loose_[i];
+    ++count;
+    seen.what = k;
+    seen.text.assign(k == field_value_seen::kind::string ? csv::trim(text) : text);
+    field_ = -1;
+}
+
+bool record_handler::value_ends(error_code& ec) {
+    if (!stack_.empty() && !stack_.back().object) ++stack_.back().index;
+    if (in_record_ && stack_.size() == record_depth_) return end_record(ec);
+    return true;
+}
+
+bool record_handler::begin_container(bool object, error_code& ec) {
+    const position p = where();
+    if (p.next_full)
+        return fail(make_error(errc::bad_json, c_.context,
+                               "--next-pointer " + c_.next_pointer + " names " +
+                                   std::string(object ? "an object" : "an array") +
+                                   ", expected a URL string or null"),
+                    ec);
+    if (p.records_full) records_found_ = true;
+    value_starts(p, true, object);
+    key_.clear();
+    if (in_record_ && build_row_) row_ += object ? '{' : '[';
+    frame f;
+    f.object = object;
+    f.on_records = p.records_prefix && !p.records_full;
+    f.on_next = p.next_prefix && !p.next_full;
+    f.records_array = p.records_full && !object && !p.is_record && !in_record_;
+    stack_.push_back(f);
+    return !in_record_ || grow(1, ec);
+}
+
+bool record_handler::end_container(char close, error_code& ec) {
+    stack_.pop_back();
+    if (in_record_ && build_row_) row_ += close;
+    return value_ends(ec);
+}
+
+bool record_handler::on_key_part(std::string_view s, std::size_t, error_code& ec) {
+    key_ += s;
+    return fits(key_.size(), ec);
+}
+
+bool record_handler::on_key(std::string_view s, std::size_t, error_code& ec) {
+    key_ += s;
+    return grow(key_.size() + 3, ec);
+}
+
+bool record_handler::on_string_part(std::string_view s, std::size_t, error_code& ec) {
+    if (!keep_strings()) return true;
+    str_ += s;
+    return fits(str_.size(), ec);
+}
+
+bool record_handler::on_string(std::string_view s, std::size_t, error_code& ec) {
+    if (!keep_strings()) {
+        key_.clear();
+        return value_ends(ec);
+    }
+    std::string_view text = s;
+    if (!str_.empty()) {
+        str_ += s;
+        text = str_;
+    }
+    const bool ok = string_value(text, ec);
+    str_.clear();
+    return ok;
+}
+
+bool record_handler::string_value(std::string_view text, error_code& ec) {
+    const position p = where();
+    if (p.records_full) records_found_ = true;
+    if (p.next_full) out_.next = std::string(text);
+    value_starts(p, false, false);
+    key_.clear();
+    if (in_record_) {
+        if (!grow(text.size() + 3, ec)) return false;
+        if (build_row_) append_json_string(row_, text);
+        if (field_ >= 0) field_value(field_value_seen::kind::string, text);
+    }
+    return value_ends(ec);
+}
+
+bool record_handler::on_number_part(std::string_view s, error_code& ec) {
+    num_ += s;
+    return fits(num_.size(), ec);
+}
+
+bool record_handler::number(std::string_view last, error_code& ec) {
+    std::string_view text = last;
+    if (!num_.empty()) {
+        num_ += last;
+        text = num_;
+    }
+    const bool ok = scalar(text, {}, ec);
+    num_.clear();
+    return ok;
+}
+
+bool record_handler::scalar(std::string_view text, std::string_view type, error_code& ec) {
+    const position p = where();
+    if (p.records_full) records_found_ = true;
+    if (p.next_full && !(type == "null"))
+        return fail(make_error(errc::bad_json, c_.context,
+                               "--next-pointer " + c_.next_pointer + " names a " +
+                                   std::string(type.empty() ? "number" : type) +
+                                   ", expected a URL string or null"),
+                    ec);
+    value_starts(p, false, false);
+    key_.clear();
+    if (in_record_) {
+        if (!grow(text.size() + 1, ec)) return false;
+        if (build_row_) row_ += text;
+        if (field_ >= 0)
+            field_value(
+                type.empty() ? field_value_seen::kind::number : field_value_seen::kind::other,
+                type.empty() ? text : type);
+    }
+    return value_ends(ec);
+}
+
+}  // namespace salesproc::detail

@@ -1,0 +1,134 @@
+// The events of Boost.JSON's push parser turned into records: where the records are (a JSON
+// pointer, followed as the parser goes, without building what lies elsewhere), each record's three
+// rule fields (an exact key, else the one key that matches loosely), its compact JSON when a
+// reject may want it, and the next page's URL. Internal to salesproc_model; one body at a time.
+#pragma once
+
+#include "record_sale.hpp"
+
+#include "salesproc/api/api_records.hpp"
+#include "salesproc/base/errors.hpp"
+#include "salesproc/rules/rules.hpp"
+
+#include <boost/system/error_code.hpp>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace salesproc::detail {
+
+// RFC 6901 tokens of a pointer: "/a~1b/0" is {"a/b", "0"}.
+std::vector<std::string> pointer_tokens(std::string_view pointer);
+
+class record_handler {
+  public:
+    using error_code = boost::system::error_code;
+    static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
+    static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
+    static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
+    static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
+
+    struct config {
+        const rules* rule_set = nullptr;
+        std::vector<std::string> records_path;  // pointer tokens
+        std::vector<std::string> next_path;
+        std::string next_pointer;  // as given, for errors
+        bool has_next = false;
+        bool root_is_record = false;  // NDJSON: each document is one record, whatever it is
+        std::size_t max_record_size = 0;
+        std::string context;  // the URL, for errors
+    };
+
+    record_handler(config c, api_records& out);
+
+    // Why the handler stopped the parse (a record too large, an overflow, a next pointer of the
+    // wrong type), when it did.
+    [[nodiscard]] const std::optional<error>& failure() const noexcept { return failure_; }
+    [[nodiscard]] bool records_found() const noexcept { return records_found_; }
+
+    bool on_document_begin(error_code&) { return true; }
+    bool on_document_end(error_code&) { return true; }
+    bool on_object_begin(error_code& ec) { return begin_container(true, ec); }
+    bool on_object_end(std::size_t, error_code& ec) { return end_container('}', ec); }
+    bool on_array_begin(error_code& ec) { return begin_container(false, ec); }
+    bool on_array_end(std::size_t, error_code& ec) { return end_container(']', ec); }
+    bool on_key_part(std::string_view s, std::size_t, error_code& ec);
+    bool on_key(std::string_view s, std::size_t, error_code& ec);
+    bool on_string_part(std::string_view s, std::size_t, error_code& ec);
+    bool on_string(std::string_view s, std::size_t, error_code& ec);
+    bool on_number_part(std::string_view s, error_code& ec);
+    bool on_int64(std::int64_t, std::string_view s, error_code& ec) { return number(s, ec); }
+    bool on_uint64(std::uint64_t, std::string_view s, error_code& ec) { return number(s, ec); }
+    bool on_double(double, std::string_view s, error_code& ec) { return number(s, ec); }
+    bool on_bool(bool b, error_code& ec) { return scalar(b ? "true" : "false", "boolean", ec); }
+    bool on_null(error_code& ec) { return scalar("null", "null", ec); }
+    bool on_comment_part(std::string_view, error_code&) { return true; }
+    bool on_comment(std::string_view, error_code&) { return true; }
+
+  private:
+    struct frame {
+        bool object = false;
+        bool on_records = false;     // its path is a prefix of the records pointer
+        bool on_next = false;        // of the next pointer
+        bool records_array = false;  // its elements are the records
+        bool first = true;           // no member or element written yet (for the row)
+        std::uint64_t index = 0;     // arrays: the next element's index
+    };
+    // Where the value about to start sits.
+    struct position {
+        bool records_prefix = false;
+        bool records_full = false;
+        bool next_prefix = false;
+        bool next_full = false;
+        bool is_record = false;  // it is a record itself
+    };
+
+    position where() const;
+    bool begin_container(bool object, error_code& ec);
+    bool end_container(char close, error_code& ec);
+    bool scalar(std::string_view text, std::string_view type, error_code& ec);
+    bool number(std::string_view last, error_code& ec);
+    // A value (scalar or container) starts: the record's bookkeeping, the row's separator.
+    void value_starts(const position& p, bool container, bool object);
+    bool string_value(std::string_view text, error_code& ec);
+    // Whether the record so far plus `pending` bytes held fit --max-record-size.
+    bool fits(std::size_t pending, error_code& ec);
+    // A value ended: its array's index moves on; a record that ended is added.
+    bool value_ends(error_code& ec);
+    void begin_record();
+    bool end_record(error_code& ec);
+    void field_value(field_value_seen::kind k, std::string_view text);
+    bool grow(std::size_t n, error_code& ec);
+    bool fail(error e, error_code& ec);
+    [[nodiscard]] bool keep_strings() const;
+
+    config c_;
+    api_records& out_;
+    std::vector<frame> stack_;
+    std::string key_;
+    std::string str_;
+    std::string num_;
+    bool records_found_ = false;
+    std::optional<error> failure_;
+    // The record being read.
+    bool in_record_ = false;
+    bool record_object_ = false;
+    std::size_t record_depth_ = 0;  // stack size when it began
+    bool build_row_ = false;
+    std::string row_;
+    std::size_t record_bytes_ = 0;
+    int field_ = -1;  // the rule field the current record-level value is for
+    bool field_exact_ = false;
+    // Per rule field: the value under the exact key and under a loosely matching key.
+    std::array<field_value_seen, 3> exact_{};
+    std::array<field_value_seen, 3> loose_{};
+    std::array<unsigned, 3> exact_count_{};
+    std::array<unsigned, 3> loose_count_{};
+    record_seen rec_;
+};
+
+}  // namespace salesproc::detail
