@@ -33,7 +33,7 @@ record_handler::record_handler(config c, api_records& out) : c_(std::move(c)), o
     stack_.reserve(max_json_depth + 1);
 }
 
-record_handler::position record_handler::where() const {
+record_handler::position record_handler::where_slow() const {
     position p;
     if (stack_.empty()) {
         p.is_record = c_.root_is_record;
@@ -73,16 +73,7 @@ bool record_handler::keep_strings() const {
     return p.is_record || p.records_full || p.next_full;
 }
 
-bool record_handler::grow(std::size_t n, error_code& ec) {
-    if (!in_record_) return fits(n, ec);
-    record_bytes_ += n;
-    return fits(0, ec);
-}
-
-bool record_handler::fits(std::size_t pending, error_code& ec) {
-    // Outside a record only the key, string or number being read is held.
-    const std::size_t held = pending + (in_record_ ? record_bytes_ : 0);
-    if (held <= c_.max_record_size) return true;
+bool record_handler::too_large(error_code& ec) {
     return fail(make_error(errc::record_too_large, c_.context,
                            (in_record_ ? "record " + std::to_string(out_.records) + " is"
                                        : std::string("a value outside the records is")) +
@@ -126,7 +117,7 @@ bool record_handler::end_record(error_code& ec) {
             f.what = field_value_seen::kind::absent;
         }
     }
-    rec_.row = row_;
+    rec_.row = row_.view();
     if (add_record(rec_, *c_.rule_set, out_)) return true;
     return fail(make_error(errc::money_overflow, c_.context,
                            "the total of product '" + out_.sales.overflowed_product() +
@@ -144,28 +135,43 @@ void record_handler::value_starts(const position& p, bool container, bool object
     if (!in_record_) return;
     frame& parent = stack_.back();
     if (stack_.size() == record_depth_ + 1 && parent.object) {
-        field_ = -1;
-        for (std::size_t i = 0; i < 3 && field_ < 0; ++i)
-            if (key_ == c_.rule_set->columns[i]) {
-                field_ = static_cast<int>(i);
-                field_exact_ = true;
-            }
-        for (std::size_t i = 0; i < 3 && field_ < 0; ++i)
-            if (loosely_equal(key_, c_.rule_set->columns[i])) {
-                field_ = static_cast<int>(i);
-                field_exact_ = false;
-            }
+        match_field();
         if (field_ >= 0 && container)
             field_value(field_value_seen::kind::other, object ? "object" : "array");
     } else {
         field_ = -1;
     }
     if (!build_row_) return;
-    if (!parent.first) row_ += ',';
+    if (!parent.first) row_.put(',');
     parent.first = false;
     if (parent.object) {
-        append_json_string(row_, key_);
-        row_ += ':';
+        row_.put_string(key_);
+        row_.put(':');
+    }
+}
+
+void record_handler::match_field() {
+    field_ = -1;
+    const auto& columns = c_.rule_set->columns;
+    for (std::size_t i = 0; i < 3; ++i)
+        if (key_ == columns[i]) {
+            field_ = static_cast<int>(i);
+            field_exact_ = true;
+            return;
+        }
+    // A key of plain ASCII at both ends is its own loose form: only one of the same length can
+    // match loosely. Anything else goes the long way.
+    const auto plain = [](char c) { return c > ' ' && c < 0x7F; };
+    const bool trimmed = !key_.empty() && plain(key_.front()) && plain(key_.back());
+    for (std::size_t i = 0; i < 3; ++i) {
+        const auto& c = columns[i];
+        if (trimmed && !c.empty() && plain(c.front()) && plain(c.back()) && key_.size() != c.size())
+            continue;
+        if (loosely_equal(key_, columns[i])) {
+            field_ = static_cast<int>(i);
+            field_exact_ = false;
+            return;
+        }
     }
 }
 
@@ -196,7 +202,7 @@ bool record_handler::begin_container(bool object, error_code& ec) {
     if (p.records_full) records_found_ = true;
     value_starts(p, true, object);
     key_.clear();
-    if (in_record_ && build_row_) row_ += object ? '{' : '[';
+    if (in_record_ && build_row_) row_.put(object ? '{' : '[');
     frame f;
     f.object = object;
     f.on_records = p.records_prefix && !p.records_full;
@@ -208,7 +214,7 @@ bool record_handler::begin_container(bool object, error_code& ec) {
 
 bool record_handler::end_container(char close, error_code& ec) {
     stack_.pop_back();
-    if (in_record_ && build_row_) row_ += close;
+    if (in_record_ && build_row_) row_.put(close);
     return value_ends(ec);
 }
 
@@ -251,7 +257,7 @@ bool record_handler::string_value(std::string_view text, error_code& ec) {
     key_.clear();
     if (in_record_) {
         if (!grow(text.size() + 3, ec)) return false;
-        if (build_row_) append_json_string(row_, text);
+        if (build_row_) row_.put_string(text);
         if (field_ >= 0) field_value(field_value_seen::kind::string, text);
     }
     return value_ends(ec);
@@ -286,7 +292,7 @@ bool record_handler::scalar(std::string_view text, std::string_view type, error_
     key_.clear();
     if (in_record_) {
         if (!grow(text.size() + 1, ec)) return false;
-        if (build_row_) row_ += text;
+        if (build_row_) row_.put(text);
         if (field_ >= 0)
             field_value(
                 type.empty() ? field_value_seen::kind::number : field_value_seen::kind::other,

@@ -87,7 +87,12 @@ class record_handler {
         bool is_record = false;  // it is a record itself
     };
 
-    position where() const;
+    // Inside a record (the common case) a value is nothing but part of it.
+    position where() const {
+        if (in_record_ && !stack_.back().records_array) return {};
+        return where_slow();
+    }
+    position where_slow() const;
     bool begin_container(bool object, error_code& ec);
     bool end_container(char close, error_code& ec);
     bool scalar(std::string_view text, std::string_view type, error_code& ec);
@@ -96,13 +101,24 @@ class record_handler {
     void value_starts(const position& p, bool container, bool object);
     bool string_value(std::string_view text, error_code& ec);
     // Whether the record so far plus `pending` bytes held fit --max-record-size.
-    bool fits(std::size_t pending, error_code& ec);
+    bool fits(std::size_t pending, error_code& ec) {
+        // Outside a record only the key, string or number being read is held.
+        const std::size_t held = pending + (in_record_ ? record_bytes_ : 0);
+        return held <= c_.max_record_size || too_large(ec);
+    }
+    bool too_large(error_code& ec);
     // A value ended: its array's index moves on; a record that ended is added.
     bool value_ends(error_code& ec);
     void begin_record();
     bool end_record(error_code& ec);
+    // Which rule field, if any, the record-level key_ names (exactly, else loosely).
+    void match_field();
     void field_value(field_value_seen::kind k, std::string_view text);
-    bool grow(std::size_t n, error_code& ec);
+    bool grow(std::size_t n, error_code& ec) {
+        if (!in_record_) return fits(n, ec);
+        record_bytes_ += n;
+        return fits(0, ec);
+    }
     bool fail(error e, error_code& ec);
     [[nodiscard]] bool keep_strings() const;
 
@@ -119,7 +135,7 @@ class record_handler {
     bool record_object_ = false;
     std::size_t record_depth_ = 0;  // stack size when it began
     bool build_row_ = false;
-    std::string row_;
+    row_tape row_;
     std::size_t record_bytes_ = 0;
     int field_ = -1;  // the rule field the current record-level value is for
     bool field_exact_ = false;

@@ -1,15 +1,34 @@
 #include "record_sale.hpp"
 
+#include "salesproc/base/detail/text.hpp"
 #include "salesproc/totals/validator.hpp"
+
+#include <cstring>
 
 namespace salesproc::detail {
 namespace {
 
 void keep(api_records& out, reject_reason why, const record_seen& rec, std::string_view detail) {
-    out.rejects.add(why, out.records - 1, rec.row, detail);
+    out.rejects.add(why, out.records - 1, render_tape(rec.row), detail);
 }
 
 }  // namespace
+
+std::string render_tape(std::string_view tape) {
+    std::string json;
+    json.reserve(tape.size() + 16);
+    for (std::size_t at = 0; at < tape.size();) {
+        const std::size_t quote = std::min(tape.find('"', at), tape.size());
+        json.append(tape.substr(at, quote - at));
+        if (quote == tape.size()) break;
+        std::uint64_t n = 0;
+        std::memcpy(&n, tape.data() + quote + 1, sizeof n);
+        const std::size_t begin = quote + 1 + sizeof n;
+        append_json_string(json, tape.substr(begin, static_cast<std::size_t>(n)));
+        at = begin + static_cast<std::size_t>(n);
+    }
+    return json;
+}
 
 bool add_record(const record_seen& rec, const rules& r, api_records& out) {
     ++out.records;

@@ -6,7 +6,11 @@
 #include "salesproc/api/api_records.hpp"
 #include "salesproc/rules/rules.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
+#include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -22,8 +26,54 @@ struct field_value_seen {
 struct record_seen {
     bool object = false;
     std::array<field_value_seen, 3> fields;  // product, price, quantity
-    std::string_view row;                    // compact JSON, when it was built
+    std::string_view row;                    // a row tape (below), when it was built
 };
+
+// A record's compact JSON as a tape, cheap to write for every record and turned into JSON only for
+// the rejects kept: structure, commas, colons and numbers' own text as they are; each string a
+// '"', its length (8 bytes) and its bytes unescaped.
+class row_tape {
+  public:
+    void clear() noexcept { size_ = 0; }
+    [[nodiscard]] std::string_view view() const noexcept { return {data_.get(), size_}; }
+    void put(char c) {
+        *room(1) = c;
+        ++size_;
+    }
+    void put(std::string_view s) {
+        std::memcpy(room(s.size()), s.data(), s.size());
+        size_ += s.size();
+    }
+    // A key, or a string value.
+    void put_string(std::string_view s) {
+        const std::uint64_t n = s.size();
+        char* at = room(1 + sizeof n + s.size());
+        *at = '"';
+        std::memcpy(at + 1, &n, sizeof n);
+        std::memcpy(at + 1 + sizeof n, s.data(), s.size());
+        size_ += 1 + sizeof n + s.size();
+    }
+
+  private:
+    char* room(std::size_t n) {
+        if (capacity_ - size_ < n) grow(n);
+        return data_.get() + size_;
+    }
+    void grow(std::size_t n) {
+        const std::size_t capacity = std::max(capacity_ * 2, size_ + n + 256);
+        auto bigger = std::make_unique<char[]>(capacity);
+        if (size_ != 0) std::memcpy(bigger.get(), data_.get(), size_);
+        data_ = std::move(bigger);
+        capacity_ = capacity;
+    }
+
+    std::unique_ptr<char[]> data_;
+    std::size_t size_ = 0;
+    std::size_t capacity_ = 0;
+};
+
+// The compact JSON of a tape.
+std::string render_tape(std::string_view tape);
 
 // Adds `rec`, the record at index out.records, to `out`: counted; validated as a sale when it is
 // an object with the three fields; its reject kept as out.rejects wants. False when an exact total
