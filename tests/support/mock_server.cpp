@@ -58,7 +58,23 @@ struct reply {
     unsigned status = 200;
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;
+    std::string content_type = "application/json";
 };
+
+// The /sales records one a line, as an NDJSON export writes them: CRLF line ends, a blank line,
+// no newline after the last.
+std::string sales_lines() {
+    std::string lines;
+    const std::string_view all = sales_json;
+    bool first = true;
+    for (std::size_t at = all.find('{'); at != std::string_view::npos; first = false) {
+        const std::size_t end = all.find('}', at);
+        lines.append(all.substr(at, end + 1 - at));
+        at = all.find('{', end);
+        if (at != std::string_view::npos) lines += first ? "\r\n\r\n" : "\r\n";
+    }
+    return lines;
+}
 
 // Page K of a paginated sales API: a valid sale whose quantity is K, and a rejected one.
 std::string page_sales(unsigned k) {
@@ -150,6 +166,10 @@ asio::awaitable<void> session(mock_server::state* st, Stream stream) {
             r.body = post_json(std::atoi(path.c_str() + 7));
         } else if (path == "/sales") {
             r.body = sales_json;
+        } else if (path == "/sales/lines" || path == "/sales.ndjson") {
+            // As an NDJSON API labels it, and as a static file server does (by extension).
+            r.body = sales_lines();
+            if (path == "/sales/lines") r.content_type = "application/x-ndjson";
         } else if (path == "/sales/eu") {
             // An ERP's export: capitalised keys, decimal commas in strings, a JSON number.
             r.body = R"([{"Product": "Halal Dates", "Price": "12,50", "Quantity": 2},)"
@@ -187,6 +207,14 @@ asio::awaitable<void> session(mock_server::state* st, Stream stream) {
         }
         if (q.count("huge_header"))  // one header field of this many bytes
             r.headers.emplace_back("X-Padding", std::string(std::stoul(q["huge_header"]), 'h'));
+        if (q.count("huge_strings")) {  // strings of 1000 bytes, one a record, to N bytes
+            const std::size_t size = std::stoul(q["huge_strings"]);
+            const std::string item = "\"" + std::string(1000, 'x') + "\"";
+            r.body.assign("[" + item);
+            while (r.body.size() + item.size() + 2 < size)
+                r.body.append(",").append(item);
+            r.body += "]";
+        }
         if (q.count("huge")) {
             const std::size_t size = std::stoul(q["huge"]);
             r.body.assign("[");
@@ -211,11 +239,12 @@ asio::awaitable<void> session(mock_server::state* st, Stream stream) {
         const bool chunked = q.count("chunked") != 0;
         const bool close_after = !req.keep_alive();
         std::string head = "HTTP/1.1 " + std::to_string(r.status) + " " + reason(r.status) +
-                           "\r\nContent-Type: application/json\r\n";
+                           "\r\nContent-Type: " + r.content_type + "\r\n";
         for (const auto& [k, v] : r.headers)
             head += k + ": " + v + "\r\n";
-        const std::size_t promised =
-            r.body.size() + (q.count("truncate") || q.count("reset") ? 1000 : 0);
+        // reset_once=1: the first request is reset mid-body, later ones are answered whole.
+        const bool reset = q.count("reset") || (q.count("reset_once") && nth == 0);
+        const std::size_t promised = r.body.size() + (q.count("truncate") || reset ? 1000 : 0);
         head += chunked ? "Transfer-Encoding: chunked\r\n"
                         : "Content-Length: " + std::to_string(promised) + "\r\n";
         if (close_after) head += "Connection: close\r\n";
@@ -244,7 +273,7 @@ asio::awaitable<void> session(mock_server::state* st, Stream stream) {
                 auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(&c, 1), nothrow);
                 if (wec) break;
             }
-        } else if (q.count("reset")) {
+        } else if (reset) {
             co_await asio::async_write(
                 stream, asio::buffer(head + payload.substr(0, payload.size() / 2)), nothrow);
             srv.note_request_end();
