@@ -82,12 +82,17 @@ api_format body_format(api_format configured, std::string_view content_type,
 }
 
 class body_records::impl {
+    // A copy, so that a caller's temporary rules may go: first, as the parser's handler points
+    // at it.
+    rules rules_;
+
   public:
     impl(api_format format, const rules& r, const body_options& options, std::string context)
-        : ndjson_(format == api_format::ndjson),
+        : rules_(r),
+          ndjson_(format == api_format::ndjson),
           options_(options),
           context_(std::move(context)),
-          parser_(parse_options(), handler_config(r, options, context_, ndjson_), out_) {
+          parser_(parse_options(), handler_config(rules_, options, context_, ndjson_), out_) {
         out_.rejects.reset(options.rejects);
     }
 

@@ -110,6 +110,12 @@ asio::awaitable<void> shard::fetch_one(std::size_t index) {
     out.code.clear();
 }
 
+asio::awaitable<bool> shard::back_off(milliseconds delay) {
+    asio::steady_timer timer(ex_, delay);
+    auto [ec] = co_await timer.async_wait(nothrow);
+    co_return !ec;
+}
+
 asio::awaitable<std::optional<shard::page_result>> shard::fetch_page(url_outcome& out,
                                                                      const http_url& original,
                                                                      const http_url& page) {
@@ -135,13 +141,9 @@ asio::awaitable<std::optional<shard::page_result>> shard::fetch_page(url_outcome
         if (next.what == kind::fail) co_return fail(next.code, std::move(next.error));
         if (next.what == kind::wait) {
             ++retries;
-            asio::steady_timer backoff(ex_, next.delay);
-            if (auto [ec] = co_await backoff.async_wait(nothrow); ec) {
-                // Cancelled in its sleep: the run is stopping.
-                co_return fail(make_error_code(errc::interrupted), ctx_.stop.stopping()
-                                                                       ? ctx_.stop.reason()
-                                                                       : std::string("cancelled"));
-            }
+            if (!co_await back_off(next.delay))  // cancelled in its sleep: the run is stopping
+                co_return fail(make_error_code(errc::interrupted),
+                               ctx_.stop.stopping() ? ctx_.stop.reason() : "cancelled");
             next = step.on_waited();
             continue;
         }
@@ -222,6 +224,8 @@ asio::awaitable<attempt_or<shard::exchange>> shard::send(const http_url& url,
             co_return classify(ec, ctx_.settings, ctx_.stop);
         }
         c.first_handshake.reset();
+        if (detail::over_body_limit(*x.parser, 0, ctx_.settings.max_body))
+            co_return classify(http::error::body_limit, ctx_.settings, ctx_.stop);
         x.head = detail::take_head(*x.parser);
         co_return x;
     }
@@ -234,6 +238,7 @@ asio::awaitable<std::optional<attempt_result>> shard::read_body(exchange& x,
     // One buffer per exchange in flight: memory depends on --concurrency, not on body sizes.
     constexpr std::size_t piece = 64 << 10;
     const auto buffer = std::make_unique<char[]>(piece);
+    std::uint64_t received = 0;
     while (!parser.is_done()) {
         auto& body = parser.get().body();
         body.data = buffer.get();
@@ -248,6 +253,11 @@ asio::awaitable<std::optional<attempt_result>> shard::read_body(exchange& x,
             co_return classify(ec, ctx_.settings, ctx_.stop);
         }
         const std::size_t got = piece - parser.get().body().size;
+        received += got;
+        if (detail::over_body_limit(parser, received, ctx_.settings.max_body)) {
+            x.conn.reset();
+            co_return classify(http::error::body_limit, ctx_.settings, ctx_.stop);
+        }
         if (got != 0 && !sink({buffer.get(), got})) {
             x.conn.reset();  // the rest of the body is not read: the connection cannot be reused
             co_return std::nullopt;

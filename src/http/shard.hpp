@@ -104,6 +104,8 @@ class shard {
     // Takes each run of body bytes; false stops the read (the connection is then closed).
     using body_sink = std::function<bool(std::string_view)>;
 
+    // Sleeps a retry's backoff; false when cancelled.
+    asio::awaitable<bool> back_off(milliseconds delay);
     // Sends the GET and reads the response head.
     asio::awaitable<attempt_or<exchange>> send(const http_url& url, bool send_credentials);
     // Reads the rest of the body into `sink`, then pools the connection if it may be reused.

@@ -101,9 +101,11 @@ result<std::uint64_t> read_count(const std::string& s, std::uint64_t low, std::u
     return n->magnitude;
 }
 
-// The keys whose value is one scalar, and what each does with it.
-const std::map<std::string, key_reader, std::less<>>& scalar_keys() {
-    static const std::map<std::string, key_reader, std::less<>> keys{
+using key_table = std::map<std::string, key_reader, std::less<>>;
+
+// The rules' and the API's scalar keys.
+key_table rule_and_api_keys() {
+    return {
         {"product_prefix",
          [](const YAML::Node&, const std::string& s, config_file& c) -> result<void> {
              c.rule_set.product_prefix = s;
@@ -145,6 +147,12 @@ const std::map<std::string, key_reader, std::less<>>& scalar_keys() {
              if (n) c.api.max_pages = static_cast<unsigned>(*n);
              return n ? result<void>() : result<void>(n.error());
          }},
+    };
+}
+
+// How the input's text is read, and the rest.
+key_table input_keys() {
+    return {
         {"decimal_separator",
          [](const YAML::Node&, const std::string& s, config_file& c) -> result<void> {
              const auto d = parse_decimal_separator(s);
@@ -181,6 +189,15 @@ const std::map<std::string, key_reader, std::less<>>& scalar_keys() {
              return {};
          }},
     };
+}
+
+// The keys whose value is one scalar, and what each does with it.
+const key_table& scalar_keys() {
+    static const key_table keys = [] {
+        key_table all = rule_and_api_keys();
+        all.merge(input_keys());
+        return all;
+    }();
     return keys;
 }
 

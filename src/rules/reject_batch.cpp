@@ -69,6 +69,21 @@ std::string_view plain_price(std::string_view price, const rules& r, char* room)
     return to_plain_number(price, r.numbers, room).value_or(price);
 }
 
+// "price P is below min_price M": the most common reject in real exports, so its constant part
+// is formatted once.
+char* put_below_min(char* out, std::string_view price, const rules& r) noexcept {
+    thread_local fixed_point cached{-1, 0};
+    thread_local std::string min_text;
+    if (cached.units != r.min_price.units || cached.scale != r.min_price.scale) {
+        cached = r.min_price;
+        min_text = format_units(r.min_price.units, r.min_price.scale);
+    }
+    out = put(out, "price ");
+    out = put_shortened(out, price);
+    out = put(out, " is below min_price ");
+    return put(out, min_text);
+}
+
 }  // namespace
 
 char* write_reject_detail(char* out, reject_reason why, std::string_view product,
@@ -92,19 +107,8 @@ char* write_reject_detail(char* out, reject_reason why, std::string_view product
             out = put(out, r.numbers.plain() ? " is not a plain decimal number"
                                              : " is not a number in the declared format");
             return put_diagnosis(out, price, r, false);
-        case reject_reason::price_below_min: {
-            // The most common reject in real exports: its constant part is formatted once.
-            thread_local fixed_point cached{-1, 0};
-            thread_local std::string min_text;
-            if (cached.units != r.min_price.units || cached.scale != r.min_price.scale) {
-                cached = r.min_price;
-                min_text = format_units(r.min_price.units, r.min_price.scale);
-            }
-            out = put(out, "price ");
-            out = put_shortened(out, price);
-            out = put(out, " is below min_price ");
-            return put(out, min_text);
-        }
+        case reject_reason::price_below_min:
+            return put_below_min(out, price, r);
         case reject_reason::too_many_decimals: {
             char room[plain_number_room];
             const auto d = parse_decimal_text(plain_price(price, r, room));

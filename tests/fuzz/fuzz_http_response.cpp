@@ -52,7 +52,7 @@ std::optional<parsed> parse(std::string_view reply, std::size_t step, std::uint6
         if (fed == reply.size()) {
             parser.put_eof(ec);
             collect();
-            if (ec) return std::nullopt;
+            if (ec || detail::over_body_limit(parser, body.size(), max_body)) return std::nullopt;
             break;
         }
         const std::size_t n = std::min(step, reply.size() - fed);
@@ -72,6 +72,8 @@ std::optional<parsed> parse(std::string_view reply, std::size_t step, std::uint6
                 continue;
             }
             if (ec) return std::nullopt;
+            // As the client does, before it reads more.
+            if (detail::over_body_limit(parser, body.size(), max_body)) return std::nullopt;
             if (parser.is_done() || used == 0) break;
         }
         // Nothing the parser holds on to may exceed its limits.

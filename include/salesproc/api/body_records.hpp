@@ -45,7 +45,7 @@ struct body_options {
 
 class body_records {
   public:
-    // `format` is json or ndjson; `context` names the URL in errors.
+    // `format` is json or ndjson; `context` names the URL in errors. `r` is copied.
     body_records(api_format format, const rules& r, const body_options& options,
                  std::string context);
     ~body_records();
