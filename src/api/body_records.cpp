@@ -98,14 +98,32 @@ class body_records::impl {
 
     result<void> feed(std::string_view bytes) {
         if (failed_) return *failed_;
-        if (ndjson_) return feed_lines(bytes);
-        const result<void> fed = feed_value(bytes);
-        bytes_ += bytes.size();
-        return fed;
+        if (!bom_decided_) {
+            // RFC 8259 lets a reader skip a leading UTF-8 byte-order mark, and some servers send
+            // one; it may arrive split.
+            const std::size_t take = std::min(bytes.size(), utf8_bom.size() - head_.size());
+            head_.append(bytes.substr(0, take));
+            bytes.remove_prefix(take);
+            if (head_.size() < utf8_bom.size() && utf8_bom.starts_with(head_)) return {};
+            bom_decided_ = true;
+            if (head_ == utf8_bom) {
+                bytes_ += utf8_bom.size();
+            } else {
+                // One piece with what follows, so the parser sees the body as it came (Boost.JSON
+                // words some errors differently when a \u escape is split).
+                std::string first = std::move(head_);
+                first.append(bytes);
+                return feed_body(first);
+            }
+        }
+        return feed_body(bytes);
     }
 
     result<void> finish() {
         if (failed_) return *failed_;
+        if (!bom_decided_) {
+            if (auto first = decide_bom(); !first) return first;
+        }
         if (ndjson_) {
             if (line_has_value_) {
                 if (auto ended = end_line(); !ended) return ended;
@@ -145,6 +163,22 @@ class body_records::impl {
         c.max_record_size = o.max_record_size;
         c.context = context;
         return c;
+    }
+
+    static constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
+
+    // The body ended within its first three bytes.
+    result<void> decide_bom() {
+        bom_decided_ = true;
+        const std::string first = std::move(head_);
+        return feed_body(first);
+    }
+
+    result<void> feed_body(std::string_view bytes) {
+        if (ndjson_) return feed_lines(bytes);
+        const result<void> fed = feed_value(bytes);
+        bytes_ += bytes.size();
+        return fed;
     }
 
     result<void> keep(error e) {
@@ -244,6 +278,8 @@ class body_records::impl {
     }
 
     bool ndjson_;
+    bool bom_decided_ = false;
+    std::string head_;  // the first bytes, until they are known not to be a BOM
     std::string tail_;
     body_options options_;
     std::string context_;

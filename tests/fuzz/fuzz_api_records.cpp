@@ -90,17 +90,19 @@ void check_lines(std::string_view body) {
                                  line.front() == '\t' || line.front() == '\r'))
             line.remove_prefix(1);
         if (!line.empty()) {
+            // Whether the line is one JSON value, then what it holds as one record.
             bool duplicate = false;
             const auto one = testing::document_api_records(line, rules{}, "u", {}, {}, &duplicate);
+            const bool syntax = line.find('\0') == std::string_view::npos &&
+                                nlohmann::json::accept(line.begin(), line.end());
             if (duplicate) return;
-            if (!one && one.error().reason.find("number overflow") != std::string::npos) return;
-            if (!one) {
+            if (!syntax) {
+                if (!one && one.error().reason.find("number overflow") != std::string::npos) return;
                 sum.ok = false;
             } else {
-                // A line is one record, whatever it holds: an array too.
-                const auto as_record =
-                    testing::document_api_records("[" + std::string(line) + "]", rules{}, "u");
-                if (!as_record) return;  // one level too deep once wrapped
+                const auto as_record = testing::document_api_records(
+                    "[" + std::string(line) + "]", rules{}, "u", {}, {}, &duplicate);
+                if (!as_record || duplicate) return;  // too deep once wrapped; a total overflow
                 sum.records += as_record->records;
                 sum.rows += as_record->sales.rows();
                 sum.valid += as_record->sales.valid();

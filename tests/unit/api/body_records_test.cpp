@@ -124,6 +124,17 @@ TEST(BodyRecords, ErrorsAreInOurWordsWithTheByteOffset) {
     EXPECT_TRUE(read_whole(std::string(64, '[') + std::string(64, ']')).ok);
     EXPECT_EQ(error_of(""), "u: invalid JSON at byte 0: unexpected end of input");
     EXPECT_TRUE(read_whole(" [1] \r\n\t ").ok);
+    // A leading UTF-8 byte-order mark is skipped (RFC 8259 8.1), however it arrives; not a
+    // second one, nor one later.
+    for (std::size_t cut = 0; cut <= 4; ++cut)
+        EXPECT_EQ(read_cut("\xEF\xBB\xBF[1]", {cut}).records, 1U) << cut;
+    EXPECT_EQ(read_whole("\xEF\xBB").error, "u: invalid JSON at byte 0: invalid UTF-8 byte 0xEF");
+    EXPECT_EQ(read_whole("\xEF\xBB\xBF\xEF\xBB\xBF"
+                         "1")
+                  .error,
+              "u: invalid JSON at byte 3: invalid UTF-8 byte 0xEF");
+    EXPECT_EQ(read_whole("\xEF\xBB\xBF").error,
+              "u: invalid JSON at byte 3: unexpected end of input");
     // Whatever the cut, the last byte's error is the same.
     for (std::size_t cut = 0; cut <= 7; ++cut)
         EXPECT_EQ(read_cut("[1, 2]x", {cut}).error,
