@@ -160,16 +160,16 @@ asio::awaitable<std::optional<shard::page_result>> shard::fetch_page(url_outcome
             co_await discard_body(*sent);
             continue;
         }
-        body_end got = co_await receive_records(*sent, step.url(), original.redacted);
+        page_result done;
+        const body_end got =
+            co_await receive_records(*sent, step.url(), original.redacted, done.records);
         if (got.transport) {
             // Failed mid-body: the attempt contributes nothing; its retry is decided as for any
             // failed attempt.
             next = step.on_failure(got.transport->failure, got.transport->error, time_left());
             continue;
         }
-        if (!got.records) co_return fail(got.records.error().code, got.records.error().reason);
-        page_result done;
-        done.records = std::move(*got.records);
+        if (got.content) co_return fail(got.content->code, got.content->reason);
         done.url = step.url();
         done.link = head.link;
         co_return done;
@@ -236,8 +236,20 @@ asio::awaitable<std::optional<attempt_result>> shard::read_body(exchange& x,
     auto& parser = *x.parser;
     connection& c = *x.conn;
     // One buffer per exchange in flight: memory depends on --concurrency, not on body sizes.
-    constexpr std::size_t piece = 64 << 10;
-    const auto buffer = std::make_unique<char[]>(piece);
+    // Kept for the next exchange: a small body must not pay for a fresh 64 KiB.
+    constexpr std::size_t piece = body_piece;
+    std::unique_ptr<char[]> buffer;
+    if (spare_buffers_.empty()) {
+        buffer = std::make_unique_for_overwrite<char[]>(piece);
+    } else {
+        buffer = std::move(spare_buffers_.back());
+        spare_buffers_.pop_back();
+    }
+    struct give_back {
+        shard& s;
+        std::unique_ptr<char[]>& b;
+        ~give_back() { s.spare_buffers_.push_back(std::move(b)); }
+    } returned{*this, buffer};
     std::uint64_t received = 0;
     while (!parser.is_done()) {
         auto& body = parser.get().body();
@@ -276,12 +288,13 @@ asio::awaitable<void> shard::discard_body(exchange& x) {
 }
 
 asio::awaitable<shard::body_end> shard::receive_records(exchange& x, const http_url& page,
-                                                        const std::string& context) {
+                                                        const std::string& context,
+                                                        api_records& into) {
     body_end end;
     auto decoder = body_decoder::make(x.head.content_encoding, ctx_.settings.max_body, context);
     if (!decoder) {
         x.conn.reset();
-        end.records = decoder.error();
+        end.content = decoder.error();
         co_return end;
     }
     body_options options;
@@ -291,24 +304,18 @@ asio::awaitable<shard::body_end> shard::receive_records(exchange& x, const http_
     const std::string_view path = std::string_view(page.target).substr(0, page.target.find('?'));
     body_records reader(body_format(ctx_.settings.format, x.head.content_type, path), ctx_.rule_set,
                         options, context);
-    std::optional<error> failed;
     const body_decoder::sink to_reader = [&](std::string_view bytes) { return reader.feed(bytes); };
     end.transport = co_await read_body(x, [&](std::string_view bytes) {
         auto fed = decoder->feed(bytes, to_reader);
-        if (!fed) failed = fed.error();
+        if (!fed) end.content = fed.error();
         return fed.has_value();
     });
-    if (end.transport) co_return end;
-    if (!failed) {
-        if (auto ok = decoder->finish(); !ok) failed = ok.error();
+    if (end.transport || end.content) co_return end;
+    if (auto ok = decoder->finish(); !ok) end.content = ok.error();
+    if (!end.content) {
+        if (auto ok = reader.finish(); !ok) end.content = ok.error();
     }
-    if (!failed) {
-        if (auto ok = reader.finish(); !ok) failed = ok.error();
-    }
-    if (failed)
-        end.records = *failed;
-    else
-        end.records = std::move(reader.records());
+    if (!end.content) into = std::move(reader.records());
     co_return end;
 }
 

@@ -95,11 +95,11 @@ class shard {
         std::string pool_key;
         steady::time_point deadline;
     };
-    // How a 2xx body ended: a transport failure (retried like any failed attempt), or its records,
-    // or what was wrong with its content (not retried).
+    // How a 2xx body ended: a transport failure (retried like any failed attempt), or what was
+    // wrong with its content (not retried), or neither: its records are in place.
     struct body_end {
         std::optional<attempt_result> transport;
-        result<api_records> records = api_records{};
+        std::optional<error> content;
     };
     // Takes each run of body bytes; false stops the read (the connection is then closed).
     using body_sink = std::function<bool(std::string_view)>;
@@ -111,15 +111,17 @@ class shard {
     // Reads the rest of the body into `sink`, then pools the connection if it may be reused.
     asio::awaitable<std::optional<attempt_result>> read_body(exchange& x, const body_sink& sink);
     asio::awaitable<void> discard_body(exchange& x);
-    // Decodes and reads the body's records as it arrives.
+    // Decodes and reads the body's records into `into` as it arrives.
     asio::awaitable<body_end> receive_records(exchange& x, const http_url& page,
-                                              const std::string& context);
+                                              const std::string& context, api_records& into);
     [[nodiscard]] std::optional<milliseconds> time_left() const;
 
     const fetch_context& ctx_;
     asio::any_io_executor ex_;
     run_state& state_;
     connection_pool pool_;
+    static constexpr std::size_t body_piece = 64 << 10;
+    std::vector<std::unique_ptr<char[]>> spare_buffers_;  // body buffers of finished exchanges
     std::unique_ptr<asio::cancellation_signal[]> signals_;
     std::size_t signal_count_ = 0;
 };
