@@ -10,6 +10,8 @@
 namespace salesproc {
 namespace {
 
+constexpr std::size_t reject_spill_bytes = 4 << 20;
+
 constexpr bool is_space(char c) noexcept {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
@@ -175,10 +177,13 @@ class body_records::impl {
     }
 
     result<void> feed_body(std::string_view bytes) {
-        if (ndjson_) return feed_lines(bytes);
-        const result<void> fed = feed_value(bytes);
-        bytes_ += bytes.size();
-        return fed;
+        const result<void> fed = ndjson_ ? feed_lines(bytes) : feed_value(bytes);
+        if (!ndjson_) bytes_ += bytes.size();
+        if (!fed) return fed;
+        // With --rejects every rejected record is listed: beyond a few MiB they wait on disk.
+        if (auto spilled = out_.rejects.spill_over(reject_spill_bytes); !spilled)
+            return keep(spilled.error());
+        return {};
     }
 
     result<void> keep(error e) {

@@ -2,7 +2,9 @@
 // output/rejects.hpp).
 #include "salesproc/output/rejects.hpp"
 
+#include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 #include <utility>
 
@@ -51,7 +53,7 @@ result<void> reject_log::take(const reject_batch& batch, std::string_view source
         auto& first = firsts_.back().second[r];
         if (!first) first = std::move(sample);
     }
-    if (!options_.all || batch.entries_.empty()) return {};
+    if (!options_.all || batch.listed() == 0) return {};
     if (source != source_ || prefix_.empty()) {
         source_ = source;
         prefix_.clear();
@@ -64,19 +66,44 @@ result<void> reject_log::take(const reject_batch& batch, std::string_view source
             prefix_ += ",\"line\":";
         }
     }
+    if (batch.spill_)
+        if (auto r = take_spilled(batch, first_line); !r) return r;
     // The serial part of writing rejects, on the reducer's thread: copies into a buffer that the
     // writer takes whole, with no per-line allocation.
     std::size_t begin = 0;
     for (const auto& e : batch.entries_) {
-        const std::size_t tail = e.end - begin;
-        char* p = buffer_.reserve_more(prefix_.size() + 20 + tail);
-        p = detail::copy_bytes(p, prefix_.data(), prefix_.size());
-        p = std::to_chars(p, p + 20, first_line + e.line).ptr;
-        p = detail::copy_bytes(p, batch.text_.data() + begin, tail);
-        buffer_.commit(p);
+        if (auto r = put_line(first_line + e.line, {batch.text_.data() + begin, e.end - begin}); !r)
+            return r;
         begin = e.end;
-        if (buffer_.size() >= buffer_bytes)
-            if (auto r = hand_over(false); !r) return r;
+    }
+    return {};
+}
+
+result<void> reject_log::put_line(std::uint64_t line, std::string_view tail) {
+    char* p = buffer_.reserve_more(prefix_.size() + 20 + tail.size());
+    p = detail::copy_bytes(p, prefix_.data(), prefix_.size());
+    p = std::to_chars(p, p + 20, line).ptr;
+    p = detail::copy_bytes(p, tail.data(), tail.size());
+    buffer_.commit(p);
+    if (buffer_.size() >= buffer_bytes) return hand_over(false);
+    return {};
+}
+
+result<void> reject_log::take_spilled(const reject_batch& batch, std::uint64_t first_line) {
+    std::FILE* f = batch.spill_.get();
+    const auto failed = [] {
+        return make_error(
+            errc::io_error, "rejects",
+            std::string("cannot read back a temporary file: ") + std::strerror(errno));
+    };
+    if (std::fflush(f) != 0 || std::fseek(f, 0, SEEK_SET) != 0) return failed();
+    std::string tail;
+    for (std::uint64_t i = 0; i < batch.spilled_; ++i) {
+        std::uint64_t head[2];
+        if (std::fread(head, sizeof head, 1, f) != 1) return failed();
+        tail.resize(static_cast<std::size_t>(head[1]));
+        if (std::fread(tail.data(), 1, tail.size(), f) != tail.size()) return failed();
+        if (auto r = put_line(first_line + head[0], tail); !r) return r;
     }
     return {};
 }

@@ -5,8 +5,13 @@
 #include "salesproc/rules/money.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
+
+#include <fcntl.h>
+#include <unistd.h>
 #include <utility>
 
 namespace salesproc {
@@ -164,6 +169,8 @@ void reject_batch::reset(const reject_options& options) noexcept {
     samples_kept_.clear();
     text_.clear();
     entries_.clear();
+    spill_.reset();
+    spilled_ = 0;
     lines_ = 0;
 }
 
@@ -206,6 +213,43 @@ void reject_batch::add(reject_reason why, std::uint64_t line, std::string_view r
         text_.commit(p);
     }
     entries_.push_back(entry{line, text_.size()});
+}
+
+}  // namespace salesproc
+
+namespace salesproc {
+
+result<void> reject_batch::spill_over(std::size_t limit) {
+    if (text_.size() + entries_.size() * sizeof(entry) <= limit) return {};
+    const auto failed = [](const char* what) {
+        return make_error(errc::io_error, "rejects",
+                          std::string(what) + " a temporary file: " + std::strerror(errno));
+    };
+    if (!spill_) {
+        // Unnamed in $TMPDIR (else /tmp), so nothing outlives the process, even a kill -9.
+        const char* dir = std::getenv("TMPDIR");
+        const int fd = ::open(dir != nullptr && *dir != '\0' ? dir : "/tmp",
+                              O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            spill_.reset(::fdopen(fd, "w+"));
+            if (!spill_) ::close(fd);
+        } else {
+            spill_.reset(std::tmpfile());  // a file system without O_TMPFILE: named, unlinked
+        }
+        if (!spill_) return failed("cannot create");
+    }
+    std::size_t begin = 0;
+    for (const auto& e : entries_) {
+        const std::uint64_t head[2] = {e.line, e.end - begin};
+        if (std::fwrite(head, sizeof head, 1, spill_.get()) != 1 ||
+            std::fwrite(text_.data() + begin, 1, e.end - begin, spill_.get()) != e.end - begin)
+            return failed("cannot write");
+        begin = e.end;
+    }
+    spilled_ += entries_.size();
+    text_.clear();
+    entries_.clear();
+    return {};
 }
 
 }  // namespace salesproc

@@ -52,6 +52,8 @@ class reject_log {
         std::pair<std::string, std::array<std::optional<reject_sample>, reject_reason_count>>>
         firsts_;
     result<void> hand_over(bool all);
+    result<void> put_line(std::uint64_t line, std::string_view tail);
+    result<void> take_spilled(const reject_batch& batch, std::uint64_t first_line);
 
     detail::byte_buffer buffer_;  // waiting for the writer
     std::string carry_;           // the bytes after the last whole block, between buffers

@@ -13,6 +13,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -77,6 +79,14 @@ class reject_batch {
     void add(reject_reason why, std::uint64_t line, std::string_view row, std::string_view detail,
              bool plain_fields = false);
 
+    // --rejects lines in the batch, spilled ones included.
+    [[nodiscard]] std::uint64_t listed() const noexcept { return spilled_ + entries_.size(); }
+    // Moves the --rejects lines held so far to an unnamed temporary file once they take more
+    // than `limit` bytes, so that a slice of any length (an API body) holds at most that much.
+    // reject_log::take reads them back in order. Errors: errc::io_error when the file cannot be
+    // made or written.
+    result<void> spill_over(std::size_t limit);
+
     // Physical lines the slice spans: where the next slice's line 0 sits.
     void set_lines(std::uint64_t lines) noexcept { lines_ = lines; }
     [[nodiscard]] std::uint64_t lines() const noexcept { return lines_; }
@@ -104,6 +114,12 @@ class reject_batch {
     detail::byte_buffer text_;
     std::vector<entry> entries_;
     std::uint64_t lines_ = 0;
+    // Spilled lines: each a line number, its tail's length (8 bytes each) and the tail.
+    struct close_file {
+        void operator()(std::FILE* f) const noexcept { std::fclose(f); }
+    };
+    std::unique_ptr<std::FILE, close_file> spill_;
+    std::uint64_t spilled_ = 0;
 };
 
 }  // namespace salesproc

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <sstream>
 
 namespace salesproc {
@@ -96,6 +97,40 @@ TEST(Rejects, BatchesAreNumberedByTheReducerAndQuotedAsCsv) {
               "\"Monitor,5,1\"\n"
               "\"in,put.csv\",10,malformed_row,\"expected 3 fields, found 2\","
               "\"\"\"a \"\"\"\"b\"\"\"\"\nc\"\",1\"\n");
+}
+
+TEST(Rejects, ABatchSpilledToDiskListsTheSameLinesInOrder) {
+    for (const auto format : {rejects_format::csv, rejects_format::jsonl}) {
+        reject_options o;
+        o.all = true;
+        o.format = format;
+        collected held(o);
+        collected spilled(o);
+        reject_batch a;
+        reject_batch b;
+        a.reset(o);
+        b.reset(o);
+        for (std::uint64_t i = 0; i < 1000; ++i) {
+            for (auto* x : {&a, &b})
+                x->add(reject_reason::bad_price, i, "row " + std::to_string(i), "price 'x' is bad");
+            if (i % 7 == 0) {
+                ASSERT_TRUE(b.spill_over(100));
+            }
+        }
+        ASSERT_TRUE(b.spill_over(0));  // all of it on disk
+        b.add(reject_reason::bad_prefix, 1000, "last", "held");
+        a.add(reject_reason::bad_prefix, 1000, "last", "held");
+        EXPECT_EQ(b.listed(), 1001U);
+        for (int twice = 0; twice < 2; ++twice) {
+            ASSERT_TRUE(held.log.take(a, "https://h/x", 1));
+            ASSERT_TRUE(spilled.log.take(b, "https://h/x", 1));
+        }
+        ASSERT_TRUE(held.log.flush());
+        ASSERT_TRUE(spilled.log.flush());
+        EXPECT_EQ(spilled.text, held.text);
+        EXPECT_EQ(std::count(held.text.begin(), held.text.end(), '\n'),
+                  2002 + (format == rejects_format::csv ? 1 : 0));
+    }
 }
 
 TEST(Rejects, JsonLinesParseLineByLineWithTheFiveKeys) {
