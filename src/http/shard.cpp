@@ -255,7 +255,9 @@ asio::awaitable<std::optional<attempt_result>> shard::read_body(exchange& x,
         auto& body = parser.get().body();
         body.data = buffer.get();
         body.size = piece;
-        c.tcp().expires_at(x.deadline);
+        // The body's reads wait at most --timeout each: a large body that keeps arriving is
+        // never cut short (--deadline bounds the whole phase).
+        c.tcp().expires_after(ctx_.settings.timeout);
         auto [ec, n] = c.secure
                            ? co_await http::async_read_some(*c.secure, c.buffer, parser, nothrow)
                            : co_await http::async_read_some(*c.plain, c.buffer, parser, nothrow);

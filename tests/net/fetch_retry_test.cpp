@@ -97,13 +97,20 @@ TEST(Fetch, TimeoutPerAttemptIsRetriedThenReported) {
     EXPECT_EQ(f.urls[0].error, "timeout after 150ms (gave up after 2 attempts)");
 }
 
-TEST(Fetch, SlowTrickleHitsTheAttemptTimeout) {
+TEST(Fetch, ABodyThatStallsHitsTheTimeoutOneThatKeepsComingDoesNot) {
     mock_server srv(tls_options());
     auto s = fast_settings();
     s.timeout = 200ms;
     s.retry.max_retries = 0;
-    const auto f = fetch({srv.url("/posts/1?trickle_ms=50")}, s);
-    EXPECT_NE(f.urls[0].error.find("timeout after 200ms"), std::string::npos) << f.urls[0].error;
+    const auto stalled = fetch({srv.url("/posts/1?trickle_ms=300")}, s);
+    EXPECT_NE(stalled.urls[0].error.find("timeout after 200ms"), std::string::npos)
+        << stalled.urls[0].error;
+    // A byte every 5 ms: the body takes longer than --timeout in all, but never waits that long.
+    s.timeout = 100ms;
+    const auto steady = std::chrono::steady_clock::now();
+    const auto flowing = fetch({srv.url("/posts/2?trickle_ms=5")}, s);
+    ASSERT_TRUE(flowing.urls[0].ok) << flowing.urls[0].error;
+    EXPECT_GT(std::chrono::steady_clock::now() - steady, 100ms);
 }
 
 TEST(Fetch, ResetAndTruncatedBodiesAreTransient) {
