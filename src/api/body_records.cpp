@@ -177,7 +177,7 @@ class body_records::impl {
     }
 
     result<void> feed_body(std::string_view bytes) {
-        const result<void> fed = ndjson_ ? feed_lines(bytes) : feed_value(bytes);
+        result<void> fed = ndjson_ ? feed_lines(bytes) : feed_value(bytes);
         if (!ndjson_) bytes_ += bytes.size();
         if (!fed) return fed;
         // With --rejects every rejected record is listed: beyond a few MiB they wait on disk.
