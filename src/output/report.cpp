@@ -1,5 +1,7 @@
 #include "salesproc/output/report.hpp"
 
+#include "report_sections.hpp"
+
 #include "salesproc/base/detail/text.hpp"
 
 #include <emmintrin.h>
@@ -85,127 +87,6 @@ void for_each_product(const report_input& in, Visit&& visit) {
         visit(p.product, p.quantity, p.amount);
 }
 
-json rules_section(const rules& r) {
-    json required = json::array();
-    for (const auto& f : r.required_fields)
-        required.push_back(f);
-    json fields = json::object();
-    for (std::size_t i = 0; i < rule_field_names.size(); ++i)
-        fields[std::string(rule_field_names[i])] = r.columns[i];
-    json section{{"product_prefix", r.product_prefix},
-                 {"min_price", exact_number(format_units(r.min_price.units, r.min_price.scale))},
-                 {"max_quantity", r.max_quantity},
-                 {"max_decimals", r.max_decimals},
-                 {"required_fields", required},
-                 {"delimiter", delimiter_name(r.delimiter)},
-                 {"fields", fields}};
-    // A declared number format is part of what the totals mean; plain notation, the default,
-    // leaves no key, so reports without one read as they always did.
-    if (!r.numbers.plain()) {
-        section["decimal_separator"] = std::string(1, r.numbers.decimal);
-        section["thousands_separator"] = thousands_name(r.numbers.thousands);
-    }
-    return section;
-}
-
-json quality_section(const std::vector<gate_outcome>& gates) {
-    json out = json::object();
-    for (const auto& g : gates)
-        out[g.name] = {{"limit", exact_number(g.limit)},
-                       {"actual", exact_number(g.actual)},
-                       {"passed", g.passed}};
-    return out;
-}
-
-void add_compression(json& section, const csv_input_summary& s) {
-    if (s.compression == detail::compression::none) return;
-    section["compression"] = std::string(detail::to_string(s.compression));
-    section["decompressed_bytes"] = s.decompressed_bytes;
-}
-
-void add_identity(json& section, const csv_input_summary& s) {
-    if (!s.identity) return;
-    section["identity"] = {{"size", s.identity->size},
-                           {"mtime_ns", s.identity->mtime_ns},
-                           {"fingerprint", s.identity->fingerprint}};
-}
-
-json csv_section(const std::vector<csv_input_summary>& inputs) {
-    json section = json::object();
-    if (inputs.size() == 1) {
-        const auto& s = inputs.front();
-        section["path"] = s.path;
-        section["rows"] = s.rows;
-        section["bytes"] = s.bytes;
-        add_compression(section, s);
-        section["chunks"] = s.chunks;
-        add_identity(section, s);
-        if (s.shard)
-            section["shard"] = {
-                {"index", s.shard->spec.index},
-                {"count", s.shard->spec.count},
-                {"start", std::string(quote_state_name(s.shard->spec.start_quoted))},
-                {"end", std::string(quote_state_name(s.shard->end_quoted))},
-                {"lines", s.shard->lines}};
-        return section;
-    }
-    json list = json::array();
-    std::uint64_t rows = 0, bytes = 0, chunks = 0;
-    for (const auto& s : inputs) {
-        json entry{{"path", s.path},
-                   {"rows", s.rows},
-                   {"valid", s.valid},
-                   {"invalid", s.invalid},
-                   {"bytes", s.bytes}};
-        add_compression(entry, s);
-        add_identity(entry, s);
-        list.push_back(std::move(entry));
-        rows += s.rows;
-        bytes += s.bytes;
-        chunks += s.chunks;
-    }
-    section["inputs"] = std::move(list);
-    section["rows"] = rows;
-    section["bytes"] = bytes;
-    section["chunks"] = chunks;
-    return section;
-}
-
-json samples_section(const reject_samples& all) {
-    json samples = json::object();
-    for (auto r : all_reject_reasons) {
-        json list = json::array();
-        for (const auto& sample : all[static_cast<std::size_t>(r)])
-            list.push_back({{"source", sample.source},
-                            {"line", sample.line},
-                            {"detail", sample.detail},
-                            {"row", sample.row}});
-        samples[std::string(to_string(r))] = std::move(list);
-    }
-    return samples;
-}
-
-json api_section(const api_summary& a) {
-    json failures = json::array();
-    for (const auto& f : a.failures) {
-        failures.push_back(
-            {{"url", f.url}, {"attempts", f.attempts}, {"error", f.error}, {"code", f.code}});
-        // A paginated URL that failed after some pages: their records are kept and counted.
-        if (f.pages != 0) failures.back()["pages"] = f.pages;
-    }
-    json section{{"requested", a.requested},
-                 {"succeeded", a.succeeded},
-                 {"failed", a.requested - a.succeeded},
-                 {"retries", a.retries},
-                 {"records", a.records},
-                 {"valid_sales", a.valid_sales},
-                 {"invalid_sales", a.invalid_sales}};
-    if (a.paginated) section["pages"] = a.pages;
-    section["retry_budget_exhausted"] = a.retry_budget_exhausted;
-    section["failures"] = std::move(failures);
-    return section;
-}
-
 }  // namespace
 
 json exact_number(const std::string& decimal_text) {
@@ -228,7 +109,7 @@ json build_report(const report_input& in) {
     for (auto r : all_reject_reasons)
         rejected[std::string(to_string(r))] = t.rejected(r);
     doc["rejected"] = rejected;
-    if (in.samples != nullptr) doc["rejected_samples"] = samples_section(*in.samples);
+    if (in.samples != nullptr) doc["rejected_samples"] = detail::samples_section(*in.samples);
     json by_product = json::array();
     for_each_product(in, [&](std::string_view name, uint128 quantity, int128 amount) {
         json row;
@@ -238,11 +119,11 @@ json build_report(const report_input& in) {
         by_product.push_back(std::move(row));
     });
     doc["sales_by_product"] = by_product;
-    if (in.rule_set) doc["rules"] = rules_section(*in.rule_set);
+    if (in.rule_set) doc["rules"] = detail::rules_section(*in.rule_set);
     if (!in.rule_set && in.rules_section) doc["rules"] = *in.rules_section;
-    doc["csv"] = csv_section(in.csv_inputs);
-    if (in.api) doc["api"] = api_section(*in.api);
-    if (in.quality) doc["quality"] = quality_section(*in.quality);
+    doc["csv"] = detail::csv_section(in.csv_inputs);
+    if (in.api) doc["api"] = detail::api_section(*in.api);
+    if (in.quality) doc["quality"] = detail::quality_section(*in.quality);
     doc["generated_at"] = iso8601(in.generated_at);
     doc["duration_ms"] = in.duration.count();
     return doc;
@@ -376,7 +257,7 @@ result<void> write_report(const report_input& in, const report_sink& out) {
     for (auto r : all_reject_reasons)
         rejected[std::string(to_string(r))] = t.rejected(r);
     s.member("rejected", rejected);
-    if (in.samples != nullptr) s.member("rejected_samples", samples_section(*in.samples));
+    if (in.samples != nullptr) s.member("rejected_samples", detail::samples_section(*in.samples));
     s.key("sales_by_product");
     if (product_count(in) == 0) {
         s.raw("[]");
@@ -390,11 +271,11 @@ result<void> write_report(const report_input& in, const report_sink& out) {
         });
         s.raw("\n  ]");
     }
-    if (in.rule_set) s.member("rules", rules_section(*in.rule_set));
+    if (in.rule_set) s.member("rules", detail::rules_section(*in.rule_set));
     if (!in.rule_set && in.rules_section) s.member("rules", *in.rules_section);
-    s.member("csv", csv_section(in.csv_inputs));
-    if (in.api) s.member("api", api_section(*in.api));
-    if (in.quality) s.member("quality", quality_section(*in.quality));
+    s.member("csv", detail::csv_section(in.csv_inputs));
+    if (in.api) s.member("api", detail::api_section(*in.api));
+    if (in.quality) s.member("quality", detail::quality_section(*in.quality));
     s.member("generated_at", iso8601(in.generated_at));
     s.member("duration_ms", in.duration.count());
     return s.finish();
