@@ -105,12 +105,13 @@ TEST(Fetch, ABodyThatStallsHitsTheTimeoutOneThatKeepsComingDoesNot) {
     const auto stalled = fetch({srv.url("/posts/1?trickle_ms=300")}, s);
     EXPECT_NE(stalled.urls[0].error.find("timeout after 200ms"), std::string::npos)
         << stalled.urls[0].error;
-    // A byte every 5 ms: the body takes longer than --timeout in all, but never waits that long.
-    s.timeout = 100ms;
+    // A byte every 10 ms (~70 bytes): the body takes longer than --timeout in all, but never
+    // waits anywhere near that long.
+    s.timeout = 300ms;
     const auto steady = std::chrono::steady_clock::now();
-    const auto flowing = fetch({srv.url("/posts/2?trickle_ms=5")}, s);
+    const auto flowing = fetch({srv.url("/posts/2?trickle_ms=10")}, s);
     ASSERT_TRUE(flowing.urls[0].ok) << flowing.urls[0].error;
-    EXPECT_GT(std::chrono::steady_clock::now() - steady, 100ms);
+    EXPECT_GT(std::chrono::steady_clock::now() - steady, 300ms);
 }
 
 TEST(Fetch, ResetAndTruncatedBodiesAreTransient) {
