@@ -12,6 +12,21 @@
 
 namespace salesproc {
 
+namespace {
+
+// Whether a Content-Encoding is gzip (true) or none (false); any other is errc::bad_encoding.
+result<bool> is_gzip(std::string_view encoding, const std::string& context) {
+    const std::string_view e = csv::trim(encoding);
+    using boost::algorithm::iequals;
+    if (e.empty() || iequals(e, "identity")) return false;
+    if (iequals(e, "gzip") || iequals(e, "x-gzip")) return true;
+    return make_error(
+        errc::bad_encoding, context,
+        "unsupported Content-Encoding '" + std::string(encoding) + "' (only gzip was asked for)");
+}
+
+}  // namespace
+
 class body_decoder::impl {
   public:
     impl(bool gzip, std::uint64_t max_size, std::string context)
@@ -104,16 +119,9 @@ class body_decoder::impl {
 
 result<body_decoder> body_decoder::make(std::string_view encoding, std::uint64_t max_size,
                                         std::string context) {
-    const std::string_view e = csv::trim(encoding);
-    using boost::algorithm::iequals;
-    bool gzip = false;
-    if (iequals(e, "gzip") || iequals(e, "x-gzip"))
-        gzip = true;
-    else if (!e.empty() && !iequals(e, "identity"))
-        return make_error(errc::bad_encoding, context,
-                          "unsupported Content-Encoding '" + std::string(encoding) +
-                              "' (only gzip was asked for)");
-    return body_decoder(std::make_unique<impl>(gzip, max_size, std::move(context)));
+    auto gzip = is_gzip(encoding, context);
+    if (!gzip) return gzip.error();
+    return body_decoder(std::make_unique<impl>(*gzip, max_size, std::move(context)));
 }
 
 body_decoder::body_decoder(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
@@ -145,13 +153,9 @@ result<std::string> gunzip(std::string_view data, std::uint64_t max_size,
 
 result<std::string> decode_content(std::string body, std::string_view encoding,
                                    std::uint64_t max_size, const std::string& context) {
-    const std::string_view e = csv::trim(encoding);
-    using boost::algorithm::iequals;
-    if (e.empty() || iequals(e, "identity")) return body;
-    if (iequals(e, "gzip") || iequals(e, "x-gzip")) return gunzip(body, max_size, context);
-    return make_error(
-        errc::bad_encoding, context,
-        "unsupported Content-Encoding '" + std::string(encoding) + "' (only gzip was asked for)");
+    auto gzip = is_gzip(encoding, context);
+    if (!gzip) return gzip.error();
+    return *gzip ? gunzip(body, max_size, context) : result<std::string>(std::move(body));
 }
 
 }  // namespace salesproc
