@@ -69,6 +69,12 @@ class category_impl final : public boost::system::error_category {
                 return "bad pagination";
             case errc::record_too_large:
                 return "record too large";
+            case errc::bad_response:
+                return "unexpected response";
+            case errc::no_match:
+                return "no object matches";
+            case errc::no_credentials:
+                return "no credentials";
         }
         return "unknown salesproc error";
     }

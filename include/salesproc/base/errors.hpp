@@ -40,6 +40,9 @@ enum class errc {
     bad_report,          // merge: a part that is not a salesproc report, or truncated
     parts_mismatch,      // merge: parts computed under different rules, or a broken shard chain
     record_too_large,    // an API record larger than --max-record-size
+    bad_response,        // a response that is not what was asked: a listing's XML, a range
+    no_match,            // an s3:// listing or glob that names no object
+    no_credentials,      // an s3:// input and no AWS credentials anywhere in the chain
 };
 
 const boost::system::error_category& category() noexcept;
