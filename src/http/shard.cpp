@@ -18,18 +18,6 @@ run_state::run_state(std::vector<http_url> u)
         outcomes[i].url = urls[i].redacted;
 }
 
-std::unique_ptr<connection> connection_pool::take(const std::string& key) {
-    auto it = idle_.find(key);
-    if (it == idle_.end() || it->second.empty()) return nullptr;
-    auto c = std::move(it->second.back());
-    it->second.pop_back();
-    return c;
-}
-
-void connection_pool::put(const std::string& key, std::unique_ptr<connection> c) {
-    idle_[key].push_back(std::move(c));
-}
-
 asio::awaitable<void> shard::run(std::size_t workers) {
     signal_count_ = workers;
     signals_ = std::make_unique<asio::cancellation_signal[]>(signal_count_);
@@ -176,71 +164,23 @@ asio::awaitable<std::optional<shard::page_result>> shard::fetch_page(url_outcome
     }
 }
 
-asio::awaitable<attempt_or<shard::exchange>> shard::send(const http_url& url,
-                                                         bool send_credentials) {
-    exchange x;
-    x.deadline = steady::now() + ctx_.settings.timeout;
+asio::awaitable<attempt_or<exchange>> shard::send(const http_url& url, bool send_credentials) {
     const route way = ctx_.proxies.route_for(url);
-    x.pool_key = way.pool_key;
-    x.conn = pool_.take(x.pool_key);
-    bool reused = x.conn != nullptr;
-
     detail::get_options options;
     options.user_agent = ctx_.settings.user_agent;
     options.accept_encoding = accepted_encodings;
     options.headers = &ctx_.settings.headers;
     const auto req = to_beast(detail::make_get(url, way, send_credentials, options));
-
-    for (;;) {
-        if (!x.conn) {
-            open_context open{ex_,       ctx_.tls,           ctx_.sessions, ctx_.settings,
-                              ctx_.stop, connections_opened, tls_resumed};
-            auto opened = co_await open_connection(open, url, way, x.deadline);
-            if (!opened) co_return opened.error();
-            x.conn = std::move(*opened);
-            reused = false;
-        }
-        x.parser = std::make_unique<detail::http_response_parser>();
-        detail::apply_limits(*x.parser, ctx_.settings.max_body);
-        connection& c = *x.conn;
-        c.tcp().expires_at(x.deadline);
-        auto [wec, written] = c.secure ? co_await http::async_write(*c.secure, req, nothrow)
-                                       : co_await http::async_write(*c.plain, req, nothrow);
-        boost::system::error_code ec = wec;
-        if (!ec) {
-            c.tcp().expires_at(x.deadline);
-            auto [rec, read] =
-                c.secure ? co_await http::async_read_header(*c.secure, c.buffer, *x.parser, nothrow)
-                         : co_await http::async_read_header(*c.plain, c.buffer, *x.parser, nothrow);
-            ec = rec;
-        }
-        if (ec) {
-            if (reused && !x.parser->got_some() && is_stale_connection(ec)) {
-                // Resend once on a fresh connection; not a retry.
-                x.conn.reset();
-                reused = false;
-                continue;
-            }
-            co_return classify(ec, ctx_.settings, ctx_.stop);
-        }
-        c.first_handshake.reset();
-        if (detail::over_body_limit(*x.parser, 0, ctx_.settings.max_body))
-            co_return classify(http::error::body_limit, ctx_.settings, ctx_.stop);
-        x.head = detail::take_head(*x.parser);
-        co_return x;
-    }
+    co_return co_await send_request(exchange_, url, way, req);
 }
 
 asio::awaitable<std::optional<attempt_result>> shard::read_body(exchange& x,
                                                                 const body_sink& sink) {
-    auto& parser = *x.parser;
-    connection& c = *x.conn;
     // One buffer per exchange in flight: memory depends on --concurrency, not on body sizes.
     // Kept for the next exchange: a small body must not pay for a fresh 64 KiB.
-    constexpr std::size_t piece = body_piece;
     std::unique_ptr<char[]> buffer;
     if (spare_buffers_.empty()) {
-        buffer = std::make_unique_for_overwrite<char[]>(piece);
+        buffer = std::make_unique_for_overwrite<char[]>(body_piece);
     } else {
         buffer = std::move(spare_buffers_.back());
         spare_buffers_.pop_back();
@@ -250,35 +190,7 @@ asio::awaitable<std::optional<attempt_result>> shard::read_body(exchange& x,
         std::unique_ptr<char[]>& b;
         ~give_back() { s.spare_buffers_.push_back(std::move(b)); }
     } returned{*this, buffer};
-    std::uint64_t received = 0;
-    while (!parser.is_done()) {
-        auto& body = parser.get().body();
-        body.data = buffer.get();
-        body.size = piece;
-        // The body's reads wait at most --timeout each: a large body that keeps arriving is
-        // never cut short (--deadline bounds the whole phase).
-        c.tcp().expires_after(ctx_.settings.timeout);
-        auto [ec, n] = c.secure
-                           ? co_await http::async_read_some(*c.secure, c.buffer, parser, nothrow)
-                           : co_await http::async_read_some(*c.plain, c.buffer, parser, nothrow);
-        if (ec == http::error::need_buffer) ec = {};
-        if (ec) {
-            x.conn.reset();
-            co_return classify(ec, ctx_.settings, ctx_.stop);
-        }
-        const std::size_t got = piece - parser.get().body().size;
-        received += got;
-        if (detail::over_body_limit(parser, received, ctx_.settings.max_body)) {
-            x.conn.reset();
-            co_return classify(http::error::body_limit, ctx_.settings, ctx_.stop);
-        }
-        if (got != 0 && !sink({buffer.get(), got})) {
-            x.conn.reset();  // the rest of the body is not read: the connection cannot be reused
-            co_return std::nullopt;
-        }
-    }
-    if (x.head.keep_alive) pool_.put(x.pool_key, std::move(x.conn));
-    co_return std::nullopt;
+    co_return co_await http_detail::read_body(exchange_, x, {buffer.get(), body_piece}, sink);
 }
 
 asio::awaitable<void> shard::discard_body(exchange& x) {

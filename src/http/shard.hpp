@@ -4,7 +4,7 @@
 // hundred connections (see the README). Internal to salesproc_core.
 #pragma once
 
-#include "http/connection.hpp"
+#include "http/exchange.hpp"
 #include "salesproc/api/fetch_types.hpp"
 
 #include <boost/asio/cancellation_signal.hpp>
@@ -47,21 +47,15 @@ struct fetch_context {
     const stop_state& stop;
 };
 
-// Idle keep-alive connections by pool key.
-class connection_pool {
-  public:
-    std::unique_ptr<connection> take(const std::string& key);
-    void put(const std::string& key, std::unique_ptr<connection> c);
-    void clear() { idle_.clear(); }
-
-  private:
-    std::unordered_map<std::string, std::vector<std::unique_ptr<connection>>> idle_;
-};
-
 class shard {
   public:
     shard(const fetch_context& ctx, asio::any_io_executor ex, run_state& state)
-        : ctx_(ctx), ex_(std::move(ex)), state_(state) {}
+        : ctx_(ctx),
+          ex_(std::move(ex)),
+          state_(state),
+          open_{ex_,       ctx_.tls,           ctx_.sessions, ctx_.settings,
+                ctx_.stop, connections_opened, tls_resumed},
+          exchange_{open_, pool_} {}
 
     [[nodiscard]] const asio::any_io_executor& executor() const { return ex_; }
 
@@ -87,23 +81,12 @@ class shard {
     asio::awaitable<std::optional<page_result>> fetch_page(url_outcome& out,
                                                            const http_url& original,
                                                            const http_url& page);
-    // One request in flight: its connection and parser, the head read, the body still to come.
-    struct exchange {
-        std::unique_ptr<connection> conn;
-        std::unique_ptr<detail::http_response_parser> parser;
-        response head;
-        std::string pool_key;
-        steady::time_point deadline;
-    };
     // How a 2xx body ended: a transport failure (retried like any failed attempt), or what was
     // wrong with its content (not retried), or neither: its records are in place.
     struct body_end {
         std::optional<attempt_result> transport;
         std::optional<error> content;
     };
-    // Takes each run of body bytes; false stops the read (the connection is then closed).
-    using body_sink = std::function<bool(std::string_view)>;
-
     // Sleeps a retry's backoff; false when cancelled.
     asio::awaitable<bool> back_off(milliseconds delay);
     // Sends the GET and reads the response head.
@@ -120,6 +103,8 @@ class shard {
     asio::any_io_executor ex_;
     run_state& state_;
     connection_pool pool_;
+    open_context open_;
+    exchange_context exchange_;
     static constexpr std::size_t body_piece = 64 << 10;
     std::vector<std::unique_ptr<char[]>> spare_buffers_;  // body buffers of finished exchanges
     std::unique_ptr<asio::cancellation_signal[]> signals_;
