@@ -10,6 +10,7 @@
 #include <boost/range/iterator_range.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -23,6 +24,11 @@ struct http_response {
     std::string content_encoding;
     std::string content_type;
     std::string link;  // the Link header fields, joined with ", " as RFC 9110 allows
+    // What reading an object (a CSV input over HTTP or S3) checks and resumes by.
+    std::string etag;
+    std::string content_range;
+    std::optional<std::uint64_t> content_length;
+    std::string bucket_region;  // S3's x-amz-bucket-region, on a wrong-region answer
     bool keep_alive = false;
 };
 
@@ -62,6 +68,10 @@ inline http_response take_head(const http_response_parser& parser) {
     r.content_type = std::string(msg[http::field::content_type]);
     for (const auto& f : boost::make_iterator_range(msg.equal_range(http::field::link)))
         r.link.append(r.link.empty() ? "" : ", ").append(f.value());
+    r.etag = std::string(msg[http::field::etag]);
+    r.content_range = std::string(msg[http::field::content_range]);
+    if (const auto length = parser.content_length()) r.content_length = *length;
+    r.bucket_region = std::string(msg["x-amz-bucket-region"]);
     r.keep_alive = msg.keep_alive();
     return r;
 }
