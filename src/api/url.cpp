@@ -3,6 +3,9 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 
+#include <algorithm>
+#include <cctype>
+
 namespace salesproc {
 namespace {
 
@@ -106,6 +109,52 @@ std::string redact_url(std::string_view text) {
     out += "***";
     out += text.substr(authority_begin + at);
     return out;
+}
+
+namespace {
+
+bool secret_parameter(std::string_view name) {
+    static constexpr std::string_view secrets[] = {"x-amz-signature",
+                                                   "x-amz-credential",
+                                                   "x-amz-security-token",
+                                                   "x-goog-signature",
+                                                   "x-goog-credential",
+                                                   "signature",
+                                                   "sig",
+                                                   "token",
+                                                   "access_token",
+                                                   "api_key",
+                                                   "apikey"};
+    std::string lower(name);
+    for (char& c : lower)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return std::find(std::begin(secrets), std::end(secrets), lower) != std::end(secrets);
+}
+
+}  // namespace
+
+std::string display_url(std::string_view text) {
+    std::string out = redact_url(text.substr(0, text.find('#')));
+    const auto q = out.find('?');
+    if (q == std::string::npos) return out;
+    std::string shown = out.substr(0, q + 1);
+    std::string_view query = std::string_view(out).substr(q + 1);
+    bool first = true;
+    while (true) {
+        const auto amp = query.find('&');
+        const std::string_view pair = query.substr(0, amp);
+        const auto eq = pair.find('=');
+        if (!first) shown += '&';
+        first = false;
+        if (eq != std::string_view::npos && secret_parameter(pair.substr(0, eq))) {
+            shown.append(pair.substr(0, eq + 1)).append("REDACTED");
+        } else {
+            shown.append(pair);
+        }
+        if (amp == std::string_view::npos) break;
+        query.remove_prefix(amp + 1);
+    }
+    return shown;
 }
 
 }  // namespace salesproc

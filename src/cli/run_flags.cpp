@@ -98,8 +98,10 @@ constexpr const char* api_group = "API sources (fetched concurrently with the CS
 void add_io_flags(CLI::App& app, cli_args& a) {
     auto* csv = app.add_option("--csv", a.csv,
                                "Sales CSV to process (plain, gzip or zstd); '-' reads stdin;\n"
-                               "repeatable: files are processed in the order given")
-                    ->type_name("PATH");
+                               "an s3://bucket/key, s3://bucket/prefix/ or glob, or an\n"
+                               "http(s):// URL is read over the network; repeatable: inputs\n"
+                               "are processed in the order given")
+                    ->type_name("PATH|URL");
     auto* csv_list = app.add_option("--csv-list", a.csv_list,
                                     "File naming more CSV inputs, one path a line (after\n"
                                     "any --csv); blank lines are skipped")
@@ -366,6 +368,7 @@ std::unique_ptr<CLI::App> make_app(cli_args& a) {
     add_gate_and_log_flags(*app, a);
     add_api_flags(*app, a);
     add_api_body_flags(*app, a);
+    add_remote_flags(*app, a);
     return app;
 }
 

@@ -100,6 +100,10 @@ result<void> check_shard_input(const std::vector<std::string>& paths) {
     if (paths.size() != 1) return usage("--shard", "takes exactly one --csv input");
     const std::string& path = paths.front();
     if (path == "-") return usage("--shard", "cannot read stdin: it needs a seekable file");
+    if (is_remote_input(path))
+        return usage("--shard", path +
+                                    ": shards of a remote object are not supported yet; "
+                                    "copy it to a local file first");
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return errno_error(path, errno);
     if (!S_ISREG(st.st_mode))
@@ -173,6 +177,7 @@ result<void> resolve_api(const cli_args& a, run_options& o) {
     o.fetch.max_body = *parse_size(a.max_body);
     o.fetch.max_record_size = static_cast<std::size_t>(*parse_size(a.max_record_size));
     o.fetch.format = parse_api_format(a.api_format).value_or(api_format::automatic);
+    if (a.s3_addressing != "auto") o.s3.addressing = parse_s3_addressing(a.s3_addressing).value();
     o.fetch.proxy = proxy_settings_from_env();
     // Past 4 I/O threads the API fetch only gets slower (see the README's API section).
     o.fetch.io_threads = std::min(o.threads, 4U);

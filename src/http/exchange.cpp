@@ -70,6 +70,9 @@ asio::awaitable<std::optional<attempt_result>> read_body(exchange_context& ctx, 
     const fetch_settings& settings = ctx.open.settings;
     auto& parser = *x.parser;
     connection& c = *x.conn;
+    // Beast reads at most the flat_buffer's free capacity (512 bytes, once it settles) per
+    // read: a body read through a buffer of that size takes a read, and a handler, per 512 bytes.
+    if (c.buffer.capacity() < buffer.size()) c.buffer.reserve(buffer.size());
     std::uint64_t received = 0;
     while (!parser.is_done()) {
         if (pace != nullptr && !co_await (*pace)()) {

@@ -12,6 +12,24 @@
 
 namespace salesproc {
 
+bool is_remote_input(std::string_view path) noexcept {
+    return path.starts_with("s3://") || path.starts_with("https://") || path.starts_with("http://");
+}
+
+result<byte_source> byte_source::open_remote(std::unique_ptr<remote_stream> stream,
+                                             std::string name) {
+    byte_source source(-1, false, std::move(name), std::nullopt);
+    source.remote_ = std::move(stream);
+    if (auto r = source.sniff(); !r) return r.error();
+    source.size_ = source.remote_->state().size;
+    return source;
+}
+
+std::optional<remote_state> byte_source::remote() const {
+    if (!remote_) return std::nullopt;
+    return remote_->state();
+}
+
 result<byte_source> byte_source::open(const std::string& path) {
     if (path == "-") {
         byte_source in(STDIN_FILENO, false, "<stdin>", std::nullopt);
@@ -124,7 +142,8 @@ byte_source::byte_source(byte_source&& other) noexcept
       offset_(other.offset_),
       compression_(other.compression_),
       shard_(other.shard_),
-      encoding_(std::move(other.encoding_)) {}
+      encoding_(std::move(other.encoding_)),
+      remote_(std::move(other.remote_)) {}
 
 byte_source::~byte_source() {
     if (owned_ && fd_ >= 0) ::close(fd_);
@@ -189,7 +208,14 @@ result<std::size_t> byte_source::read_stored(char* dst, std::size_t n) {
         std::memcpy(dst, head_.data(), got);
         head_.erase(0, got);
     }
-    while (got < n) {
+    while (got < n && remote_) {
+        auto r = remote_->read(dst + got, n - got);
+        if (!r) return r.error();
+        if (*r == 0) break;
+        got += *r;
+        stored_ += *r;
+    }
+    while (got < n && !remote_) {
         const ssize_t r = ::read(fd_, dst + got, n - got);
         if (r > 0) {
             got += static_cast<std::size_t>(r);
@@ -217,6 +243,12 @@ result<std::size_t> byte_source::read_stored(char* dst, std::size_t n) {
 result<std::size_t> byte_source::at_end(std::size_t n) {
     if (n == 0 || ended_) return std::size_t{0};
     ended_ = true;
+    if (remote_) {
+        // The stream checked every response against the first; what it read is the identity.
+        const remote_state st = remote_->state();
+        if (!st.etag.empty()) identity_ = input_identity{stored_, 0, "etag:" + st.etag};
+        return std::size_t{0};
+    }
     // The end of the file came before the size it had when opened (for a shard, before the
     // end of its rows).
     if (size_ && offset_ < *size_ && !(shard_ && shard_->tracker.done()))

@@ -13,6 +13,13 @@ void add_compression(json& section, const csv_input_summary& s) {
     section["decompressed_bytes"] = s.decompressed_bytes;
 }
 
+// A remote object: its ETag beside its URL, and the resumes after cuts.
+void add_remote(json& section, const csv_input_summary& s) {
+    if (!s.remote) return;
+    if (!s.remote->etag.empty()) section["etag"] = s.remote->etag;
+    section["resumes"] = s.remote->resumes;
+}
+
 void add_identity(json& section, const csv_input_summary& s) {
     if (!s.identity) return;
     section["identity"] = {{"size", s.identity->size},
@@ -64,6 +71,7 @@ json csv_section(const std::vector<csv_input_summary>& inputs) {
         add_compression(section, s);
         section["chunks"] = s.chunks;
         add_identity(section, s);
+        add_remote(section, s);
         if (s.shard)
             section["shard"] = {
                 {"index", s.shard->spec.index},
@@ -83,6 +91,7 @@ json csv_section(const std::vector<csv_input_summary>& inputs) {
                    {"bytes", s.bytes}};
         add_compression(entry, s);
         add_identity(entry, s);
+        add_remote(entry, s);
         list.push_back(std::move(entry));
         rows += s.rows;
         bytes += s.bytes;

@@ -1,5 +1,7 @@
 #include "salesproc/run/pipeline.hpp"
 
+#include "salesproc/api/s3.hpp"
+#include "salesproc/api/url.hpp"
 #include "salesproc/input/chunker.hpp"
 #include "salesproc/totals/validator.hpp"
 
@@ -52,9 +54,43 @@ struct opened_input {
     rules rule_set;  // the job's, with the delimiter of a "sep=" line unless --delimiter was given
 };
 
+// Cuts and parses the header of in.source: for shard K > 0, the one read from the file's start
+// (`shard_header`, with the sep= line `sep` there).
+result<void> read_header(const csv_job& job, opened_input& in,
+                         std::optional<result<std::string>> shard_header, std::optional<char> sep) {
+    in.source->set_encoding(job.encoding);
+    in.cutter.emplace(*in.source,
+                      chunker_options{job.chunk_size, job.max_row_size, job.skip_lines});
+    auto header =
+        job.shard && job.shard->index != 0 ? std::move(*shard_header) : in.cutter->read_header();
+    if (!header) return prefer_stream_error(*in.source, header.error());
+    if (!sep) sep = in.cutter->sep_delimiter();
+    in.rule_set = job.rule_set;
+    if (sep && !job.delimiter_given) in.rule_set.delimiter = *sep;
+    auto layout = parse_header(*header, in.rule_set, in.source->name());
+    if (!layout) return prefer_stream_error(*in.source, layout.error());
+    in.layout = *layout;
+    in.layout.max_row_size = job.max_row_size;
+    return {};
+}
+
+// Reads the header of a remote input: an s3:// object or an http(s):// URL.
+result<void> open_remote(const csv_job& job, opened_input& in) {
+    const std::string& url = job.locator.empty() ? job.path : job.locator;
+    if (!job.remote.open)
+        return make_error(errc::invalid_argument, job.path, "remote inputs are not enabled here");
+    auto stream = job.remote.open(url);
+    if (!stream) return stream.error();
+    auto source = byte_source::open_remote(std::move(*stream), job.path);
+    if (!source) return source.error();
+    in.source.emplace(std::move(*source));
+    return read_header(job, in, std::nullopt, std::nullopt);
+}
+
 // Opens job.path (or its shard: the header is read from the file's start, then only the shard's
 // rows; see shard.hpp) and parses the header.
 result<void> open_input(const csv_job& job, opened_input& in) {
+    if (is_remote_input(job.locator.empty() ? job.path : job.locator)) return open_remote(job, in);
     std::optional<result<std::string>> shard_header;
     std::uint64_t header_end = 0;
     std::optional<char> sep;
@@ -72,20 +108,7 @@ result<void> open_input(const csv_job& job, opened_input& in) {
                             : byte_source::open(job.path);
     if (!source) return source.error();
     in.source.emplace(std::move(*source));
-    in.source->set_encoding(job.encoding);
-    in.cutter.emplace(*in.source,
-                      chunker_options{job.chunk_size, job.max_row_size, job.skip_lines});
-    auto header =
-        job.shard && job.shard->index != 0 ? std::move(*shard_header) : in.cutter->read_header();
-    if (!header) return prefer_stream_error(*in.source, header.error());
-    if (!sep) sep = in.cutter->sep_delimiter();
-    in.rule_set = job.rule_set;
-    if (sep && !job.delimiter_given) in.rule_set.delimiter = *sep;
-    auto layout = parse_header(*header, in.rule_set, in.source->name());
-    if (!layout) return prefer_stream_error(*in.source, layout.error());
-    in.layout = *layout;
-    in.layout.max_row_size = job.max_row_size;
-    return {};
+    return read_header(job, in, std::move(shard_header), sep);
 }
 
 // The chunks of one input in flight: cut on the strand, validated on the workers, reduced
@@ -154,6 +177,7 @@ class chunk_flow {
         out_.compression = in_.source->compression();
         out_.chunks = next_sequence_;
         out_.identity = in_.source->identity();
+        out_.remote = in_.source->remote();
         if (c_.job.shard)
             out_.shard =
                 shard_outcome{*c_.job.shard, in_.source->shard_end_quoted().value_or(false),
@@ -309,23 +333,47 @@ asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_i
     co_return flow.finish();
 }
 
+namespace {
+
+// The inputs in order, each s3:// listing replaced by its objects in key order.
+result<std::vector<std::string>> expand_inputs(const csv_job& job,
+                                               const std::vector<std::string>& paths) {
+    std::vector<std::string> out;
+    for (const auto& p : paths) {
+        if (!is_s3_url(p) || !job.remote.expand) {
+            out.push_back(p);
+            continue;
+        }
+        auto objects = job.remote.expand(p);
+        if (!objects) return objects.error();
+        out.insert(out.end(), objects->begin(), objects->end());
+    }
+    return out;
+}
+
+}  // namespace
+
 asio::awaitable<result<csv_run>> process_csv_files(const csv_job& job,
                                                    const std::vector<std::string>& paths,
                                                    asio::any_io_executor workers,
                                                    const std::atomic<bool>& stop, csv_events events,
                                                    reject_log* rejects) {
     csv_run run;
+    auto inputs = expand_inputs(job, paths);
+    if (!inputs) co_return inputs.error();
     csv_job one = job;
-    for (const auto& path : paths) {
-        one.path = path;
+    for (const auto& path : *inputs) {
+        const bool remote = is_remote_input(path);
+        one.path = remote ? display_url(path) : path;
+        one.locator = remote ? path : std::string();
         auto r = co_await process_csv(one, workers, stop, *run.products, run.next_key,
                                       run.totals.total(), events, rejects);
         if (!r) co_return r.error();
         const sales_aggregate& t = r->totals;
-        run.inputs.push_back(csv_input_summary{path, t.rows(), t.valid(), t.invalid(), r->bytes,
+        run.inputs.push_back(csv_input_summary{one.path, t.rows(), t.valid(), t.invalid(), r->bytes,
                                                r->chunks, r->compression, r->decompressed_bytes,
                                                r->shard, r->identity, r->invalid_utf8,
-                                               r->first_invalid_utf8_line});
+                                               r->first_invalid_utf8_line, r->remote});
         auto& by_reason = run.rejected.emplace_back();
         for (const auto why : all_reject_reasons)
             by_reason[static_cast<std::size_t>(why)] = t.rejected(why);

@@ -191,8 +191,11 @@ int run_steps(const run_options& o, std::chrono::steady_clock::time_point starte
     run_outputs& out = **outputs;
     const reject_options reject_opts = reject_options_for(o);
     reject_log rejects(reject_opts, out.rejects_sink());
-    const csv_job job = make_job(o, *rule_set, reject_opts);
+    csv_job job = make_job(o, *rule_set, reject_opts);
     asio::io_context io;
+    auto remote = make_remote(o, io);
+    if (!remote) return fail(remote.error());
+    if (*remote) job.remote = (*remote)->access();
     auto fetcher = make_fetcher(o, std::move(fetch), io, rule_set->rule_set, reject_opts, log);
     if (!fetcher) return fail(fetcher.error());
     asio::thread_pool workers(o.threads);
@@ -201,6 +204,7 @@ int run_steps(const run_options& o, std::chrono::steady_clock::time_point starte
         io, stop,
         [&] {
             if (*fetcher) (*fetcher)->cancel();
+            if (*remote) (*remote)->cancel("interrupted");
         },
         [&](int sig) {
             out.remove_temps();

@@ -105,4 +105,10 @@ result<std::unique_ptr<api_fetcher>> make_fetcher(const run_options& o, fetch_se
     return created;
 }
 
+result<std::unique_ptr<remote_objects>> make_remote(const run_options& o,
+                                                    boost::asio::io_context& io) {
+    if (!any_remote(o.csv_paths)) return std::unique_ptr<remote_objects>();
+    return remote_objects::create(io.get_executor(), o.fetch, o.s3);
+}
+
 }  // namespace salesproc

@@ -4,6 +4,7 @@
 
 #include "salesproc/base/log.hpp"
 #include "salesproc/http/http_client.hpp"
+#include "salesproc/http/remote_objects.hpp"
 #include "salesproc/rules/config.hpp"
 #include "salesproc/run/pipeline.hpp"
 #include "salesproc/run/run.hpp"
@@ -34,5 +35,10 @@ result<std::unique_ptr<api_fetcher>> make_fetcher(const run_options& o, fetch_se
                                                   boost::asio::io_context& io,
                                                   const rules& rule_set,
                                                   const reject_options& rejects, logger& log);
+
+// The CSV's remote inputs (s3://, http(s)://) on `io`, with the API's client settings; none
+// when every input is local. Errors are remote_objects::create's.
+result<std::unique_ptr<remote_objects>> make_remote(const run_options& o,
+                                                    boost::asio::io_context& io);
 
 }  // namespace salesproc

@@ -33,4 +33,9 @@ result<http_url> resolve_location(const http_url& base, std::string_view locatio
 // Best-effort redaction of userinfo for text that may not even parse.
 std::string redact_url(std::string_view text);
 
+// A URL as messages and reports may show it: userinfo redacted, and the values of query
+// parameters that carry secrets (a presigned URL's X-Amz-Signature, X-Amz-Credential and
+// X-Amz-Security-Token, and the like) replaced by "REDACTED".
+std::string display_url(std::string_view text);
+
 }  // namespace salesproc

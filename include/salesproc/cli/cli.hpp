@@ -37,6 +37,7 @@ struct cli_args {
     std::vector<std::string> api_urls, headers, header_envs;
     std::vector<std::string> csv;
     std::string csv_list;
+    std::string s3_addressing = "auto";
     std::string urls_file, backoff_base = "500ms", backoff_max = "30s", timeout = "10s";
     std::string deadline, max_body = "16GiB", max_record_size = "1MiB", api_format = "auto";
     std::string delimiter, records_pointer, next_pointer, metrics, shard, shard_start;
@@ -49,6 +50,8 @@ struct cli_args {
 // The CLI11 application that parses into `args`, which must outlive it. --help lists every
 // option and the exit codes.
 std::unique_ptr<CLI::App> make_app(cli_args& args);
+// The remote inputs' flags (--no-sign-request, --s3-addressing), part of make_app().
+void add_remote_flags(CLI::App& app, cli_args& args);
 
 // Errors: errc::invalid_argument for a usage error (a bad URL, header or --header-env, an output
 // naming an input); errc::io_error for an unreadable --urls-file. Both name the flag or file.

@@ -7,6 +7,7 @@
 #include "salesproc/input/detail/decoder.hpp"
 #include "salesproc/input/detail/transcoder.hpp"
 #include "salesproc/input/input_identity.hpp"
+#include "salesproc/input/remote_stream.hpp"
 #include "salesproc/input/shard.hpp"
 
 #include <cstddef>
@@ -31,6 +32,10 @@ class byte_source {
     // unreadable, not a regular file, compressed.
     static result<byte_source> open_shard(const std::string& path, const shard_spec& s,
                                           std::uint64_t header_end);
+    // A remote object (see remote_stream.hpp), shown as `name` (the URL without secrets).
+    // Reads its first bytes, so errors of the first response (no such key, access denied)
+    // come from here, naming the URL.
+    static result<byte_source> open_remote(std::unique_ptr<remote_stream> stream, std::string name);
 
     // Only before the first read().
     byte_source(byte_source&& other) noexcept;
@@ -52,11 +57,14 @@ class byte_source {
     // Size of a regular file at open time, as stored; nullopt for pipes and stdin.
     [[nodiscard]] std::optional<std::uint64_t> size() const noexcept { return size_; }
     [[nodiscard]] detail::compression compression() const noexcept { return compression_; }
-    // A regular file's identity when opened (the whole file's, for a shard); nullopt for pipes
-    // and stdin.
+    // A regular file's identity when opened (the whole file's, for a shard); a remote object's
+    // (its size, and its ETag as the fingerprint) once read to its end; nullopt for pipes and
+    // stdin.
     [[nodiscard]] const std::optional<input_identity>& identity() const noexcept {
         return identity_;
     }
+    // A remote object's ETag, size and resumes; nullopt for a local input.
+    [[nodiscard]] std::optional<remote_state> remote() const;
     // Bytes read as stored (compressed, for a compressed input).
     [[nodiscard]] std::uint64_t stored_bytes() const noexcept { return stored_; }
     // For a shard, once read to its end: the quote state at its range's end under its assumed
@@ -95,6 +103,7 @@ class byte_source {
     bool text_started_ = false;
     std::string text_head_;  // decoded bytes start_text() read to look for a byte-order mark
     std::unique_ptr<detail::transcoder> transcoder_;
+    std::unique_ptr<remote_stream> remote_;
     result<std::size_t> read_plain(char* dst, std::size_t n);
     result<void> start_text();
 };

@@ -4,6 +4,7 @@
 
 #include "salesproc/input/detail/decoder.hpp"
 #include "salesproc/input/input_identity.hpp"
+#include "salesproc/input/remote_stream.hpp"
 #include "salesproc/input/shard.hpp"
 
 #include <cstdint>
@@ -26,6 +27,7 @@ struct csv_input_summary {
     // Bytes that are not UTF-8 (read as UTF-8), and the line of the first: for a warning only.
     std::uint64_t invalid_utf8 = 0;
     std::uint64_t first_invalid_utf8_line = 0;
+    std::optional<remote_state> remote{};  // a remote object's: the report's "etag", "resumes"
 };
 
 }  // namespace salesproc

@@ -7,6 +7,7 @@
 #include "salesproc/base/errors.hpp"
 #include "salesproc/input/csv_input.hpp"
 #include "salesproc/input/detail/decoder.hpp"
+#include "salesproc/input/remote_stream.hpp"
 #include "salesproc/input/shard.hpp"
 #include "salesproc/output/rejects.hpp"
 #include "salesproc/rules/header.hpp"
@@ -29,7 +30,8 @@
 namespace salesproc {
 
 struct csv_job {
-    std::string path;  // "-" reads stdin
+    std::string path;     // "-" reads stdin; for a remote input, the URL as shown (no secrets)
+    std::string locator;  // a remote input's URL as given (a presigned one's signature too)
     rules rule_set;
     std::size_t chunk_size = std::size_t{512} << 10;
     std::size_t max_row_size = std::size_t{64} << 20;
@@ -39,6 +41,7 @@ struct csv_job {
     std::string encoding;             // --encoding: the inputs' charset; empty: UTF-8 (or a BOM's)
     std::uint64_t skip_lines = 0;     // --skip-lines: physical lines above the header
     bool delimiter_given = false;     // --delimiter was given: a sep= line does not override it
+    remote_access remote;             // s3:// and http(s):// inputs; empty: local files only
 };
 
 struct csv_outcome {
@@ -50,6 +53,7 @@ struct csv_outcome {
     std::uint64_t decompressed_bytes = 0;  // equals bytes for an uncompressed input
     std::optional<shard_outcome> shard;
     std::optional<input_identity> identity;  // of a regular file, as it was read
+    std::optional<remote_state> remote;      // of a remote object: its ETag, size, resumes
     std::uint64_t invalid_utf8 = 0;          // bytes that are not UTF-8
     std::uint64_t first_invalid_utf8_line = 0;
 };

@@ -2,6 +2,7 @@
 // Not reentrant: it installs SIGINT/SIGTERM handling for its duration.
 #pragma once
 
+#include "salesproc/api/aws_config.hpp"
 #include "salesproc/api/fetch_types.hpp"
 #include "salesproc/base/exit_codes.hpp"
 #include "salesproc/base/log.hpp"
@@ -42,6 +43,7 @@ struct run_options {
     std::optional<shard_spec> shard;  // --shard K/N of the one --csv
     std::vector<http_url> urls;       // already validated
     fetch_settings fetch;
+    s3_flags s3;  // --no-sign-request, --s3-addressing: for s3:// inputs
     // API input options given as flags, over the config's; the rest of fetch is final.
     std::optional<std::string> records_pointer, next_pointer;
     std::optional<unsigned> max_pages;

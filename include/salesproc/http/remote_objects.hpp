@@ -1,0 +1,42 @@
+// The CSV half's remote inputs: s3:// objects (listed with ListObjectsV2, requests signed with
+// SigV4) and http(s):// URLs, read on the run's io_context with the API half's client steps
+// (proxies, TLS, --timeout, retries with backoff), resumed by range after a cut and checked by
+// ETag. Thread-safety: access()'s functions and cancel() may be called from any thread but the
+// io_context's own (they block until the network answers); the io_context must be running.
+#pragma once
+
+#include "salesproc/api/aws_config.hpp"
+#include "salesproc/api/fetch_types.hpp"
+#include "salesproc/base/errors.hpp"
+#include "salesproc/input/remote_stream.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <memory>
+#include <string>
+
+namespace salesproc {
+
+class remote_objects {
+  public:
+    // Setup failures (an unreadable --cacert, a malformed proxy URL) are errors naming them.
+    // Credentials are resolved at the first s3:// input, not here.
+    static result<std::unique_ptr<remote_objects>> create(boost::asio::any_io_executor ex,
+                                                          fetch_settings settings, s3_flags flags);
+    ~remote_objects();
+
+    [[nodiscard]] remote_access access();
+    // Ends every transfer promptly with errc::interrupted (SIGINT, SIGTERM).
+    void cancel(std::string reason);
+
+    struct impl;
+
+  private:
+    explicit remote_objects(std::shared_ptr<impl> p);
+    std::shared_ptr<impl> impl_;
+};
+
+// Whether any of `paths` is an s3:// or http(s):// input.
+bool any_remote(const std::vector<std::string>& paths);
+
+}  // namespace salesproc

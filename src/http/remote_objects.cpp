@@ -1,0 +1,206 @@
+// The front of the CSV's remote inputs: S3 settings and credentials (resolved once, at the
+// first s3:// input), listings, and each object's transfer (http/object_reader.hpp).
+#include "salesproc/http/remote_objects.hpp"
+
+#include "http/object_reader.hpp"
+#include "http/tls.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <future>
+
+namespace salesproc {
+namespace asio = boost::asio;
+using http_detail::remote_context;
+using http_detail::remote_target;
+using http_detail::request_plan;
+using http_detail::status_failure;
+
+namespace {
+
+// Bytes of an object that may wait for the CSV strand: enough to ride out a slow chunk, small
+// beside the chunks in flight.
+constexpr std::size_t queue_limit = std::size_t{8} << 20;
+constexpr std::size_t max_listing_page = std::size_t{16} << 20;
+
+// Runs `a` on `ex` and waits for it on this thread (which must not be ex's).
+template <class T>
+T block_on(const asio::any_io_executor& ex, asio::awaitable<T> a) {
+    std::promise<T> done;
+    auto got = done.get_future();
+    asio::co_spawn(ex, std::move(a), [&done](const std::exception_ptr& e, T v) {
+        if (e)
+            done.set_exception(e);
+        else
+            done.set_value(std::move(v));
+    });
+    return got.get();
+}
+
+std::int64_t now_seconds() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+status_failure plain_status(const http_detail::response& head, std::string_view) {
+    return {"HTTP " + std::to_string(head.status) + " " + head.reason, false};
+}
+
+}  // namespace
+
+struct remote_objects::impl {
+    impl(std::shared_ptr<remote_context> c, s3_flags f) : ctx(std::move(c)), flags(f) {}
+
+    result<s3_config> s3();
+    result<s3_config> resolve_s3();
+    result<std::vector<std::string>> expand(const std::string& input);
+    result<std::unique_ptr<remote_stream>> open(const std::string& url);
+    remote_target s3_target(const s3_config& c, std::string shown,
+                            std::function<s3_request(std::int64_t)> make) const;
+
+    std::shared_ptr<remote_context> ctx;
+    s3_flags flags;
+    std::mutex mu;
+    std::optional<result<s3_config>> s3_config_;
+};
+
+remote_target remote_objects::impl::s3_target(const s3_config& c, std::string shown,
+                                              std::function<s3_request(std::int64_t)> make) const {
+    remote_target t;
+    t.shown = std::move(shown);
+    t.plan = [make = std::move(make)] {
+        s3_request r = make(now_seconds());
+        return request_plan{std::move(r.url), std::move(r.fields)};
+    };
+    t.describe = [c](const http_detail::response& head, std::string_view body) {
+        const s3_failure f =
+            describe_s3_error(head.status, head.reason, body, head.bucket_region, c);
+        return status_failure{f.message, f.transient};
+    };
+    return t;
+}
+
+result<s3_config> remote_objects::impl::s3() {
+    std::lock_guard lock(mu);
+    if (!s3_config_) s3_config_ = resolve_s3();
+    return *s3_config_;
+}
+
+// The chain, then the one request a web identity or a container needs.
+result<s3_config> remote_objects::impl::resolve_s3() {
+    auto r = resolve_aws(process_environment(), flags);
+    if (!r) return r.error();
+    if (r->waiting == aws_resolution::pending::none) return r->config;
+    remote_target t;
+    t.describe = plain_status;
+    const bool web = r->waiting == aws_resolution::pending::web_identity;
+    const http_url url = web ? web_identity_request(*r) : *r->container_uri;
+    t.shown = url.redacted;
+    http_detail::header_fields fields;
+    if (!web && !r->container_token.empty())
+        fields.emplace_back("Authorization", r->container_token);
+    t.plan = [url, fields] { return request_plan{url, fields}; };
+    auto body = block_on(ctx->ex, http_detail::fetch_small(*ctx, t, std::size_t{1} << 20));
+    if (!body) return body.error();
+    auto creds = web ? parse_sts_credentials(*body, "web identity (" + r->role_arn + ")")
+                     : parse_container_credentials(*body, "the container endpoint");
+    if (!creds) return creds.error();
+    r->config.credentials = std::move(*creds);
+    return r->config;
+}
+
+result<std::vector<std::string>> remote_objects::impl::expand(const std::string& input) {
+    if (!is_s3_url(input)) return std::vector<std::string>{input};
+    auto u = parse_s3_url(input);
+    if (!u) return u.error();
+    if (!is_listing(*u)) return std::vector<std::string>{input};
+    auto c = s3();
+    if (!c) return error{c.error().code, input, c.error().reason};
+    const std::string prefix = list_prefix(*u);
+    std::vector<std::string> keys;
+    std::uint64_t listed = 0;
+    std::string token;
+    do {
+        const remote_target t = s3_target(*c, input, [c = *c, u = *u, prefix, token](auto when) {
+            return list_request(c, u.bucket, prefix, token, when);
+        });
+        auto body = block_on(ctx->ex, http_detail::fetch_small(*ctx, t, max_listing_page));
+        if (!body) return body.error();
+        auto page = parse_list_page(*body);
+        if (!page) return error{page.error().code, input, page.error().reason};
+        for (auto& o : page->objects)
+            if (listing_matches(*u, o.key)) keys.push_back(std::move(o.key));
+        listed += page->objects.size();
+        token = page->truncated ? page->next_token : std::string();
+    } while (!token.empty());
+    if (keys.empty())
+        return make_error(errc::no_match, input,
+                          "no object matches (" + std::to_string(listed) +
+                              " keys listed under the prefix '" + prefix + "')");
+    std::sort(keys.begin(), keys.end());
+    std::vector<std::string> out;
+    out.reserve(keys.size());
+    for (const auto& k : keys)
+        out.push_back(s3_url{u->bucket, k}.text());
+    return out;
+}
+
+result<std::unique_ptr<remote_stream>> remote_objects::impl::open(const std::string& url) {
+    if (is_s3_url(url)) {
+        auto u = parse_s3_url(url);
+        if (!u) return u.error();
+        auto c = s3();
+        if (!c) return error{c.error().code, url, c.error().reason};
+        return http_detail::start_object(
+            ctx,
+            s3_target(*c, url,
+                      [c = *c, u = *u](auto when) { return object_request(c, u, "GET", when); }),
+            queue_limit);
+    }
+    auto parsed = parse_http_url(url);
+    if (!parsed) return parsed.error();
+    remote_target t;
+    t.shown = display_url(url);
+    t.plan = [p = *parsed] { return request_plan{p, {}}; };
+    t.describe = plain_status;
+    return http_detail::start_object(ctx, std::move(t), queue_limit);
+}
+
+remote_objects::remote_objects(std::shared_ptr<impl> p) : impl_(std::move(p)) {}
+remote_objects::~remote_objects() = default;
+
+result<std::unique_ptr<remote_objects>> remote_objects::create(asio::any_io_executor ex,
+                                                               fetch_settings settings,
+                                                               s3_flags flags) {
+    // Objects are CSV inputs of any size; --header and --max-body are the API's.
+    settings.max_body = std::numeric_limits<std::uint64_t>::max();
+    settings.headers.clear();
+    auto tls = http_detail::make_tls_context(settings);
+    if (!tls) return tls.error();
+    auto proxies = proxy_config::parse(settings.proxy);
+    if (!proxies) return proxies.error();
+    auto ctx = std::make_shared<remote_context>(std::move(ex), std::move(settings), std::move(*tls),
+                                                std::move(*proxies));
+    return std::unique_ptr<remote_objects>(
+        new remote_objects(std::make_shared<impl>(std::move(ctx), flags)));
+}
+
+remote_access remote_objects::access() {
+    return {[p = impl_](const std::string& input) { return p->expand(input); },
+            [p = impl_](const std::string& url) { return p->open(url); }};
+}
+
+void remote_objects::cancel(std::string reason) {
+    impl_->ctx->stop.request(std::move(reason));
+    http_detail::cancel_transfers(*impl_->ctx);
+}
+
+bool any_remote(const std::vector<std::string>& paths) {
+    return std::any_of(paths.begin(), paths.end(),
+                       [](const std::string& p) { return is_remote_input(p); });
+}
+
+}  // namespace salesproc
