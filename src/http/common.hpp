@@ -11,8 +11,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <string>
 
 namespace salesproc::http_detail {
@@ -30,6 +33,13 @@ struct attempt_result {
     attempt_failure failure;
     std::string error;
 };
+
+// The jitter's random source when the caller gave none: a seeded engine (the callers take
+// turns with it under their own lock).
+inline std::function<double()> seeded_uniform() {
+    auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
+    return [engine] { return std::uniform_real_distribution<double>(0.0, 1.0)(*engine); };
+}
 
 inline attempt_result failed(errc code, std::string text) {
     attempt_result r;

@@ -201,12 +201,7 @@ result<std::unique_ptr<api_fetcher>> api_fetcher::create(asio::any_io_executor e
     if (!ctx) return ctx.error();
     auto proxies = proxy_config::parse(settings.proxy);
     if (!proxies) return proxies.error();
-    if (!settings.uniform) {
-        auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
-        settings.uniform = [engine] {
-            return std::uniform_real_distribution<double>(0.0, 1.0)(*engine);
-        };
-    }
+    if (!settings.uniform) settings.uniform = http_detail::seeded_uniform();
     return std::unique_ptr<api_fetcher>(new api_fetcher(std::make_unique<impl>(
         std::move(ex), std::move(settings), std::move(r), std::move(*ctx), std::move(*proxies))));
 }

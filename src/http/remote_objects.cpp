@@ -178,6 +178,7 @@ result<std::unique_ptr<remote_objects>> remote_objects::create(asio::any_io_exec
     // Objects are CSV inputs of any size; --header and --max-body are the API's.
     settings.max_body = std::numeric_limits<std::uint64_t>::max();
     settings.headers.clear();
+    if (!settings.uniform) settings.uniform = http_detail::seeded_uniform();
     auto tls = http_detail::make_tls_context(settings);
     if (!tls) return tls.error();
     auto proxies = proxy_config::parse(settings.proxy);

@@ -16,6 +16,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 
+#include <optional>
 #include <sstream>
 #include <unordered_map>
 #include <vector>
@@ -120,6 +121,57 @@ void paged_reply(const std::string& path, std::unordered_map<std::string, std::s
     }
 }
 
+// A CSV object as an object store serves it: rows=N sales rows (default 20000, every tenth a
+// "Pork" row that is rejected), version=2 (or changed=1 after the first request) a different
+// content with another ETag. Range "bytes=N-" gives a 206 unless no_range=1; If-Match with
+// another ETag a 412 (unless ignore_if_match=1, as s3rver does); no_etag=1 drops the ETag;
+// cut_every=N cuts each response after N body bytes (a reset), so a reader resumes again and again;
+// cut_once=N only the first.
+}  // namespace
+
+std::string mock_object_csv(std::size_t rows, unsigned version) {
+    std::string out = "product,price,quantity\n";
+    for (std::size_t i = 0; i < rows; ++i) {
+        out += i % 10 == 9 ? "Pork " : "Halal Item ";
+        out += std::to_string(i % 97) + "," + std::to_string(1 + i % 50) + "." +
+               std::to_string(10 + i % 90) + "," + std::to_string(version + i % 7) + "\n";
+    }
+    return out;
+}
+
+namespace {
+
+std::optional<std::size_t> object_reply(std::unordered_map<std::string, std::string>& q,
+                                        const http::request<http::string_body>& req, unsigned nth,
+                                        reply& r) {
+    const unsigned version = q.count("version") ? 2U : (q.count("changed") && nth > 0 ? 2U : 1U);
+    const std::string etag = "\"v" + std::to_string(version) + "\"";
+    const std::string body =
+        mock_object_csv(q.count("rows") ? std::stoul(q["rows"]) : 20'000, version);
+    r.content_type = "text/csv";
+    if (!q.count("no_etag")) r.headers.emplace_back("ETag", etag);
+    const std::string if_match(req[http::field::if_match]);
+    if (!if_match.empty() && if_match != etag && !q.count("ignore_if_match")) {
+        r.status = 412;
+        r.body = "precondition failed";
+        return std::nullopt;
+    }
+    std::size_t from = 0;
+    const std::string range(req[http::field::range]);
+    if (!q.count("no_range") && range.rfind("bytes=", 0) == 0) {
+        from = std::stoul(range.substr(6));
+        r.status = 206;
+        r.headers.emplace_back("Content-Range", "bytes " + std::to_string(from) + "-" +
+                                                    std::to_string(body.size() - 1) + "/" +
+                                                    std::to_string(body.size()));
+    }
+    r.body = body.substr(std::min(from, body.size()));
+    if (q.count("cut_every") && r.body.size() > std::stoul(q["cut_every"]))
+        return std::stoul(q["cut_every"]);
+    if (q.count("cut_once") && nth == 0) return std::stoul(q["cut_once"]);
+    return std::nullopt;
+}
+
 std::string reason(unsigned status) {
     return std::string(http::obsolete_reason(static_cast<http::status>(status)));
 }
@@ -157,7 +209,10 @@ asio::awaitable<void> session(mock_server::state* st, Stream stream) {
         const unsigned nth = st->counters[target]++;
 
         reply r;
-        if (path == "/posts") {
+        std::optional<std::size_t> cut_at;  // bytes of the payload sent before a reset
+        if (path.rfind("/objects/", 0) == 0) {
+            cut_at = object_reply(q, req, nth, r);
+        } else if (path == "/posts") {
             r.body = "[";
             for (int i = 1; i <= 100; ++i)
                 r.body += (i > 1 ? ", " : "") + post_json(i);
@@ -243,8 +298,10 @@ asio::awaitable<void> session(mock_server::state* st, Stream stream) {
         for (const auto& [k, v] : r.headers)
             head += k + ": " + v + "\r\n";
         // reset_once=1: the first request is reset mid-body, later ones are answered whole.
-        const bool reset = q.count("reset") || (q.count("reset_once") && nth == 0);
-        const std::size_t promised = r.body.size() + (q.count("truncate") || reset ? 1000 : 0);
+        const bool reset =
+            q.count("reset") || (q.count("reset_once") && nth == 0) || cut_at.has_value();
+        const std::size_t promised =
+            r.body.size() + (q.count("truncate") || (reset && !cut_at) ? 1000 : 0);
         head += chunked ? "Transfer-Encoding: chunked\r\n"
                         : "Content-Length: " + std::to_string(promised) + "\r\n";
         if (close_after) head += "Connection: close\r\n";
@@ -275,7 +332,8 @@ asio::awaitable<void> session(mock_server::state* st, Stream stream) {
             }
         } else if (reset) {
             co_await asio::async_write(
-                stream, asio::buffer(head + payload.substr(0, payload.size() / 2)), nothrow);
+                stream, asio::buffer(head + payload.substr(0, cut_at.value_or(payload.size() / 2))),
+                nothrow);
             srv.note_request_end();
             hard_close(stream, true);
             co_return;

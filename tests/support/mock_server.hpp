@@ -11,6 +11,7 @@
 //   /envelope            {"data": [...], "count": 2}, one page
 //   /pages/loop          Link next alternates between pages 1 and 2: a loop
 //   /pages/cross?next=U  Link next is U (another origin, for instance)
+//   /objects/NAME        a CSV object with an ETag and Range support (see object_reply)
 // Query parameters inject faults, counted per path+query:
 //   status=503,503,200   statuses of successive requests (the last one repeats)
 //   retry_after=V        Retry-After header on non-2xx
@@ -39,6 +40,9 @@
 #include <thread>
 
 namespace salesproc::test {
+
+// The CSV that /objects/NAME serves: `rows` rows of version 1 or 2 (see mock_server.cpp).
+std::string mock_object_csv(std::size_t rows, unsigned version);
 
 class mock_server {
   public:
