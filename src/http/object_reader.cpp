@@ -132,11 +132,21 @@ struct transfer {
     std::atomic<bool> cancelled{false};
 };
 
+// The handlers posted here hold the transfer weakly: one still queued when the io_context
+// stops must not keep sockets alive past it.
 void cancel(const std::shared_ptr<transfer>& t) {
     t->cancelled = true;
-    asio::post(t->ctx->ex, [t] {
-        t->cancel_signal.emit(asio::cancellation_type::terminal);
-        t->room.cancel();
+    asio::post(t->ctx->ex, [w = std::weak_ptr<transfer>(t)] {
+        if (auto alive = w.lock()) {
+            alive->cancel_signal.emit(asio::cancellation_type::terminal);
+            alive->room.cancel();
+        }
+    });
+}
+
+void wake(const std::shared_ptr<transfer>& t) {
+    asio::post(t->ctx->ex, [w = std::weak_ptr<transfer>(t)] {
+        if (auto alive = w.lock()) alive->room.cancel();
     });
 }
 
@@ -145,8 +155,7 @@ class object_stream final : public remote_stream {
     explicit object_stream(std::shared_ptr<transfer> t) : t_(std::move(t)) {}
     ~object_stream() override { cancel(t_); }
     result<std::size_t> read(char* dst, std::size_t n) override {
-        return t_->queue.read(dst, n,
-                              [t = t_] { asio::post(t->ctx->ex, [t] { t->room.cancel(); }); });
+        return t_->queue.read(dst, n, [this] { wake(t_); });
     }
     [[nodiscard]] remote_state state() const override { return t_->queue.state(); }
 

@@ -189,9 +189,23 @@ result<std::unique_ptr<remote_objects>> remote_objects::create(asio::any_io_exec
         new remote_objects(std::make_shared<impl>(std::move(ctx), flags)));
 }
 
+// The functions hold the client weakly: a job that outlives the run's io_context must not keep
+// its sockets alive past it.
 remote_access remote_objects::access() {
-    return {[p = impl_](const std::string& input) { return p->expand(input); },
-            [p = impl_](const std::string& url) { return p->open(url); }};
+    const std::weak_ptr<impl> w = impl_;
+    auto gone = [](const std::string& what) {
+        return make_error(errc::interrupted, what, "the run is over");
+    };
+    return {[w, gone](const std::string& input) -> result<std::vector<std::string>> {
+                auto p = w.lock();
+                if (!p) return gone(input);
+                return p->expand(input);
+            },
+            [w, gone](const std::string& url) -> result<std::unique_ptr<remote_stream>> {
+                auto p = w.lock();
+                if (!p) return gone(url);
+                return p->open(url);
+            }};
 }
 
 void remote_objects::cancel(std::string reason) {

@@ -1,0 +1,47 @@
+// An S3-compatible store for the tests: s3rver on 127.0.0.1 and an ephemeral port, holding the
+// objects a manifest names, written with the AWS SDK for JavaScript (as users' other tools write
+// them). Usage: node s3_server.mjs MANIFEST.json PORT_FILE
+//   MANIFEST: {"buckets": ["sales"], "objects": [{"bucket", "key", "file" | "content"}]}
+// Writes {"port": N} to PORT_FILE once every object is in place, then serves until SIGTERM or
+// its parent exits. s3rver does not check secrets, ignores If-Match and mishandles bytes=0-0 and
+// bytes=-N; the tests do not rely on those. Run it with --openssl-legacy-provider: its
+// continuation tokens are DES-encrypted, which Node's OpenSSL 3 has only there.
+import { readFile, writeFile, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import S3rver from "s3rver";
+import { S3Client, CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+
+const [manifestPath, portFile] = process.argv.slice(2);
+const manifest = JSON.parse(await readFile(manifestPath, "utf8"));
+const directory = await mkdtemp(join(tmpdir(), "s3rver-"));
+const server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory });
+const { port } = await server.run();
+
+const client = new S3Client({
+  endpoint: `http://127.0.0.1:${port}`,
+  region: "us-east-1",
+  forcePathStyle: true,
+  credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+});
+for (const bucket of manifest.buckets) await client.send(new CreateBucketCommand({ Bucket: bucket }));
+const objects = manifest.objects;
+// A few at a time: s3rver is single-threaded, and 1000+ puts one by one take long.
+for (let i = 0; i < objects.length; i += 32) {
+  await Promise.all(objects.slice(i, i + 32).map(async (o) => {
+    const body = o.file !== undefined ? await readFile(o.file) : Buffer.from(o.content, "utf8");
+    await client.send(new PutObjectCommand({ Bucket: o.bucket, Key: o.key, Body: body }));
+  }));
+}
+await writeFile(portFile, JSON.stringify({ port }));
+
+const stop = async () => {
+  await server.close();
+  await rm(directory, { recursive: true, force: true });
+  process.exit(0);
+};
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);
+// A test that died without stopping it must not leave it behind.
+const parent = process.ppid;
+setInterval(() => { if (process.ppid !== parent) stop(); }, 500);
