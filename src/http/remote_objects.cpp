@@ -22,7 +22,7 @@ namespace {
 
 // Bytes of an object that may wait for the CSV strand: enough to ride out a slow chunk, small
 // beside the chunks in flight.
-constexpr std::size_t queue_limit = std::size_t{8} << 20;
+constexpr std::size_t queue_limit = std::size_t{4} << 20;
 constexpr std::size_t max_listing_page = std::size_t{16} << 20;
 
 // Runs `a` on `ex` and waits for it on this thread (which must not be ex's).

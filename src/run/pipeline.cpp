@@ -1,6 +1,6 @@
 #include "salesproc/run/pipeline.hpp"
 
-#include "salesproc/api/s3.hpp"
+#include "run/open_input.hpp"
 #include "salesproc/api/url.hpp"
 #include "salesproc/input/chunker.hpp"
 #include "salesproc/totals/validator.hpp"
@@ -45,71 +45,6 @@ error overflow_error(const std::string& context, const sales_aggregate& slice,
 }
 
 namespace {
-
-// The opened input of one process_csv: its bytes, their cutter, and the header understood.
-struct opened_input {
-    std::optional<byte_source> source;
-    std::optional<chunker> cutter;
-    header_layout layout;
-    rules rule_set;  // the job's, with the delimiter of a "sep=" line unless --delimiter was given
-};
-
-// Cuts and parses the header of in.source: for shard K > 0, the one read from the file's start
-// (`shard_header`, with the sep= line `sep` there).
-result<void> read_header(const csv_job& job, opened_input& in,
-                         std::optional<result<std::string>> shard_header, std::optional<char> sep) {
-    in.source->set_encoding(job.encoding);
-    in.cutter.emplace(*in.source,
-                      chunker_options{job.chunk_size, job.max_row_size, job.skip_lines});
-    auto header =
-        job.shard && job.shard->index != 0 ? std::move(*shard_header) : in.cutter->read_header();
-    if (!header) return prefer_stream_error(*in.source, header.error());
-    if (!sep) sep = in.cutter->sep_delimiter();
-    in.rule_set = job.rule_set;
-    if (sep && !job.delimiter_given) in.rule_set.delimiter = *sep;
-    auto layout = parse_header(*header, in.rule_set, in.source->name());
-    if (!layout) return prefer_stream_error(*in.source, layout.error());
-    in.layout = *layout;
-    in.layout.max_row_size = job.max_row_size;
-    return {};
-}
-
-// Reads the header of a remote input: an s3:// object or an http(s):// URL.
-result<void> open_remote(const csv_job& job, opened_input& in) {
-    const std::string& url = job.locator.empty() ? job.path : job.locator;
-    if (!job.remote.open)
-        return make_error(errc::invalid_argument, job.path, "remote inputs are not enabled here");
-    auto stream = job.remote.open(url);
-    if (!stream) return stream.error();
-    auto source = byte_source::open_remote(std::move(*stream), job.path);
-    if (!source) return source.error();
-    in.source.emplace(std::move(*source));
-    return read_header(job, in, std::nullopt, std::nullopt);
-}
-
-// Opens job.path (or its shard: the header is read from the file's start, then only the shard's
-// rows; see shard.hpp) and parses the header.
-result<void> open_input(const csv_job& job, opened_input& in) {
-    if (is_remote_input(job.locator.empty() ? job.path : job.locator)) return open_remote(job, in);
-    std::optional<result<std::string>> shard_header;
-    std::uint64_t header_end = 0;
-    std::optional<char> sep;
-    if (job.shard) {
-        auto head = byte_source::open(job.path);
-        if (!head) return head.error();
-        chunker header_cutter(
-            *head, chunker_options{std::size_t{64} << 10, job.max_row_size, job.skip_lines});
-        shard_header = header_cutter.read_header();
-        if (!*shard_header) return shard_header->error();
-        header_end = header_cutter.consumed();
-        sep = header_cutter.sep_delimiter();
-    }
-    auto source = job.shard ? byte_source::open_shard(job.path, *job.shard, header_end)
-                            : byte_source::open(job.path);
-    if (!source) return source.error();
-    in.source.emplace(std::move(*source));
-    return read_header(job, in, std::move(shard_header), sep);
-}
 
 // The chunks of one input in flight: cut on the strand, validated on the workers, reduced
 // strictly in input order (what makes the report independent of scheduling), their products
@@ -333,26 +268,6 @@ asio::awaitable<result<csv_outcome>> process_csv(const csv_job& job, asio::any_i
     co_return flow.finish();
 }
 
-namespace {
-
-// The inputs in order, each s3:// listing replaced by its objects in key order.
-result<std::vector<std::string>> expand_inputs(const csv_job& job,
-                                               const std::vector<std::string>& paths) {
-    std::vector<std::string> out;
-    for (const auto& p : paths) {
-        if (!is_s3_url(p) || !job.remote.expand) {
-            out.push_back(p);
-            continue;
-        }
-        auto objects = job.remote.expand(p);
-        if (!objects) return objects.error();
-        out.insert(out.end(), objects->begin(), objects->end());
-    }
-    return out;
-}
-
-}  // namespace
-
 asio::awaitable<result<csv_run>> process_csv_files(const csv_job& job,
                                                    const std::vector<std::string>& paths,
                                                    asio::any_io_executor workers,
@@ -361,11 +276,14 @@ asio::awaitable<result<csv_run>> process_csv_files(const csv_job& job,
     csv_run run;
     auto inputs = expand_inputs(job, paths);
     if (!inputs) co_return inputs.error();
+    remote_prefetch ahead(job.remote, *inputs);
     csv_job one = job;
+    one.remote.open = [&ahead](const std::string& url) { return ahead.take(url); };
     for (const auto& path : *inputs) {
         const bool remote = is_remote_input(path);
         one.path = remote ? display_url(path) : path;
         one.locator = remote ? path : std::string();
+        ahead.advance();
         auto r = co_await process_csv(one, workers, stop, *run.products, run.next_key,
                                       run.totals.total(), events, rejects);
         if (!r) co_return r.error();
