@@ -103,11 +103,16 @@ result<s3_config> remote_objects::impl::resolve_s3() {
     if (!web && !r->container_token.empty())
         fields.emplace_back("Authorization", r->container_token);
     t.plan = [url, fields] { return request_plan{url, fields}; };
+    const std::string source =
+        web ? "web identity (role " + r->role_arn + ")" : std::string("the container endpoint");
+    auto failed = [&source](const error& e) {
+        return error{e.code, "", "getting credentials from " + source + " failed: " + e.message()};
+    };
     auto body = block_on(ctx->ex, http_detail::fetch_small(*ctx, t, std::size_t{1} << 20));
-    if (!body) return body.error();
-    auto creds = web ? parse_sts_credentials(*body, "web identity (" + r->role_arn + ")")
-                     : parse_container_credentials(*body, "the container endpoint");
-    if (!creds) return creds.error();
+    if (!body) return failed(body.error());
+    auto creds =
+        web ? parse_sts_credentials(*body, source) : parse_container_credentials(*body, source);
+    if (!creds) return failed(creds.error());
     r->config.credentials = std::move(*creds);
     return r->config;
 }

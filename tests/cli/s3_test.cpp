@@ -4,6 +4,7 @@
 // profile, and no secret anywhere. Then our signatures against the SDK's own signer.
 #include "salesproc/api/s3.hpp"
 #include "cli/cli_support.hpp"
+#include "net/net_support.hpp"
 #include "support/mock_server.hpp"
 
 #include <gtest/gtest.h>
@@ -83,7 +84,8 @@ struct S3 : ::testing::Test {
               "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3",
               "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE",
               "AWS_ROLE_ARN", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-              "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"})
+              "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_ENDPOINT_URL_STS",
+              "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"})
             ::unsetenv(v);
         ::setenv("HOME", dir.path().c_str(), 1);
     }
@@ -207,6 +209,49 @@ TEST_F(S3, CredentialsFromAProfileAndNoSecretAnywhere) {
         0);
     EXPECT_EQ(comparable(nlohmann::json::parse(read_file(out))),
               comparable(nlohmann::json::parse(read_file(dir.file("l.json")))));
+}
+
+// The two sources that need a request, each against a local endpoint (the mock server).
+TEST_F(S3, WebIdentityAndContainerCredentialsComeFromTheirEndpoints) {
+    s3_store store(dir, {{"buckets", {"sales"}},
+                         {"objects", {object("w/sales.csv", mock_object_csv(100, 1))}}});
+    mock_server endpoints(tls_options());
+    const auto out = dir.file("r.json");
+    ::setenv("AWS_ENDPOINT_URL", store.endpoint().c_str(), 1);
+    write_file(dir.file("token"), "web-token\n");
+    ::setenv("AWS_WEB_IDENTITY_TOKEN_FILE", dir.file("token").c_str(), 1);
+    ::setenv("AWS_ROLE_ARN", "arn:aws:iam::1:role/test", 1);
+    ::setenv("AWS_ENDPOINT_URL_STS", endpoints.url("/sts").c_str(), 1);
+    const std::vector<std::string> args{"--csv",    "s3://sales/w/sales.csv", "--out", out,
+                                        "--cacert", shared_pki().ca_file,     "-v"};
+    auto r = salesproc(args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    for (const std::string& text : {read_file(out), r.err})
+        for (const char* secret : {"STS/SECRET+KEY", "STSSESSIONTOKEN", "web-token"})
+            EXPECT_EQ(text.find(secret), std::string::npos) << secret;
+
+    ::setenv("AWS_ROLE_ARN", "arn:aws:iam::1:role/other", 1);
+    r = salesproc(args);
+    EXPECT_EQ(r.exit_code, 1);
+    expect_one_error_line(r,
+                          "s3://sales/w/sales.csv: getting credentials from web identity (role "
+                          "arn:aws:iam::1:role/other) failed: " +
+                              endpoints.url("/sts") +
+                              "?Action=AssumeRoleWithWebIdentity: HTTP 403 Forbidden");
+    EXPECT_EQ(r.err.find("web-token"), std::string::npos);
+
+    ::unsetenv("AWS_WEB_IDENTITY_TOKEN_FILE");
+    ::setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", endpoints.url("/container-credentials").c_str(),
+             1);
+    ::setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "container-token", 1);
+    r = salesproc(args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err.find("CONTAINERTOKEN"), std::string::npos);
+    ::setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "wrong", 1);
+    r = salesproc(args);
+    EXPECT_EQ(r.exit_code, 1);
+    expect_one_error_line(
+        r, "failed: " + endpoints.url("/container-credentials") + ": HTTP 401 Unauthorized");
 }
 
 // Our SigV4 against the AWS SDK for JavaScript's signer: awkward keys, listing queries with a

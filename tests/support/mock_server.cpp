@@ -172,6 +172,36 @@ std::optional<std::size_t> object_reply(std::unordered_map<std::string, std::str
     return std::nullopt;
 }
 
+// AWS credentials as STS answers AssumeRoleWithWebIdentity (for WebIdentityToken=web-token and
+// RoleArn=arn:aws:iam::1:role/test), and as a container endpoint does (for the Authorization
+// container-token); the key id is s3rver's, "S3RVER".
+void credentials_reply(const std::string& path, std::unordered_map<std::string, std::string>& q,
+                       const http::request<http::string_body>& req, reply& r) {
+    if (path == "/sts") {
+        r.content_type = "text/xml";
+        if (q["Action"] != "AssumeRoleWithWebIdentity" || q["WebIdentityToken"] != "web-token" ||
+            q["RoleArn"] != "arn:aws:iam::1:role/test") {
+            r.status = 403;
+            r.body = "<ErrorResponse><Error><Code>AccessDenied</Code></Error></ErrorResponse>";
+            return;
+        }
+        r.body =
+            "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult>"
+            "<Credentials><AccessKeyId>S3RVER</AccessKeyId>"
+            "<SecretAccessKey>STS/SECRET+KEY</SecretAccessKey>"
+            "<SessionToken>STSSESSIONTOKEN</SessionToken></Credentials>"
+            "</AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>";
+        return;
+    }
+    if (std::string(req[http::field::authorization]) != "container-token") {
+        r.status = 401;
+        r.body = "{}";
+        return;
+    }
+    r.body = R"({"AccessKeyId": "S3RVER", "SecretAccessKey": "CONTAINER/SECRET",)"
+             R"( "Token": "CONTAINERTOKEN", "Expiration": "2099-01-01T00:00:00Z"})";
+}
+
 std::string reason(unsigned status) {
     return std::string(http::obsolete_reason(static_cast<http::status>(status)));
 }
@@ -212,6 +242,8 @@ asio::awaitable<void> session(mock_server::state* st, Stream stream) {
         std::optional<std::size_t> cut_at;  // bytes of the payload sent before a reset
         if (path.rfind("/objects/", 0) == 0) {
             cut_at = object_reply(q, req, nth, r);
+        } else if (path == "/sts" || path == "/container-credentials") {
+            credentials_reply(path, q, req, r);
         } else if (path == "/posts") {
             r.body = "[";
             for (int i = 1; i <= 100; ++i)

@@ -12,6 +12,7 @@
 //   /pages/loop          Link next alternates between pages 1 and 2: a loop
 //   /pages/cross?next=U  Link next is U (another origin, for instance)
 //   /objects/NAME        a CSV object with an ETag and Range support (see object_reply)
+//   /sts, /container-credentials  AWS credentials (see credentials_reply)
 // Query parameters inject faults, counted per path+query:
 //   status=503,503,200   statuses of successive requests (the last one repeats)
 //   retry_after=V        Retry-After header on non-2xx
