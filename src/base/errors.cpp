@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <stdexcept>
 #include <string_view>
 
@@ -14,69 +15,43 @@ class category_impl final : public boost::system::error_category {
   public:
     const char* name() const noexcept override { return "salesproc"; }
     std::string message(int ev) const override {
-        switch (static_cast<errc>(ev)) {
-            case errc::io_error:
-                return "I/O error";
-            case errc::is_directory:
-                return "is a directory";
-            case errc::missing_column:
-                return "missing required column";
-            case errc::empty_input:
-                return "empty input";
-            case errc::row_too_large:
-                return "row too large";
-            case errc::input_changed:
-                return "input changed while reading";
-            case errc::bad_config:
-                return "invalid configuration";
-            case errc::money_overflow:
-                return "exact total overflow";
-            case errc::invalid_argument:
-                return "invalid argument";
-            case errc::interrupted:
-                return "interrupted";
-            case errc::http_status:
-                return "HTTP error status";
-            case errc::timeout:
-                return "timeout";
-            case errc::tls_verify:
-                return "certificate verify failed";
-            case errc::body_too_large:
-                return "response body too large";
-            case errc::bad_json:
-                return "invalid JSON";
-            case errc::bad_redirect:
-                return "bad redirect";
-            case errc::connect_failed:
-                return "connect failed";
-            case errc::connection_lost:
-                return "connection lost";
-            case errc::proxy_error:
-                return "proxy error";
-            case errc::bad_encoding:
-                return "bad content encoding";
-            case errc::dns_failed:
-                return "host name did not resolve";
-            case errc::connection_refused:
-                return "connection refused";
-            case errc::corrupt_input:
-                return "corrupt compressed input";
-            case errc::bad_report:
-                return "not a salesproc report";
-            case errc::parts_mismatch:
-                return "parts do not fit together";
-            case errc::bad_pagination:
-                return "bad pagination";
-            case errc::record_too_large:
-                return "record too large";
-            case errc::bad_response:
-                return "unexpected response";
-            case errc::no_match:
-                return "no object matches";
-            case errc::no_credentials:
-                return "no credentials";
-        }
-        return "unknown salesproc error";
+        // In the order of errc, which starts at 1.
+        static constexpr std::string_view names[] = {
+            "I/O error",
+            "is a directory",
+            "missing required column",
+            "empty input",
+            "row too large",
+            "input changed while reading",
+            "invalid configuration",
+            "exact total overflow",
+            "invalid argument",
+            "interrupted",
+            "HTTP error status",
+            "timeout",
+            "certificate verify failed",
+            "response body too large",
+            "invalid JSON",
+            "bad redirect",
+            "connect failed",
+            "connection lost",
+            "proxy error",
+            "bad content encoding",
+            "host name did not resolve",
+            "connection refused",
+            "corrupt compressed input",
+            "bad pagination",
+            "not a salesproc report",
+            "parts do not fit together",
+            "record too large",
+            "unexpected response",
+            "no object matches",
+            "no credentials",
+        };
+        static_assert(std::size(names) == static_cast<std::size_t>(errc::no_credentials));
+        if (ev < 1 || static_cast<std::size_t>(ev) > std::size(names))
+            return "unknown salesproc error";
+        return std::string(names[ev - 1]);
     }
 };
 

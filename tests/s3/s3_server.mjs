@@ -6,7 +6,7 @@
 // its parent exits. s3rver does not check secrets, ignores If-Match and mishandles bytes=0-0 and
 // bytes=-N; the tests do not rely on those. Run it with --openssl-legacy-provider: its
 // continuation tokens are DES-encrypted, which Node's OpenSSL 3 has only there.
-import { readFile, writeFile, mkdtemp, rm } from "node:fs/promises";
+import { readFile, writeFile, rename, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import S3rver from "s3rver";
@@ -33,7 +33,9 @@ for (let i = 0; i < objects.length; i += 32) {
     await client.send(new PutObjectCommand({ Bucket: o.bucket, Key: o.key, Body: body }));
   }));
 }
-await writeFile(portFile, JSON.stringify({ port }));
+// Whole or not at all: the test reads the file as soon as it exists.
+await writeFile(`${portFile}.tmp`, JSON.stringify({ port }));
+await rename(`${portFile}.tmp`, portFile);
 
 const stop = async () => {
   await server.close();

@@ -1,7 +1,10 @@
 #include "salesproc/base/errors.hpp"
 
 #include <gtest/gtest.h>
+
 #include <boost/asio/error.hpp>
+#include <set>
+#include <string>
 
 namespace salesproc {
 namespace {
@@ -43,6 +46,18 @@ TEST(Errors, FailureCodesAreStableNames) {
     EXPECT_EQ(failure_code(make_error_code(errc::io_error)), "other");
     EXPECT_EQ(failure_code(boost::asio::error::make_error_code(boost::asio::error::eof)), "other");
     EXPECT_EQ(failure_code({}), "other");
+}
+
+TEST(Errors, EveryCodeHasItsOwnMessage) {
+    std::set<std::string> seen;
+    for (int e = 1; e <= static_cast<int>(errc::no_credentials); ++e) {
+        const std::string m = category().message(e);
+        EXPECT_NE(m, "unknown salesproc error") << e;
+        EXPECT_TRUE(seen.insert(m).second) << m;
+    }
+    EXPECT_EQ(make_error_code(errc::bad_pagination).message(), "bad pagination");
+    EXPECT_EQ(make_error_code(errc::no_credentials).message(), "no credentials");
+    EXPECT_EQ(category().message(0), "unknown salesproc error");
 }
 
 }  // namespace
