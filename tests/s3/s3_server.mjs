@@ -45,5 +45,12 @@ const stop = async () => {
 process.on("SIGTERM", stop);
 process.on("SIGINT", stop);
 // A test that died without stopping it must not leave it behind.
+// (process.ppid is read once at start, so ask whether the parent is still there.)
 const parent = process.ppid;
-setInterval(() => { if (process.ppid !== parent) stop(); }, 500);
+setInterval(() => {
+  try {
+    process.kill(parent, 0);
+  } catch {
+    stop();
+  }
+}, 500);
