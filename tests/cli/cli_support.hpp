@@ -4,6 +4,8 @@
 
 #include "support/test_support.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 #include <vector>
 
@@ -16,6 +18,18 @@ inline const std::string data_dir = SALESPROC_TEST_DATA_DIR;
 inline process_result salesproc(std::vector<std::string> args, const std::string& input = {}) {
     args.insert(args.begin(), salesproc_bin);
     return run_process(args, input);
+}
+
+// A report without where its rows came from (csv, rejected samples' source) and its timings:
+// what a run over remote inputs must share with one over the same files on disk.
+inline nlohmann::json without_sources(nlohmann::json doc) {
+    doc.erase("duration_ms");
+    doc.erase("generated_at");
+    doc.erase("csv");
+    for (auto& [reason, samples] : doc["rejected_samples"].items())
+        for (auto& sample : samples)
+            sample.erase("source");
+    return doc;
 }
 
 }  // namespace salesproc::test
