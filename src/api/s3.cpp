@@ -72,7 +72,7 @@ http_url aws_endpoint(const s3_config& c) {
     return u;
 }
 
-s3_request make_request(const s3_config& c, std::string_view bucket, std::string path,
+s3_request make_request(const s3_config& c, std::string_view bucket, std::string_view path,
                         std::vector<std::pair<std::string, std::string>> query,
                         std::string_view method, std::int64_t unix_time) {
     s3_request out;
@@ -87,7 +87,8 @@ s3_request make_request(const s3_config& c, std::string_view bucket, std::string
     }
     sigv4_request r;
     r.method = std::string(method);
-    r.path = base + path;
+    r.path = base;
+    r.path += path;
     r.query = std::move(query);
     r.headers = {{"Host", out.url.host_header()}};
     r.payload_sha256 = std::string(unsigned_payload);
