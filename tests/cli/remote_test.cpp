@@ -53,13 +53,14 @@ TEST_F(Remote, AnHttpsObjectGivesTheReportOfTheSameLocalFile) {
 
 TEST_F(Remote, ACutObjectResumesFromTheNextByteAndLosesNothing) {
     const auto out = dir.file("r.json");
-    // About 560 KB cut every 100 KB: five resumes, each a Range with If-Match.
+    // 422 KB cut every 100 KB: at least four resumes, each a Range with If-Match (more when
+    // the reset discards bytes the reader had not yet taken from the socket).
     auto r = run(srv.url("/objects/sales.csv?cut_every=100000"), out);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     auto doc = nlohmann::json::parse(read_file(out));
     EXPECT_EQ(without_sources(doc),
               without_sources(nlohmann::json::parse(read_file(local_report))));
-    EXPECT_GE(doc["csv"]["resumes"], 5);
+    EXPECT_GE(doc["csv"]["resumes"], 4);
     EXPECT_EQ(srv.last_header("/objects/sales.csv", "If-Match"), "\"v1\"");
     EXPECT_EQ(srv.last_header("/objects/sales.csv", "Range").rfind("bytes=", 0), 0U);
 
