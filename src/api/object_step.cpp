@@ -44,12 +44,25 @@ std::optional<content_range> parse_content_range(std::string_view v) {
     return r;
 }
 
+object_step::object_step(const retry_policy& policy, const remote_range& range)
+    : policy_(policy),
+      ranged_(true),
+      begin_(range.begin),
+      end_(range.end),
+      etag_(range.etag),
+      offset_(range.begin) {}
+
+std::string object_step::range_asked() const {
+    return "bytes=" + std::to_string(offset_) + "-" + (end_ ? std::to_string(*end_ - 1) : "");
+}
+
 std::vector<std::pair<std::string, std::string>> object_step::next_request() {
     ++total_attempts_;
     std::vector<std::pair<std::string, std::string>> out;
-    if (!started_ || offset_ == 0) return out;
-    ++resumes_;
-    out.emplace_back("Range", "bytes=" + std::to_string(offset_) + "-");
+    const bool resuming = started_ && offset_ > begin_;
+    if (!resuming && !ranged_) return out;
+    if (resuming) ++resumes_;
+    out.emplace_back("Range", range_asked());
     if (!etag_.empty()) out.emplace_back("If-Match", etag_);
     return out;
 }
@@ -64,6 +77,12 @@ object_action object_step::on_head(const http_response& head) {
         return changed("ETag " + etag_ + " at the start, " +
                        (head.etag.empty() ? std::string("no longer matched") : "now " + head.etag));
     if (head.status < 200 || head.status >= 300) return act(object_action::kind::read_error);
+    if (ranged_ && head.status == 200)
+        return failure(errc::bad_response,
+                       "the server answered 'Range: " + range_asked() +
+                           "' with the whole object (HTTP 200): it does not serve byte ranges, "
+                           "which --shard needs");
+    if (!started_ && ranged_) return start_range(head);
     if (!started_) {
         if (head.status != 200)
             return failure(errc::bad_response, "HTTP " + std::to_string(head.status) + " " +
@@ -79,6 +98,23 @@ object_action object_step::on_head(const http_response& head) {
         return changed("ETag " + etag_ + " at the start, " +
                        (head.etag.empty() ? std::string("none") : head.etag) + " now");
     return check_range(head);
+}
+
+// The first answer to a ranged request: the object's size is Content-Range's, and its ETag is
+// the one asked for (when one was).
+object_action object_step::start_range(const http_response& head) {
+    const auto range = parse_content_range(head.content_range);
+    if (head.status != 206 || !range || range->first != offset_)
+        return failure(errc::bad_response, "HTTP " + std::to_string(head.status) +
+                                               " with Content-Range '" + head.content_range +
+                                               "' to a request for " + range_asked());
+    if (!etag_.empty() && head.etag != etag_)
+        return changed("ETag " + etag_ + " at the start, " +
+                       (head.etag.empty() ? std::string("none") : head.etag) + " now");
+    started_ = true;
+    etag_ = head.etag;
+    size_ = range->size;
+    return act(object_action::kind::read_body);
 }
 
 object_action object_step::check_range(const http_response& head) {
@@ -110,7 +146,8 @@ void object_step::on_bytes(std::size_t n) noexcept {
 }
 
 object_action object_step::on_body_end(std::optional<milliseconds> time_left) {
-    if (!size_ || offset_ == *size_) return act(object_action::kind::done);
+    if (!size_ || offset_ == *size_ || (end_ && offset_ == *end_))
+        return act(object_action::kind::done);
     if (offset_ > *size_)
         return changed("more than its " + std::to_string(*size_) + " bytes arrived");
     attempt_failure f;

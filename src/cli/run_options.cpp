@@ -11,6 +11,8 @@
 #include "salesproc/input/detail/decoder.hpp"
 
 #include "salesproc/api/api_records.hpp"
+#include "salesproc/api/s3.hpp"
+#include "salesproc/api/url.hpp"
 #include "salesproc/base/units.hpp"
 #include "salesproc/input/csv.hpp"
 #include "salesproc/output/metrics.hpp"
@@ -100,10 +102,15 @@ result<void> check_shard_input(const std::vector<std::string>& paths) {
     if (paths.size() != 1) return usage("--shard", "takes exactly one --csv input");
     const std::string& path = paths.front();
     if (path == "-") return usage("--shard", "cannot read stdin: it needs a seekable file");
-    if (is_remote_input(path))
-        return usage("--shard", path +
-                                    ": shards of a remote object are not supported yet; "
-                                    "copy it to a local file first");
+    if (is_s3_url(path)) {
+        auto u = parse_s3_url(path);
+        if (u && is_listing(*u))
+            return usage("--shard",
+                         display_url(path) + " is a listing: a shard is a range of one object");
+    }
+    // A remote object's size, ETag, compression and range support come with its first
+    // response (open_input.cpp).
+    if (is_remote_input(path)) return {};
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return errno_error(path, errno);
     if (!S_ISREG(st.st_mode))

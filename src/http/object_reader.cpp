@@ -122,10 +122,16 @@ class object_queue {
 // One object's transfer: shared by the coroutine that fills the queue and the stream that
 // drains it, so either may end first.
 struct transfer {
-    transfer(std::shared_ptr<remote_context> c, remote_target t, std::size_t limit)
-        : ctx(std::move(c)), target(std::move(t)), queue(limit), room(ctx->ex) {}
+    transfer(std::shared_ptr<remote_context> c, remote_target t, std::size_t limit,
+             std::optional<remote_range> r)
+        : ctx(std::move(c)),
+          target(std::move(t)),
+          range(std::move(r)),
+          queue(limit),
+          room(ctx->ex) {}
     std::shared_ptr<remote_context> ctx;
     remote_target target;
+    std::optional<remote_range> range;
     object_queue queue;
     asio::steady_timer room;  // waited on while the queue is full
     asio::cancellation_signal cancel_signal;
@@ -258,7 +264,8 @@ asio::awaitable<detail::object_action> attempt(transfer& t, detail::object_step&
 
 asio::awaitable<void> pump(std::shared_ptr<transfer> t) {
     using kind = detail::object_action::kind;
-    detail::object_step step(t->ctx->policy);
+    detail::object_step step = t->range ? detail::object_step(t->ctx->policy, *t->range)
+                                        : detail::object_step(t->ctx->policy);
     std::vector<char> buffer(piece_size);
     detail::object_action next = step.start();
     for (;;) {
@@ -287,8 +294,10 @@ asio::awaitable<void> pump(std::shared_ptr<transfer> t) {
 }  // namespace
 
 std::unique_ptr<remote_stream> start_object(std::shared_ptr<remote_context> ctx,
-                                            remote_target target, std::size_t queue_limit) {
-    auto t = std::make_shared<transfer>(std::move(ctx), std::move(target), queue_limit);
+                                            remote_target target, std::size_t queue_limit,
+                                            std::optional<remote_range> range) {
+    auto t = std::make_shared<transfer>(std::move(ctx), std::move(target), queue_limit,
+                                        std::move(range));
     auto stream = std::make_unique<object_stream>(t);
     {
         std::lock_guard lock(t->ctx->cancel_mu);

@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -66,10 +67,11 @@ struct remote_target {
     std::function<status_failure(const response& head, std::string_view body)> describe;
 };
 
-// Starts reading `target` on ctx->ex; the stream's reads block until bytes come. At most
-// `queue_limit` bytes wait in memory for the reader.
+// Starts reading `target` (or only `range` of it) on ctx->ex; the stream's reads block until
+// bytes come. At most `queue_limit` bytes wait in memory for the reader.
 std::unique_ptr<remote_stream> start_object(std::shared_ptr<remote_context> ctx,
-                                            remote_target target, std::size_t queue_limit);
+                                            remote_target target, std::size_t queue_limit,
+                                            std::optional<remote_range> range = std::nullopt);
 
 // Ends every transfer of `ctx` promptly (their readers get errc::interrupted); any thread.
 void cancel_transfers(remote_context& ctx);

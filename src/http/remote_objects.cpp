@@ -57,7 +57,8 @@ struct remote_objects::impl {
     result<s3_config> s3();
     result<s3_config> resolve_s3();
     result<std::vector<std::string>> expand(const std::string& input);
-    result<std::unique_ptr<remote_stream>> open(const std::string& url);
+    result<std::unique_ptr<remote_stream>> open(const std::string& url,
+                                                std::optional<remote_range> range);
     remote_target s3_target(const s3_config& c, std::string shown,
                             std::function<s3_request(std::int64_t)> make) const;
 
@@ -153,7 +154,8 @@ result<std::vector<std::string>> remote_objects::impl::expand(const std::string&
     return out;
 }
 
-result<std::unique_ptr<remote_stream>> remote_objects::impl::open(const std::string& url) {
+result<std::unique_ptr<remote_stream>> remote_objects::impl::open(
+    const std::string& url, std::optional<remote_range> range) {
     if (is_s3_url(url)) {
         auto u = parse_s3_url(url);
         if (!u) return u.error();
@@ -163,7 +165,7 @@ result<std::unique_ptr<remote_stream>> remote_objects::impl::open(const std::str
             ctx,
             s3_target(*c, url,
                       [c = *c, u = *u](auto when) { return object_request(c, u, "GET", when); }),
-            queue_limit);
+            queue_limit, std::move(range));
     }
     auto parsed = parse_http_url(url);
     if (!parsed) return parsed.error();
@@ -171,7 +173,7 @@ result<std::unique_ptr<remote_stream>> remote_objects::impl::open(const std::str
     t.shown = display_url(url);
     t.plan = [p = *parsed] { return request_plan{p, {}}; };
     t.describe = plain_status;
-    return http_detail::start_object(ctx, std::move(t), queue_limit);
+    return http_detail::start_object(ctx, std::move(t), queue_limit, std::move(range));
 }
 
 remote_objects::remote_objects(std::shared_ptr<impl> p) : impl_(std::move(p)) {}
@@ -209,7 +211,13 @@ remote_access remote_objects::access() {
             [w, gone](const std::string& url) -> result<std::unique_ptr<remote_stream>> {
                 auto p = w.lock();
                 if (!p) return gone(url);
-                return p->open(url);
+                return p->open(url, std::nullopt);
+            },
+            [w, gone](const std::string& url,
+                      const remote_range& range) -> result<std::unique_ptr<remote_stream>> {
+                auto p = w.lock();
+                if (!p) return gone(url);
+                return p->open(url, range);
             }};
 }
 

@@ -25,6 +25,22 @@ result<byte_source> byte_source::open_remote(std::unique_ptr<remote_stream> stre
     return source;
 }
 
+result<byte_source> byte_source::open_remote_shard(std::string name, const shard_spec& s,
+                                                   std::uint64_t size, std::uint64_t header_end,
+                                                   const positional_reader& read,
+                                                   const range_opener& open) {
+    auto plan = plan_shard(s, size, header_end, read);
+    if (!plan) return plan.error();
+    auto stream = open(plan->begin);
+    if (!stream) return stream.error();
+    byte_source source(-1, false, std::move(name), std::nullopt);
+    source.remote_ = std::move(*stream);
+    source.size_ = size;
+    source.offset_ = plan->begin;
+    source.shard_ = *plan;
+    return source;
+}
+
 std::optional<remote_state> byte_source::remote() const {
     if (!remote_) return std::nullopt;
     return remote_->state();
@@ -246,7 +262,9 @@ result<std::size_t> byte_source::at_end(std::size_t n) {
     if (remote_) {
         // The stream checked every response against the first; what it read is the identity.
         const remote_state st = remote_->state();
-        if (!st.etag.empty()) identity_ = input_identity{stored_, 0, "etag:" + st.etag};
+        // A shard's identity is the whole object's, as a local shard's is the whole file's.
+        const std::uint64_t whole = shard_ && size_ ? *size_ : stored_;
+        if (!st.etag.empty()) identity_ = input_identity{whole, 0, "etag:" + st.etag};
         return std::size_t{0};
     }
     // The end of the file came before the size it had when opened (for a shard, before the

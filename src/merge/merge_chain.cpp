@@ -162,6 +162,7 @@ std::vector<csv_input_summary> merged_inputs(const std::vector<part_summary>& pa
                 whole.bytes += in.bytes;
                 whole.decompressed_bytes += in.decompressed_bytes;
                 whole.chunks += in.chunks;
+                if (whole.remote && in.remote) whole.remote->resumes += in.remote->resumes;
                 continue;
             }
             out.push_back(in);

@@ -137,6 +137,14 @@ csv_input_summary read_input(const json& v, checked_reader& c, const std::string
     }
     if (v.contains("shard")) in.shard = read_shard(v["shard"], c, where + "shard");
     if (v.contains("identity")) in.identity = read_identity(v["identity"], c, where + "identity");
+    // A remote object's: its ETag (when it had one) and how often its reading resumed.
+    if (v.contains("resumes")) {
+        remote_state r;
+        r.resumes = c.count(v, where, "resumes");
+        if (v.contains("etag")) r.etag = c.text(v, where, "etag");
+        r.size = in.identity ? std::optional(in.identity->size) : std::nullopt;
+        in.remote = std::move(r);
+    }
     return in;
 }
 

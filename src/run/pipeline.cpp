@@ -276,7 +276,8 @@ asio::awaitable<result<csv_run>> process_csv_files(const csv_job& job,
     csv_run run;
     auto inputs = expand_inputs(job, paths);
     if (!inputs) co_return inputs.error();
-    remote_prefetch ahead(job.remote, *inputs);
+    // A shard reads ranges of its one object (open_input.cpp), never the whole of it.
+    remote_prefetch ahead(job.shard ? remote_access{} : job.remote, *inputs);
     csv_job one = job;
     one.remote.open = [&ahead](const std::string& url) { return ahead.take(url); };
     for (const auto& path : *inputs) {

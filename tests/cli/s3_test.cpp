@@ -149,6 +149,42 @@ TEST_F(S3, AListingPastAThousandKeysIsReadInKeyOrder) {
     EXPECT_EQ(doc["unique_products"][0], "Halal P0");
 }
 
+// Shards of one object by byte range, merged: the run over the whole object, rejects
+// included, and the totals of the same local file.
+TEST_F(S3, ShardsOfAnObjectMergeIntoOneRunOverIt) {
+    const std::string content = mock_object_csv(20'000, 1);
+    write_file(dir.file("local.csv"), content);
+    s3_store store(dir, {{"buckets", {"sales"}}, {"objects", {object("day/sales.csv", content)}}});
+    use_keys(store.endpoint());
+    const std::string url = "s3://sales/day/sales.csv";
+    auto r = salesproc({"--csv", url, "--out", dir.file("single.json"), "--rejects",
+                        dir.file("single.rej.csv"), "-q"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::vector<std::string> merge{
+        "merge", "--out", dir.file("merged.json"), "--rejects", dir.file("merged.rej.csv"), "-q"};
+    for (int k = 0; k < 4; ++k) {
+        const std::string part = dir.file("part-" + std::to_string(k) + ".json");
+        const std::string rejects = dir.file("part-" + std::to_string(k) + ".rej.csv");
+        r = salesproc({"--csv", url, "--shard", std::to_string(k) + "/4", "--out", part,
+                       "--rejects", rejects, "-q"});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        merge.insert(merge.end(), {"--part-rejects", rejects, part});
+    }
+    r = salesproc(merge);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto merged = nlohmann::json::parse(read_file(dir.file("merged.json")));
+    auto single = nlohmann::json::parse(read_file(dir.file("single.json")));
+    EXPECT_EQ(merged["csv"]["etag"], single["csv"]["etag"]);
+    EXPECT_EQ(merged["csv"]["identity"], single["csv"]["identity"]);
+    EXPECT_EQ(merged["csv"]["rows"], single["csv"]["rows"]);
+    EXPECT_TRUE(without_sources(merged) == without_sources(single));
+    EXPECT_TRUE(read_file(dir.file("merged.rej.csv")) == read_file(dir.file("single.rej.csv")));
+    r = salesproc({"--csv", dir.file("local.csv"), "--out", dir.file("local.json"), "-q"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(without_sources(merged) ==
+                without_sources(nlohmann::json::parse(read_file(dir.file("local.json")))));
+}
+
 TEST_F(S3, ErrorsNameTheUrlAndSayWhatToDo) {
     s3_store store(dir, {{"buckets", {"sales"}}, {"objects", {object("a.csv", "x\n")}}});
     const auto out = dir.file("r.json");

@@ -8,10 +8,10 @@ namespace http = boost::beast::http;
 
 // A CSV object as an object store serves it: rows=N sales rows (default 20000, every tenth a
 // "Pork" row that is rejected), version=2 (or changed=1 after the first request) a different
-// content with another ETag. Range "bytes=N-" gives a 206 unless no_range=1; If-Match with
-// another ETag a 412 (unless ignore_if_match=1, as s3rver does); no_etag=1 drops the ETag;
-// cut_every=N cuts each response after N body bytes (a reset), so a reader resumes again and again;
-// cut_once=N only the first.
+// content with another ETag. Range "bytes=N-" or "bytes=N-M" gives a 206 unless no_range=1;
+// If-Match with another ETag a 412 (unless ignore_if_match=1, as s3rver does); no_etag=1 drops the
+// ETag; cut_every=N cuts each response after N body bytes (a reset), so a reader resumes again and
+// again; cut_once=N only the first.
 std::string mock_object_csv(std::size_t rows, unsigned version) {
     std::string out = "product,price,quantity\n";
     for (std::size_t i = 0; i < rows; ++i) {
@@ -37,15 +37,24 @@ std::optional<std::size_t> object_reply(query_params& q, const mock_request& req
         return std::nullopt;
     }
     std::size_t from = 0;
+    std::size_t last = body.size() - 1;
     const std::string range(req[http::field::range]);
     if (!q.count("no_range") && range.rfind("bytes=", 0) == 0) {
-        from = std::stoul(range.substr(6));
+        std::size_t used = 0;
+        from = std::stoul(range.substr(6), &used);
+        const std::string to = range.substr(6 + used + 1);
+        if (!to.empty()) last = std::min(last, std::stoul(to));
+        if (from > last) {
+            r.status = 416;
+            r.body = "range not satisfiable";
+            return std::nullopt;
+        }
         r.status = 206;
         r.headers.emplace_back("Content-Range", "bytes " + std::to_string(from) + "-" +
-                                                    std::to_string(body.size() - 1) + "/" +
+                                                    std::to_string(last) + "/" +
                                                     std::to_string(body.size()));
     }
-    r.body = body.substr(std::min(from, body.size()));
+    r.body = body.substr(std::min(from, body.size()), last + 1 - std::min(from, last + 1));
     if (q.count("cut_every") && r.body.size() > std::stoul(q["cut_every"]))
         return std::stoul(q["cut_every"]);
     if (q.count("cut_once") && nth == 0) return std::stoul(q["cut_once"]);

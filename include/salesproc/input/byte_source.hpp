@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +37,14 @@ class byte_source {
     // Reads its first bytes, so errors of the first response (no such key, access denied)
     // come from here, naming the URL.
     static result<byte_source> open_remote(std::unique_ptr<remote_stream> stream, std::string name);
+    // Shard `s` of an uncompressed remote object of `size` bytes, shown as `name`: planned with
+    // `read` (ranged reads of the same object), then its bytes from the stream `open` starts at
+    // the plan's beginning. Errors are theirs.
+    using range_opener = std::function<result<std::unique_ptr<remote_stream>>(std::uint64_t begin)>;
+    static result<byte_source> open_remote_shard(std::string name, const shard_spec& s,
+                                                 std::uint64_t size, std::uint64_t header_end,
+                                                 const positional_reader& read,
+                                                 const range_opener& open);
 
     // Only before the first read().
     byte_source(byte_source&& other) noexcept;

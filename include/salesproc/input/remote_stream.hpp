@@ -23,6 +23,15 @@ struct remote_state {
     std::uint64_t resumes = 0;          // ranged requests that went on after a cut
 };
 
+// Part of an object, for --shard: from `begin` to `end` (exclusive; the object's end when
+// absent). Every request is ranged and carries If-Match `etag` (when not empty; else the first
+// response's): a server that answers a Range with the whole object fails it.
+struct remote_range {
+    std::uint64_t begin = 0;
+    std::optional<std::uint64_t> end;
+    std::string etag;
+};
+
 // One reader at a time (the pipeline's strand); destroying it stops the transfer.
 class remote_stream {
   public:
@@ -41,11 +50,14 @@ class remote_stream {
 bool is_remote_input(std::string_view path) noexcept;
 
 // What the run gives the CSV half for remote inputs: expanding a listing into its objects'
-// URLs (in key order; any other input unchanged), and opening one. Both block the calling
-// thread until the network answers, so neither may run on the I/O thread.
+// URLs (in key order; any other input unchanged), opening one, and opening a range of one. All
+// block the calling thread until the network answers, so none may run on the I/O thread.
 struct remote_access {
     std::function<result<std::vector<std::string>>(const std::string& input)> expand;
     std::function<result<std::unique_ptr<remote_stream>>(const std::string& url)> open;
+    std::function<result<std::unique_ptr<remote_stream>>(const std::string& url,
+                                                         const remote_range& range)>
+        open_range;
 };
 
 }  // namespace salesproc

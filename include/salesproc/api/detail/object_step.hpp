@@ -1,13 +1,16 @@
 // The decisions of reading one object (a CSV input over HTTP(S) or S3) to its end: the first
 // GET; after a cut, a ranged GET from the next byte carrying If-Match with the first response's
 // ETag; every response checked against the first (ETag, size, the range asked for); retries by
-// the retry policy, whose attempt count starts again whenever an attempt brought bytes. Pure
-// state machine, no I/O (the reader coroutine sends, reads and sleeps as told); one per object.
+// the retry policy, whose attempt count starts again whenever an attempt brought bytes. For a
+// range of the object (--shard), every request is ranged and must be answered with that range.
+// Pure state machine, no I/O (the reader coroutine sends, reads and sleeps as told); one per
+// object.
 #pragma once
 
 #include "salesproc/api/detail/http_response.hpp"
 #include "salesproc/api/retry_policy.hpp"
 #include "salesproc/base/errors.hpp"
+#include "salesproc/input/remote_stream.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -36,6 +39,7 @@ struct object_action {
 class object_step {
   public:
     explicit object_step(const retry_policy& policy) : policy_(policy) {}
+    object_step(const retry_policy& policy, const remote_range& range);
 
     [[nodiscard]] object_action start() const { return {}; }
     // An attempt starts: the fields its request adds, Range and If-Match once bytes were read.
@@ -63,8 +67,13 @@ class object_step {
   private:
     object_action changed(const std::string& why) const;
     object_action check_range(const http_response& head);
+    object_action start_range(const http_response& head);
+    [[nodiscard]] std::string range_asked() const;
 
     const retry_policy& policy_;
+    bool ranged_ = false;  // every request asks for [begin_, end_)
+    std::uint64_t begin_ = 0;
+    std::optional<std::uint64_t> end_;
     std::string etag_;
     std::optional<std::uint64_t> size_;
     bool started_ = false;      // a first 2xx came: etag_ and size_ are the object's

@@ -141,6 +141,53 @@ TEST_F(ObjectStep, ErrorStatusesAreReadThenDecidedByThePolicy) {
     EXPECT_EQ(a.error, "HTTP 404 Not Found: NoSuchKey");
 }
 
+// --shard: a range of the object, every request ranged and matched to the ETag known.
+TEST_F(ObjectStep, ARangeAsksForItsBytesResumesWithinThemAndEndsAtItsEnd) {
+    object_step part(policy, remote_range{1000, 2000, "\"v1\""});
+    auto fields = part.next_request();
+    ASSERT_EQ(fields.size(), 2U);
+    EXPECT_EQ(fields[0], (std::pair<std::string, std::string>{"Range", "bytes=1000-1999"}));
+    EXPECT_EQ(fields[1], (std::pair<std::string, std::string>{"If-Match", "\"v1\""}));
+    auto a = part.on_head(head(206, "\"v1\"", 1000, "bytes 1000-1999/5000"));
+    ASSERT_EQ(a.what, kind::read_body);
+    EXPECT_EQ(part.size(), 5000U);  // the object's, not the range's
+    part.on_bytes(300);
+    ASSERT_EQ(part.on_failure(reset(), "reset", std::nullopt).what, kind::wait);
+    fields = part.next_request();
+    EXPECT_EQ(fields[0].second, "bytes=1300-1999");
+    EXPECT_EQ(part.on_head(head(206, "\"v1\"", 700, "bytes 1300-1999/5000")).what, kind::read_body);
+    part.on_bytes(700);
+    EXPECT_EQ(part.on_body_end(std::nullopt).what, kind::done);
+    EXPECT_EQ(part.resumes(), 1U);
+
+    // Open-ended, with the ETag still unknown: the first response gives it.
+    object_step head_part(policy, remote_range{});
+    fields = head_part.next_request();
+    ASSERT_EQ(fields.size(), 1U);
+    EXPECT_EQ(fields[0].second, "bytes=0-");
+    EXPECT_EQ(head_part.on_head(head(206, "\"v7\"", 5000, "bytes 0-4999/5000")).what,
+              kind::read_body);
+    EXPECT_EQ(head_part.etag(), "\"v7\"");
+    head_part.on_bytes(5000);
+    EXPECT_EQ(head_part.on_body_end(std::nullopt).what, kind::done);
+    EXPECT_EQ(head_part.resumes(), 0U);
+}
+
+TEST_F(ObjectStep, ARangeAnsweredWholeOrOfAnotherObjectFails) {
+    object_step part(policy, remote_range{1000, std::nullopt, "\"v1\""});
+    (void)part.next_request();
+    auto a = part.on_head(head(200, "\"v1\"", 5000));
+    ASSERT_EQ(a.what, kind::fail);
+    EXPECT_EQ(a.code, make_error_code(errc::bad_response));
+    EXPECT_EQ(a.error,
+              "the server answered 'Range: bytes=1000-' with the whole object (HTTP 200): it "
+              "does not serve byte ranges, which --shard needs");
+    a = part.on_head(head(206, "\"v2\"", 4000, "bytes 1000-4999/5000"));
+    EXPECT_EQ(a.code, make_error_code(errc::input_changed));
+    a = part.on_head(head(206, "\"v1\"", 4000, "bytes 0-4999/5000"));
+    EXPECT_EQ(a.code, make_error_code(errc::bad_response));
+}
+
 TEST(ContentRange, ParsesOnlyWhatIsValid) {
     auto r = parse_content_range("bytes 5-9/10");
     ASSERT_TRUE(r);
