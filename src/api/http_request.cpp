@@ -16,7 +16,7 @@ std::string basic_auth(std::string_view userinfo) {
 request_head make_get(const http_url& url, const route& r, bool send_credentials,
                       const get_options& o) {
     request_head h;
-    h.method = "GET";
+    h.method = std::string(o.method);
     h.target = r.absolute_form ? "http://" + url.authority() + url.target : url.target;
     if (r.absolute_form && !r.proxy->userinfo.empty())
         h.fields.emplace_back("Proxy-Authorization", basic_auth(r.proxy->userinfo));

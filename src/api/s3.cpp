@@ -221,8 +221,9 @@ bool uses_virtual_host(const s3_config& c, std::string_view bucket) {
 }
 
 s3_request object_request(const s3_config& c, const s3_url& object, std::string_view method,
-                          std::int64_t unix_time) {
-    return make_request(c, object.bucket, "/" + object.key, {}, method, unix_time);
+                          std::int64_t unix_time,
+                          std::vector<std::pair<std::string, std::string>> query) {
+    return make_request(c, object.bucket, "/" + object.key, std::move(query), method, unix_time);
 }
 
 s3_request list_request(const s3_config& c, std::string_view bucket, std::string_view prefix,

@@ -17,6 +17,7 @@
 #include "salesproc/input/csv.hpp"
 #include "salesproc/output/metrics.hpp"
 #include "salesproc/output/output_paths.hpp"
+#include "salesproc/output/remote_output.hpp"
 #include "salesproc/totals/quality.hpp"
 
 #include <openssl/opensslv.h>
@@ -198,6 +199,10 @@ result<void> resolve_api(const cli_args& a, run_options& o) {
 result<void> resolve_rest(const cli_args& a, run_options& o) {
     if (!a.rejects.empty()) o.rejects_path = a.rejects;
     if (!a.metrics.empty()) o.metrics_path = a.metrics;
+    if (is_remote_output(a.metrics))
+        return usage("--metrics", a.metrics +
+                                      ": metrics stay a local file, for node_exporter's textfile "
+                                      "collector");
     auto labels = parse_metrics_labels(a.metrics_labels);
     if (!labels) return labels.error();
     o.metrics_labels = std::move(*labels);

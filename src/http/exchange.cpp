@@ -16,9 +16,10 @@ void connection_pool::put(const std::string& key, std::unique_ptr<connection> c)
     idle_[key].push_back(std::move(c));
 }
 
+template <class Body>
 asio::awaitable<attempt_or<exchange>> send_request(exchange_context& ctx, const http_url& url,
                                                    const route& way,
-                                                   const http::request<http::empty_body>& req) {
+                                                   const http::request<Body>& req) {
     const fetch_settings& settings = ctx.open.settings;
     exchange x;
     x.deadline = steady::now() + settings.timeout;
@@ -62,6 +63,12 @@ asio::awaitable<attempt_or<exchange>> send_request(exchange_context& ctx, const 
         co_return x;
     }
 }
+
+template asio::awaitable<attempt_or<exchange>> send_request(exchange_context&, const http_url&,
+                                                            const route&,
+                                                            const http::request<http::empty_body>&);
+template asio::awaitable<attempt_or<exchange>> send_request(
+    exchange_context&, const http_url&, const route&, const http::request<http::string_body>&);
 
 asio::awaitable<std::optional<attempt_result>> read_body(exchange_context& ctx, exchange& x,
                                                          std::span<char> buffer,

@@ -5,6 +5,8 @@
 
 #include "http/connection.hpp"
 
+#include <boost/beast/http/string_body.hpp>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -46,9 +48,15 @@ struct exchange_context {
 // Sends `req` to `url` along `way` and reads the response head, on a pooled connection when
 // there is one (a stale one is replaced once, not counted as a retry). The whole step is
 // bounded by settings.timeout.
+// A request with a body (an upload's PUT or POST) too.
+template <class Body>
 asio::awaitable<attempt_or<exchange>> send_request(exchange_context& ctx, const http_url& url,
                                                    const route& way,
-                                                   const http::request<http::empty_body>& req);
+                                                   const http::request<Body>& req);
+extern template asio::awaitable<attempt_or<exchange>> send_request(
+    exchange_context&, const http_url&, const route&, const http::request<http::empty_body>&);
+extern template asio::awaitable<attempt_or<exchange>> send_request(
+    exchange_context&, const http_url&, const route&, const http::request<http::string_body>&);
 
 // Takes each run of body bytes; false stops the read (the connection is then closed).
 using body_sink = std::function<bool(std::string_view)>;

@@ -30,6 +30,32 @@ remote_context::remote_context(asio::any_io_executor e, fetch_settings s, ssl::c
       open{ex, tls, sessions, settings, stop, connections_opened, tls_resumed},
       exchange{open, pool} {}
 
+asio::awaitable<capped_body> read_capped(remote_context& ctx, exchange& x, std::size_t cap,
+                                         std::span<char> buffer) {
+    capped_body out;
+    out.cut = co_await read_body(ctx.exchange, x, buffer, [&](std::string_view b) {
+        out.body.append(b.substr(0, cap - std::min(cap, out.body.size())));
+        return out.body.size() < cap;
+    });
+    co_return out;
+}
+
+attempt_failure status_attempt(const response& head, const status_failure& why) {
+    attempt_failure f;
+    f.code = make_error_code(errc::http_status);
+    f.http_status = head.status;
+    // S3's RequestTimeout and the like come with a 400: retried as a 503 would be.
+    if (why.transient && !is_transient(f)) f.http_status = 503;
+    f.retry_after = parse_retry_after(head.retry_after, std::chrono::system_clock::now());
+    return f;
+}
+
+asio::awaitable<bool> sleep(remote_context& ctx, milliseconds delay) {
+    asio::steady_timer timer(ctx.ex, delay);
+    auto [ec] = co_await timer.async_wait(nothrow);
+    co_return !ec;
+}
+
 namespace {
 
 constexpr std::size_t piece_size = std::size_t{64} << 10;
@@ -181,38 +207,6 @@ asio::awaitable<attempt_or<exchange>> send(remote_context& ctx, const request_pl
     auto req = to_beast(detail::make_get(plan.url, way, true, o));
     req.set(http::field::accept, "*/*");
     co_return co_await send_request(ctx.exchange, plan.url, way, req);
-}
-
-// A body of at most `cap` bytes (the rest is not read), or how the transfer failed.
-struct capped_body {
-    std::string body;
-    std::optional<attempt_result> cut;
-};
-
-asio::awaitable<capped_body> read_capped(remote_context& ctx, exchange& x, std::size_t cap,
-                                         std::span<char> buffer) {
-    capped_body out;
-    out.cut = co_await read_body(ctx.exchange, x, buffer, [&](std::string_view b) {
-        out.body.append(b.substr(0, cap - std::min(cap, out.body.size())));
-        return out.body.size() < cap;
-    });
-    co_return out;
-}
-
-attempt_failure status_attempt(const response& head, const status_failure& why) {
-    attempt_failure f;
-    f.code = make_error_code(errc::http_status);
-    f.http_status = head.status;
-    // S3's RequestTimeout and the like come with a 400: retried as a 503 would be.
-    if (why.transient && !is_transient(f)) f.http_status = 503;
-    f.retry_after = parse_retry_after(head.retry_after, std::chrono::system_clock::now());
-    return f;
-}
-
-asio::awaitable<bool> sleep(remote_context& ctx, milliseconds delay) {
-    asio::steady_timer timer(ctx.ex, delay);
-    auto [ec] = co_await timer.async_wait(nothrow);
-    co_return !ec;
 }
 
 // The body of a 2xx into the queue, its first `skip` bytes dropped; nullopt when it ended

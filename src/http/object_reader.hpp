@@ -9,9 +9,11 @@
 #include "salesproc/api/fetch_types.hpp"
 #include "salesproc/input/remote_stream.hpp"
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ssl/context.hpp>
 
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -73,8 +75,34 @@ std::unique_ptr<remote_stream> start_object(std::shared_ptr<remote_context> ctx,
                                             remote_target target, std::size_t queue_limit,
                                             std::optional<remote_range> range = std::nullopt);
 
+// Runs `a` on `ex` and waits for it on this thread (which must not be ex's).
+template <class T>
+T block_on(const asio::any_io_executor& ex, asio::awaitable<T> a) {
+    std::promise<T> done;
+    auto got = done.get_future();
+    asio::co_spawn(ex, std::move(a), [&done](const std::exception_ptr& e, T v) {
+        if (e)
+            done.set_exception(e);
+        else
+            done.set_value(std::move(v));
+    });
+    return got.get();
+}
+
 // Ends every transfer of `ctx` promptly (their readers get errc::interrupted); any thread.
 void cancel_transfers(remote_context& ctx);
+
+// A body of at most `cap` bytes (the rest is not read), or how the transfer failed.
+struct capped_body {
+    std::string body;
+    std::optional<attempt_result> cut;
+};
+asio::awaitable<capped_body> read_capped(remote_context& ctx, exchange& x, std::size_t cap,
+                                         std::span<char> buffer);
+// A failed status as the retry policy sees it (S3's transient 400s as a 503).
+attempt_failure status_attempt(const response& head, const status_failure& why);
+// False when cancelled.
+asio::awaitable<bool> sleep(remote_context& ctx, milliseconds delay);
 
 // A whole small body (a listing page, credentials), with retries; a non-2xx is an error with
 // target.describe's message, naming target.shown. Runs on ctx.ex.

@@ -3,13 +3,17 @@
 #include "salesproc/http/remote_objects.hpp"
 
 #include "http/object_reader.hpp"
+#include "http/object_writer.hpp"
 #include "http/tls.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <future>
+#include <thread>
 
 namespace salesproc {
 namespace asio = boost::asio;
@@ -24,20 +28,6 @@ namespace {
 // beside the chunks in flight.
 constexpr std::size_t queue_limit = std::size_t{4} << 20;
 constexpr std::size_t max_listing_page = std::size_t{16} << 20;
-
-// Runs `a` on `ex` and waits for it on this thread (which must not be ex's).
-template <class T>
-T block_on(const asio::any_io_executor& ex, asio::awaitable<T> a) {
-    std::promise<T> done;
-    auto got = done.get_future();
-    asio::co_spawn(ex, std::move(a), [&done](const std::exception_ptr& e, T v) {
-        if (e)
-            done.set_exception(e);
-        else
-            done.set_value(std::move(v));
-    });
-    return got.get();
-}
 
 std::int64_t now_seconds() {
     return std::chrono::duration_cast<std::chrono::seconds>(
@@ -59,8 +49,8 @@ struct remote_objects::impl {
     result<std::vector<std::string>> expand(const std::string& input);
     result<std::unique_ptr<remote_stream>> open(const std::string& url,
                                                 std::optional<remote_range> range);
-    remote_target s3_target(const s3_config& c, std::string shown,
-                            std::function<s3_request(std::int64_t)> make) const;
+    static remote_target s3_target(const s3_config& c, std::string shown,
+                                   std::function<s3_request(std::int64_t)> make);
 
     std::shared_ptr<remote_context> ctx;
     s3_flags flags;
@@ -69,7 +59,7 @@ struct remote_objects::impl {
 };
 
 remote_target remote_objects::impl::s3_target(const s3_config& c, std::string shown,
-                                              std::function<s3_request(std::int64_t)> make) const {
+                                              std::function<s3_request(std::int64_t)> make) {
     remote_target t;
     t.shown = std::move(shown);
     t.plan = [make = std::move(make)] {
@@ -109,7 +99,8 @@ result<s3_config> remote_objects::impl::resolve_s3() {
     auto failed = [&source](const error& e) {
         return error{e.code, "", "getting credentials from " + source + " failed: " + e.message()};
     };
-    auto body = block_on(ctx->ex, http_detail::fetch_small(*ctx, t, std::size_t{1} << 20));
+    auto body =
+        http_detail::block_on(ctx->ex, http_detail::fetch_small(*ctx, t, std::size_t{1} << 20));
     if (!body) return failed(body.error());
     auto creds =
         web ? parse_sts_credentials(*body, source) : parse_container_credentials(*body, source);
@@ -133,7 +124,8 @@ result<std::vector<std::string>> remote_objects::impl::expand(const std::string&
         const remote_target t = s3_target(*c, input, [c = *c, u = *u, prefix, token](auto when) {
             return list_request(c, u.bucket, prefix, token, when);
         });
-        auto body = block_on(ctx->ex, http_detail::fetch_small(*ctx, t, max_listing_page));
+        auto body =
+            http_detail::block_on(ctx->ex, http_detail::fetch_small(*ctx, t, max_listing_page));
         if (!body) return body.error();
         auto page = parse_list_page(*body);
         if (!page) return error{page.error().code, input, page.error().reason};
@@ -219,6 +211,52 @@ remote_access remote_objects::access() {
                 if (!p) return gone(url);
                 return p->open(url, range);
             }};
+}
+
+result<std::unique_ptr<remote_output>> remote_objects::open_output(const std::string& url) {
+    auto u = parse_s3_url(url);
+    if (!u) return u.error();
+    if (is_listing(*u))
+        return make_error(errc::invalid_argument, url,
+                          "an output is one object: its key may not end in '/' or hold a glob");
+    auto c = impl_->s3();
+    if (!c) return error{c.error().code, url, c.error().reason};
+    auto target = [c = *c, u = *u, url](std::string method, query_list query) {
+        return impl::s3_target(c, url, [c, u, method, query](std::int64_t when) {
+            return object_request(c, u, method, when, query);
+        });
+    };
+    return http_detail::make_object_output(impl_->ctx, url, std::move(target));
+}
+
+struct output_objects::host {
+    asio::io_context io;
+    asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+    std::unique_ptr<remote_objects> objects;
+    std::thread thread;
+    ~host() {
+        objects.reset();
+        work.reset();
+        io.stop();
+        if (thread.joinable()) thread.join();
+    }
+};
+
+output_objects::output_objects(std::unique_ptr<host> h) : host_(std::move(h)) {}
+output_objects::~output_objects() = default;
+
+result<std::unique_ptr<output_objects>> output_objects::create(fetch_settings settings,
+                                                               s3_flags flags) {
+    auto h = std::make_unique<host>();
+    auto objects = remote_objects::create(h->io.get_executor(), std::move(settings), flags);
+    if (!objects) return objects.error();
+    h->objects = std::move(*objects);
+    h->thread = std::thread([io = &h->io] { io->run(); });
+    return std::unique_ptr<output_objects>(new output_objects(std::move(h)));
+}
+
+result<std::unique_ptr<remote_output>> output_objects::open(const std::string& url) {
+    return host_->objects->open_output(url);
 }
 
 void remote_objects::cancel(std::string reason) {

@@ -103,7 +103,7 @@ void atomic_output::direct_deleter::operator()(direct_state* d) const noexcept {
 }
 
 void atomic_output::bypass_page_cache() {
-    if (mode_ != mode::rename || fd_ < 0 || written_ != 0 || direct_) return;
+    if (remote_ || mode_ != mode::rename || fd_ < 0 || written_ != 0 || direct_) return;
     // Reopened through the descriptor, never a name: an unnamed temp file has none, and a named
     // one may have been replaced at its path.
     const std::string self = "/proc/self/fd/" + std::to_string(fd_);
@@ -187,6 +187,16 @@ result<atomic_output> atomic_output::prepare(const std::string& path, temp_kind 
     return out;
 }
 
+atomic_output atomic_output::remote(std::string path, std::unique_ptr<remote_output> object) {
+    atomic_output out(std::move(path), mode::remote, -1, {});
+    out.remote_ = std::move(object);
+    return out;
+}
+
+bool is_remote_output(std::string_view path) noexcept {
+    return path.starts_with("s3://");
+}
+
 atomic_output::atomic_output(atomic_output&& other) noexcept
     : path_(std::move(other.path_)),
       mode_(other.mode_),
@@ -197,13 +207,15 @@ atomic_output::atomic_output(atomic_output&& other) noexcept
       written_(other.written_),
       direct_(std::move(other.direct_)),
       finished_(other.finished_),
-      committed_(other.committed_) {}
+      committed_(other.committed_),
+      remote_(std::move(other.remote_)) {}
 
 atomic_output::~atomic_output() {
     discard();
 }
 
 void atomic_output::discard() noexcept {
+    if (remote_ && !committed_) remote_->abort();
     direct_.reset();
     if (mode_ != mode::stdout_stream && fd_ >= 0) ::close(fd_);
     fd_ = -1;
@@ -212,10 +224,15 @@ void atomic_output::discard() noexcept {
 }
 
 void atomic_output::remove_temp() const noexcept {
+    if (remote_ && !committed_) remote_->abort();
     if (!temp_path_.empty()) ::unlink(temp_path_.c_str());
 }
 
 result<void> atomic_output::write(std::string_view data) {
+    if (remote_ && !finished_) {
+        written_ += data.size();
+        return remote_->write(data);
+    }
     if (fd_ < 0 || finished_) return make_error(errc::io_error, path_, "output already closed");
     if (direct_) {
         // Whole aligned blocks with nothing staged before them go to the disk as they are.
@@ -253,6 +270,10 @@ result<void> atomic_output::write(std::string_view data) {
 }
 
 result<void> atomic_output::finish() {
+    if (remote_ && !finished_) {
+        finished_ = true;
+        return remote_->finish();
+    }
     if (fd_ < 0 || finished_) return make_error(errc::io_error, path_, "output already closed");
     finished_ = true;
     if (mode_ == mode::stdout_stream) {
@@ -286,6 +307,11 @@ result<void> atomic_output::finish() {
 result<void> atomic_output::publish() {
     if (!finished_ || committed_)
         return make_error(errc::io_error, path_, "output not finished, or already published");
+    if (mode_ == mode::remote) {
+        auto r = remote_->publish();
+        if (r) committed_ = true;
+        return r;
+    }
     if (mode_ != mode::rename) {
         committed_ = true;
         return {};

@@ -3,6 +3,7 @@
 // rejects writer thread is its own).
 #pragma once
 
+#include "salesproc/http/remote_objects.hpp"
 #include "salesproc/output/atomic_file.hpp"
 #include "salesproc/output/rejects.hpp"
 #include "salesproc/output/report.hpp"
@@ -22,13 +23,27 @@ namespace salesproc {
 class run_outputs {
   public:
     static result<std::unique_ptr<run_outputs>> prepare(const run_options& o) {
-        auto report = atomic_output::prepare(o.out_path);
+        std::unique_ptr<output_objects> objects;
+        if (is_remote_output(o.out_path) || (o.rejects_path && is_remote_output(*o.rejects_path))) {
+            auto made = output_objects::create(o.fetch, o.s3);
+            if (!made) return made.error();
+            objects = std::move(*made);
+        }
+        // An s3:// output's credentials are checked here, before any work.
+        auto open = [&objects](const std::string& path) -> result<atomic_output> {
+            if (!is_remote_output(path)) return atomic_output::prepare(path);
+            auto object = objects->open(path);
+            if (!object) return object.error();
+            return atomic_output::remote(path, std::move(*object));
+        };
+        auto report = open(o.out_path);
         if (!report) return report.error();
-        std::unique_ptr<run_outputs> out(new run_outputs(std::move(*report)));
-        if (o.rejects_path) {
-            auto rejects = atomic_output::prepare(*o.rejects_path);
-            if (!rejects) return rejects.error();
-            out->rejects_.emplace(std::move(*rejects));
+        std::optional<result<atomic_output>> rejects;
+        if (o.rejects_path) rejects.emplace(open(*o.rejects_path));
+        if (rejects && !*rejects) return rejects->error();
+        std::unique_ptr<run_outputs> out(new run_outputs(std::move(objects), std::move(*report)));
+        if (rejects) {
+            out->rejects_.emplace(std::move(**rejects));
             out->rejects_->bypass_page_cache();
             // Two 1 MiB buffers in flight keep the writer busy; more only add to peak memory.
             out->writer_.emplace([r = &*out->rejects_](std::string_view b) { return r->write(b); },
@@ -78,12 +93,14 @@ class run_outputs {
     }
 
   private:
-    explicit run_outputs(atomic_output report) : report_(std::move(report)) {}
+    run_outputs(std::unique_ptr<output_objects> objects, atomic_output report)
+        : objects_(std::move(objects)), report_(std::move(report)) {}
     error discard_with(error e) {
         discard();
         return e;
     }
 
+    std::unique_ptr<output_objects> objects_;  // s3:// outputs' client: outlives them
     atomic_output report_;
     std::optional<atomic_output> rejects_;
     std::optional<write_behind> writer_;  // declared after rejects_: stops before it goes

@@ -34,7 +34,7 @@ for (let i = 0; i < objects.length; i += 32) {
   }));
 }
 // Whole or not at all: the test reads the file as soon as it exists.
-await writeFile(`${portFile}.tmp`, JSON.stringify({ port }));
+await writeFile(`${portFile}.tmp`, JSON.stringify({ port, directory }));
 await rename(`${portFile}.tmp`, portFile);
 
 const stop = async () => {

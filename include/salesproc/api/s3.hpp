@@ -58,9 +58,11 @@ struct s3_request {
 // like expect by default.
 bool uses_virtual_host(const s3_config& c, std::string_view bucket);
 
-// GET or HEAD of an object at `unix_time`.
+// A request on an object at `unix_time`: GET or HEAD, or (with `query`) the steps of an
+// upload. The payload is UNSIGNED-PAYLOAD; an upload carries Content-MD5 instead.
 s3_request object_request(const s3_config& c, const s3_url& object, std::string_view method,
-                          std::int64_t unix_time);
+                          std::int64_t unix_time,
+                          std::vector<std::pair<std::string, std::string>> query = {});
 // One page of ListObjectsV2 under `prefix`, after `continuation` (empty for the first page).
 s3_request list_request(const s3_config& c, std::string_view bucket, std::string_view prefix,
                         std::string_view continuation, std::int64_t unix_time);

@@ -9,6 +9,7 @@
 #include "salesproc/api/fetch_types.hpp"
 #include "salesproc/base/errors.hpp"
 #include "salesproc/input/remote_stream.hpp"
+#include "salesproc/output/remote_output.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -26,6 +27,9 @@ class remote_objects {
     ~remote_objects();
 
     [[nodiscard]] remote_access access();
+    // An s3:// output at `url`, one object (see remote_output.hpp); credentials as for inputs.
+    // Errors name the URL: a listing, no credentials.
+    result<std::unique_ptr<remote_output>> open_output(const std::string& url);
     // Ends every transfer promptly with errc::interrupted (SIGINT, SIGTERM).
     void cancel(std::string reason);
 
@@ -34,6 +38,24 @@ class remote_objects {
   private:
     explicit remote_objects(std::shared_ptr<impl> p);
     std::shared_ptr<impl> impl_;
+};
+
+// remote_objects on an io_context and a thread of their own: outputs are written from the
+// rejects writer's thread and published after the run's io_context has stopped.
+class output_objects {
+  public:
+    static result<std::unique_ptr<output_objects>> create(fetch_settings settings, s3_flags flags);
+    ~output_objects();
+    output_objects(const output_objects&) = delete;
+    output_objects& operator=(const output_objects&) = delete;
+
+    result<std::unique_ptr<remote_output>> open(const std::string& url);
+
+    struct host;
+
+  private:
+    explicit output_objects(std::unique_ptr<host> h);
+    std::unique_ptr<host> host_;
 };
 
 // Whether any of `paths` is an s3:// or http(s):// input.

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "salesproc/base/errors.hpp"
+#include "salesproc/output/remote_output.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -32,6 +33,8 @@ class atomic_output {
     // permission denied, a system directory, a descriptor that is not open for writing.
     static result<atomic_output> prepare(const std::string& path,
                                          temp_kind kind = temp_kind::automatic);
+    // An s3:// output, `path` its URL: the same steps, through `object`.
+    static atomic_output remote(std::string path, std::unique_ptr<remote_output> object);
 
     atomic_output(atomic_output&& other) noexcept;
     atomic_output& operator=(atomic_output&&) = delete;
@@ -73,7 +76,8 @@ class atomic_output {
 
   private:
     // rename: a temp file renamed over the target at publish (named, or unnamed until then).
-    enum class mode { rename, in_place, stdout_stream };
+    // remote: an object in a bucket, through remote_.
+    enum class mode { rename, in_place, stdout_stream, remote };
     atomic_output(std::string path, mode m, int fd, std::string temp,
                   unsigned file_mode = 0) noexcept
         : path_(std::move(path)),
@@ -96,6 +100,7 @@ class atomic_output {
     std::unique_ptr<direct_state, direct_deleter> direct_;  // set by bypass_page_cache()
     bool finished_ = false;
     bool committed_ = false;
+    std::unique_ptr<remote_output> remote_;
 };
 
 // True when `e` is a write to a closed pipe (--out - piped into `head`): not worth a message.

@@ -13,7 +13,7 @@
 namespace salesproc::detail {
 
 struct request_head {
-    std::string method;  // "GET" or "CONNECT"
+    std::string method;  // "GET" (or PUT, POST, DELETE) or "CONNECT"
     std::string target;  // origin form, absolute form or authority form
     std::vector<std::pair<std::string, std::string>> fields;  // in the order they are sent
 };
@@ -22,6 +22,7 @@ struct request_head {
 std::string basic_auth(std::string_view userinfo);
 
 struct get_options {
+    std::string_view method = "GET";  // or an upload's PUT, POST, DELETE
     std::string_view user_agent;
     std::string_view accept_encoding;
     // Sent, like the URL's userinfo, only when `send_credentials` (the URL's own origin).

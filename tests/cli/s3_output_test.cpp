@@ -1,0 +1,130 @@
+// s3:// outputs through the binary against s3rver: the report and the rejects written to a
+// bucket and read back with the AWS CLI byte for byte (the large rejects as a multipart
+// upload), nothing visible after a failed or killed run and the previous objects untouched, and
+// the errors.
+#include "cli/s3_support.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <sys/wait.h>
+
+#include <filesystem>
+
+namespace salesproc {
+namespace {
+
+using namespace test;
+
+// Rows that are all rejected: a rejects file of about 95 bytes a row.
+std::string rejected_rows(std::size_t rows) {
+    std::string out = "product,price,quantity\n";
+    for (std::size_t i = 0; i < rows; ++i)
+        out += "Pork " + std::to_string(i % 1000) + "," + std::to_string(10 + i % 90) + ".50," +
+               std::to_string(1 + i % 9) + "\n";
+    return out;
+}
+
+struct S3Outputs : S3 {
+    void SetUp() override {
+        S3::SetUp();
+        ::setenv("AWS_DEFAULT_REGION", "us-east-1", 1);  // for the AWS CLI
+    }
+    // The object at `key` as the AWS CLI reads it; nullopt when there is none.
+    std::optional<std::string> aws_get(const s3_store& store, const std::string& key) {
+        const std::string dest = dir.file("got-" + std::to_string(++reads_));
+        auto r = run_process({"/usr/bin/aws", "--endpoint-url", store.endpoint(), "s3", "cp",
+                              "s3://sales/" + key, dest});
+        if (r.exit_code != 0) {
+            last_error_ = r.err;
+            return std::nullopt;
+        }
+        return read_file(dest);
+    }
+    int reads_ = 0;
+    std::string last_error_;
+};
+
+nlohmann::json without_timing(nlohmann::json doc) {
+    doc.erase("generated_at");
+    doc.erase("duration_ms");
+    return doc;
+}
+
+TEST_F(S3Outputs, ReportAndRejectsAreReadBackByteForByte) {
+    // 12 MB of rejects: a multipart upload of two parts; the report is one PUT.
+    write_file(dir.file("in.csv"), rejected_rows(130'000));
+    s3_store store(dir, {{"buckets", {"sales"}}, {"objects", nlohmann::json::array()}});
+    use_keys(store.endpoint());
+    auto r = salesproc({"--csv", dir.file("in.csv"), "--out", "s3://sales/day/report.json",
+                        "--rejects", "s3://sales/day/rejects.csv", "-q"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = salesproc({"--csv", dir.file("in.csv"), "--out", dir.file("local.json"), "--rejects",
+                   dir.file("local.rej.csv"), "-q"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto rejects = aws_get(store, "day/rejects.csv");
+    ASSERT_TRUE(rejects.has_value()) << last_error_;
+    EXPECT_GT(rejects->size(), std::size_t{9} << 20);
+    EXPECT_TRUE(*rejects == read_file(dir.file("local.rej.csv")));
+    const auto report = aws_get(store, "day/report.json");
+    ASSERT_TRUE(report.has_value());
+    EXPECT_EQ(without_timing(nlohmann::json::parse(*report)),
+              without_timing(nlohmann::json::parse(read_file(dir.file("local.json")))));
+}
+
+TEST_F(S3Outputs, AFailedRunLeavesThePreviousObjectsAndErrorsNameTheUrl) {
+    write_file(dir.file("in.csv"), rejected_rows(10));
+    s3_store store(dir, {{"buckets", {"sales"}},
+                         {"objects", {object("day/report.json", "previous report\n")}}});
+    use_keys(store.endpoint());
+    auto r =
+        salesproc({"--csv", dir.file("missing.csv"), "--out", "s3://sales/day/report.json", "-q"});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(aws_get(store, "day/report.json"), "previous report\n");
+
+    r = salesproc({"--csv", dir.file("in.csv"), "--out", "s3://nobucket/report.json", "-q"});
+    EXPECT_EQ(r.exit_code, 1);
+    expect_one_error_line(r, "s3://nobucket/report.json: HTTP 404 Not Found: NoSuchBucket: ");
+
+    r = salesproc({"--csv", dir.file("in.csv"), "--out", "s3://sales/day/", "-q"});
+    EXPECT_EQ(r.exit_code, 1);
+    expect_one_error_line(r, "s3://sales/day/: an output is one object");
+
+    r = salesproc({"--csv", dir.file("in.csv"), "--out", dir.file("r.json"), "--metrics",
+                   "s3://sales/m.prom", "-q"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("--metrics: s3://sales/m.prom: metrics stay a local file"),
+              std::string::npos)
+        << r.err;
+}
+
+// Whether s3rver holds a part of an upload in progress.
+bool upload_in_progress(const s3_store& store) {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(store.directory(), ec))
+        if (e.path().parent_path().parent_path().filename().string().ends_with("uploads") &&
+            e.path().filename() == "1")
+            return true;
+    return false;
+}
+
+TEST_F(S3Outputs, AKillDuringTheMultipartUploadLeavesNoObject) {
+    write_file(dir.file("in.csv"), rejected_rows(600'000));  // 57 MB of rejects, 7 parts
+    s3_store store(dir, {{"buckets", {"sales"}}, {"objects", nlohmann::json::array()}});
+    use_keys(store.endpoint());
+    const pid_t pid = spawn_process({salesproc_bin, "--csv", dir.file("in.csv"), "--out",
+                                     "s3://sales/k/report.json", "--rejects",
+                                     "s3://sales/k/rejects.csv", "-q", "--threads", "1"});
+    bool seen = false;
+    for (int i = 0; i < 600 && !seen; ++i) {
+        seen = upload_in_progress(store);
+        if (!seen) std::this_thread::sleep_for(10ms);
+    }
+    ::kill(pid, SIGKILL);
+    wait_process(pid);
+    ASSERT_TRUE(seen) << "no part was uploaded within 6 s";
+    EXPECT_FALSE(aws_get(store, "k/rejects.csv").has_value());
+    EXPECT_FALSE(aws_get(store, "k/report.json").has_value());
+}
+
+}  // namespace
+}  // namespace salesproc
