@@ -5,6 +5,7 @@
 
 #include "salesproc/output/metrics.hpp"
 #include "salesproc/output/output_paths.hpp"
+#include "salesproc/output/remote_output.hpp"
 #include "salesproc/totals/quality.hpp"
 
 #include <CLI/CLI.hpp>
@@ -79,6 +80,10 @@ result<merge_options> to_merge_options(const merge_args& a) {
     merge_options o = a.direct;
     if (!a.rejects.empty()) o.rejects_path = a.rejects;
     if (!a.metrics.empty()) o.metrics_path = a.metrics;
+    if (is_remote_output(a.metrics))
+        return usage("--metrics", a.metrics +
+                                      ": metrics stay a local file, for node_exporter's textfile "
+                                      "collector");
     if (o.rejects_path && o.part_rejects.size() != o.parts.size())
         return usage("--part-rejects", "--rejects needs one --part-rejects file per part (" +
                                            std::to_string(o.parts.size()) + " parts, " +

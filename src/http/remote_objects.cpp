@@ -259,6 +259,18 @@ result<std::unique_ptr<remote_output>> output_objects::open(const std::string& u
     return host_->objects->open_output(url);
 }
 
+result<atomic_output> output_opener::open(const std::string& path) {
+    if (!is_remote_output(path)) return atomic_output::prepare(path);
+    if (!objects_) {
+        auto made = output_objects::create(settings_, flags_);
+        if (!made) return made.error();
+        objects_ = std::move(*made);
+    }
+    auto object = objects_->open(path);
+    if (!object) return object.error();
+    return atomic_output::remote(path, std::move(*object));
+}
+
 void remote_objects::cancel(std::string reason) {
     impl_->ctx->stop.request(std::move(reason));
     http_detail::cancel_transfers(*impl_->ctx);

@@ -1,5 +1,7 @@
 #include "salesproc/merge/merge.hpp"
 
+#include "salesproc/http/remote_objects.hpp"
+
 #include "salesproc/base/exit_codes.hpp"
 #include "salesproc/merge/detail/merge_parts.hpp"
 #include "salesproc/merge/detail/merge_rejects.hpp"
@@ -22,16 +24,18 @@ int fail(const error& e) {
 
 // The merged report, and the merged rejects file published before it.
 struct merge_outputs {
+    std::unique_ptr<output_opener> opener;  // s3:// outputs' client: outlives them
     atomic_output report;
     std::optional<atomic_output> rejects;
 };
 
 result<merge_outputs> prepare_outputs(const merge_options& o) {
-    auto report = atomic_output::prepare(o.out_path);
+    auto opener = std::make_unique<output_opener>(fetch_settings{}, s3_flags{});
+    auto report = opener->open(o.out_path);
     if (!report) return report.error();
-    merge_outputs out{std::move(*report), std::nullopt};
+    merge_outputs out{std::move(opener), std::move(*report), std::nullopt};
     if (o.rejects_path) {
-        auto prepared = atomic_output::prepare(*o.rejects_path);
+        auto prepared = out.opener->open(*o.rejects_path);
         if (!prepared) return prepared.error();
         out.rejects.emplace(std::move(*prepared));
     }

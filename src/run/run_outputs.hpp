@@ -23,25 +23,15 @@ namespace salesproc {
 class run_outputs {
   public:
     static result<std::unique_ptr<run_outputs>> prepare(const run_options& o) {
-        std::unique_ptr<output_objects> objects;
-        if (is_remote_output(o.out_path) || (o.rejects_path && is_remote_output(*o.rejects_path))) {
-            auto made = output_objects::create(o.fetch, o.s3);
-            if (!made) return made.error();
-            objects = std::move(*made);
-        }
         // An s3:// output's credentials are checked here, before any work.
-        auto open = [&objects](const std::string& path) -> result<atomic_output> {
-            if (!is_remote_output(path)) return atomic_output::prepare(path);
-            auto object = objects->open(path);
-            if (!object) return object.error();
-            return atomic_output::remote(path, std::move(*object));
-        };
+        auto opener = std::make_unique<output_opener>(o.fetch, o.s3);
+        auto open = [&opener](const std::string& path) { return opener->open(path); };
         auto report = open(o.out_path);
         if (!report) return report.error();
         std::optional<result<atomic_output>> rejects;
         if (o.rejects_path) rejects.emplace(open(*o.rejects_path));
         if (rejects && !*rejects) return rejects->error();
-        std::unique_ptr<run_outputs> out(new run_outputs(std::move(objects), std::move(*report)));
+        std::unique_ptr<run_outputs> out(new run_outputs(std::move(opener), std::move(*report)));
         if (rejects) {
             out->rejects_.emplace(std::move(**rejects));
             out->rejects_->bypass_page_cache();
@@ -93,14 +83,14 @@ class run_outputs {
     }
 
   private:
-    run_outputs(std::unique_ptr<output_objects> objects, atomic_output report)
-        : objects_(std::move(objects)), report_(std::move(report)) {}
+    run_outputs(std::unique_ptr<output_opener> opener, atomic_output report)
+        : opener_(std::move(opener)), report_(std::move(report)) {}
     error discard_with(error e) {
         discard();
         return e;
     }
 
-    std::unique_ptr<output_objects> objects_;  // s3:// outputs' client: outlives them
+    std::unique_ptr<output_opener> opener_;  // s3:// outputs' client: outlives them
     atomic_output report_;
     std::optional<atomic_output> rejects_;
     std::optional<write_behind> writer_;  // declared after rejects_: stops before it goes

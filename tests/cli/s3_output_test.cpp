@@ -97,6 +97,37 @@ TEST_F(S3Outputs, AFailedRunLeavesThePreviousObjectsAndErrorsNameTheUrl) {
         << r.err;
 }
 
+TEST_F(S3Outputs, AMergeWritesToTheBucketToo) {
+    write_file(dir.file("a.csv"), rejected_rows(300) + "Halal A,12.50,2\n");
+    write_file(dir.file("b.csv"), rejected_rows(200) + "Halal B,10.00,1\n");
+    s3_store store(dir, {{"buckets", {"sales"}}, {"objects", nlohmann::json::array()}});
+    use_keys(store.endpoint());
+    std::vector<std::string> parts;
+    for (const std::string name : {"a", "b"}) {
+        auto r = salesproc({"--csv", dir.file(name + ".csv"), "--out", dir.file(name + ".json"),
+                            "--rejects", dir.file(name + ".rej.csv"), "-q"});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        parts.insert(parts.end(),
+                     {"--part-rejects", dir.file(name + ".rej.csv"), dir.file(name + ".json")});
+    }
+    std::vector<std::string> to_bucket{
+        "merge", "--out", "s3://sales/m/report.json", "--rejects", "s3://sales/m/rejects.csv",
+        "-q"};
+    std::vector<std::string> local{
+        "merge", "--out", dir.file("m.json"), "--rejects", dir.file("m.rej.csv"), "-q"};
+    to_bucket.insert(to_bucket.end(), parts.begin(), parts.end());
+    local.insert(local.end(), parts.begin(), parts.end());
+    auto r = salesproc(to_bucket);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = salesproc(local);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(aws_get(store, "m/rejects.csv"), read_file(dir.file("m.rej.csv")));
+    const auto report = aws_get(store, "m/report.json");
+    ASSERT_TRUE(report.has_value()) << last_error_;
+    EXPECT_EQ(without_timing(nlohmann::json::parse(*report)),
+              without_timing(nlohmann::json::parse(read_file(dir.file("m.json")))));
+}
+
 // Whether s3rver holds a part of an upload in progress.
 bool upload_in_progress(const s3_store& store) {
     std::error_code ec;

@@ -9,6 +9,7 @@
 #include "salesproc/api/fetch_types.hpp"
 #include "salesproc/base/errors.hpp"
 #include "salesproc/input/remote_stream.hpp"
+#include "salesproc/output/atomic_file.hpp"
 #include "salesproc/output/remote_output.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -56,6 +57,21 @@ class output_objects {
   private:
     explicit output_objects(std::unique_ptr<host> h);
     std::unique_ptr<host> host_;
+};
+
+// Opens the outputs of a run or a merge: files as atomic_output::prepare does, s3:// objects
+// through output_objects made at the first one. Must outlive what it opened.
+class output_opener {
+  public:
+    output_opener(fetch_settings settings, s3_flags flags)
+        : settings_(std::move(settings)), flags_(flags) {}
+    // Errors name the path or URL (no credentials for an s3:// output among them).
+    result<atomic_output> open(const std::string& path);
+
+  private:
+    fetch_settings settings_;
+    s3_flags flags_;
+    std::unique_ptr<output_objects> objects_;
 };
 
 // Whether any of `paths` is an s3:// or http(s):// input.
