@@ -259,14 +259,37 @@ result<std::unique_ptr<remote_output>> output_objects::open(const std::string& u
     return host_->objects->open_output(url);
 }
 
-result<atomic_output> output_opener::open(const std::string& path) {
-    if (!is_remote_output(path)) return atomic_output::prepare(path);
+result<std::vector<std::string>> output_objects::expand(const std::string& url) {
+    return host_->objects->access().expand(url);
+}
+
+result<std::string> output_objects::read(const std::string& url) {
+    auto stream = host_->objects->access().open(url);
+    if (!stream) return stream.error();
+    std::string text;
+    std::string block(std::size_t{1} << 16, '\0');
+    for (;;) {
+        auto got = (*stream)->read(block.data(), block.size());
+        if (!got) return got.error();
+        if (*got == 0) return text;
+        text.append(block, 0, *got);
+    }
+}
+
+result<output_objects*> output_opener::objects() {
     if (!objects_) {
         auto made = output_objects::create(settings_, flags_);
         if (!made) return made.error();
         objects_ = std::move(*made);
     }
-    auto object = objects_->open(path);
+    return objects_.get();
+}
+
+result<atomic_output> output_opener::open(const std::string& path) {
+    if (!is_remote_output(path)) return atomic_output::prepare(path);
+    auto client = objects();
+    if (!client) return client.error();
+    auto object = (*client)->open(path);
     if (!object) return object.error();
     return atomic_output::remote(path, std::move(*object));
 }

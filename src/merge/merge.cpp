@@ -2,6 +2,8 @@
 
 #include "salesproc/http/remote_objects.hpp"
 
+#include "part_sources.hpp"
+
 #include "salesproc/base/exit_codes.hpp"
 #include "salesproc/merge/detail/merge_parts.hpp"
 #include "salesproc/merge/detail/merge_rejects.hpp"
@@ -43,9 +45,10 @@ result<merge_outputs> prepare_outputs(const merge_options& o) {
 }
 
 // The parts read and checked against each other.
-result<void> merge_parts(const merge_options& o, merged_parts& m, reject_samples& samples,
-                         logger& log) {
-    if (auto r = detail::read_parts(o.parts, m, log); !r) return r;
+result<void> merge_parts(const merge_options& o, const part_sources& from, merged_parts& m,
+                         reject_samples& samples, logger& log) {
+    if (auto r = detail::read_parts(from.paths, m, log, from.load ? &from.load : nullptr); !r)
+        return r;
     if (auto r = detail::check_same_inputs(m.parts); !r) return r;
     if (auto r = detail::check_shards(m.parts); !r) return r;
     if (o.samples != 0)
@@ -89,9 +92,16 @@ int merge_steps(const merge_options& o, std::chrono::steady_clock::time_point st
     logger log(o.level, o.format);
     auto out = prepare_outputs(o);
     if (!out) return fail(out.error());
+    part_sources from;
+    if (auto r = resolve_parts(o.parts, *out->opener, from); !r) return fail(r.error());
+    if (from.listed && o.rejects_path)
+        return fail(make_error(errc::invalid_argument, "--rejects",
+                               "parts from a listing are put in the order of what they hold, "
+                               "which --part-rejects cannot follow yet: give the parts one by "
+                               "one"));
     merged_parts m;
     reject_samples samples;
-    if (auto r = merge_parts(o, m, samples, log); !r) return fail(r.error());
+    if (auto r = merge_parts(o, from, m, samples, log); !r) return fail(r.error());
     for (const auto& in : detail::merged_inputs(m.parts))
         metrics.input_bytes += in.bytes;
     note_outcome(metrics, m.totals, m.scale, m.api ? &*m.api : nullptr);
@@ -99,7 +109,7 @@ int merge_steps(const merge_options& o, std::chrono::steady_clock::time_point st
     const bool gate_failed = warn_failed_gates(gates, log);
     if (auto r = publish(o, m, samples, gates, *out, started); !r) return fail(r.error());
     log.info("merged",
-             {{"parts", o.parts.size()}, {"products", m.products.size()}, {"path", o.out_path}});
+             {{"parts", from.paths.size()}, {"products", m.products.size()}, {"path", o.out_path}});
     return gate_failed ? exit_quality : exit_ok;
 }
 

@@ -74,20 +74,22 @@ struct product_row {
     std::string total;
 };
 
-result<partial_report> read_one(const std::string& path, std::vector<product_row>& rows) {
-    return read_report(path,
-                       [&](std::string_view name, std::string_view quantity,
-                           std::string_view total) -> result<void> {
-                           const auto q = parse_count_text(quantity);
-                           if (!q)
-                               return bad(path,
-                                          "the quantity of product '" + std::string(name) +
-                                              "' is not an exact count: " + std::string(quantity));
-                           // A name shown with its bytes (not UTF-8) is those bytes again, as the
-                           // single run had it.
-                           rows.push_back({detail::raw_name(name), *q, std::string(total)});
-                           return {};
-                       });
+result<partial_report> read_one(const std::string& path, std::vector<product_row>& rows,
+                                const text_loader* load) {
+    return read_report(
+        path,
+        [&](std::string_view name, std::string_view quantity,
+            std::string_view total) -> result<void> {
+            const auto q = parse_count_text(quantity);
+            if (!q)
+                return bad(path, "the quantity of product '" + std::string(name) +
+                                     "' is not an exact count: " + std::string(quantity));
+            // A name shown with its bytes (not UTF-8) is those bytes again, as the
+            // single run had it.
+            rows.push_back({detail::raw_name(name), *q, std::string(total)});
+            return {};
+        },
+        load);
 }
 
 // A part is trusted only when its counts agree with each other.
@@ -168,12 +170,13 @@ result<void> take_rules(merged_parts& m, const partial_report& part, const std::
 
 }  // namespace
 
-result<void> read_parts(const std::vector<std::string>& paths, merged_parts& m, logger& log) {
+result<void> read_parts(const std::vector<std::string>& paths, merged_parts& m, logger& log,
+                        const text_loader* load) {
     std::vector<product_row> rows;  // one part's: its scale is known once its rules are read
     for (std::size_t i = 0; i < paths.size(); ++i) {
         const std::string& path = paths[i];
         rows.clear();
-        auto part = read_one(path, rows);
+        auto part = read_one(path, rows, load);
         if (!part) return part.error();
         if (auto r = take_rules(m, *part, paths.front()); !r) return r;
         const std::uint64_t base = static_cast<std::uint64_t>(i) << part_key_bits;

@@ -235,17 +235,6 @@ void read_csv(const json& csv, checked_reader& c, partial_report& out) {
 
 // The whole file: a report is its products' size, and parsing from memory beats the FILE
 // adapter, which reads a byte per call.
-result<std::string> read_whole(const std::string& path) {
-    std::string text;
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
-                                                         &std::fclose);
-    if (!file) return errno_error(path, errno);
-    char block[1 << 16];
-    for (std::size_t got; (got = std::fread(block, 1, sizeof block, file.get())) != 0;)
-        text.append(block, got);
-    if (std::ferror(file.get()) != 0) return errno_error(path, errno);
-    return text;
-}
 
 // The top-level members every report has, checked for their kind.
 struct top_members {
@@ -284,8 +273,21 @@ top_members find_members(const std::map<std::string, json>& sections, checked_re
 
 }  // namespace
 
-result<partial_report> read_report(const std::string& path, const product_visitor& visit) {
-    auto text = read_whole(path);
+result<std::string> read_part_text(const std::string& path) {
+    std::string text;
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                         &std::fclose);
+    if (!file) return errno_error(path, errno);
+    char block[1 << 16];
+    for (std::size_t got; (got = std::fread(block, 1, sizeof block, file.get())) != 0;)
+        text.append(block, got);
+    if (std::ferror(file.get()) != 0) return errno_error(path, errno);
+    return text;
+}
+
+result<partial_report> read_report(const std::string& path, const product_visitor& visit,
+                                   const text_loader* load) {
+    auto text = load != nullptr ? (*load)(path) : read_part_text(path);
     if (!text) return text.error();
     detail::report_sax sax(visit);
     const bool parsed = json::sax_parse(*text, &sax);

@@ -3,6 +3,7 @@
 // upload), nothing visible after a failed or killed run and the previous objects untouched, and
 // the errors.
 #include "cli/s3_support.hpp"
+#include "support/mock_server.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -126,6 +127,39 @@ TEST_F(S3Outputs, AMergeWritesToTheBucketToo) {
     ASSERT_TRUE(report.has_value()) << last_error_;
     EXPECT_EQ(without_timing(nlohmann::json::parse(*report)),
               without_timing(nlohmann::json::parse(read_file(dir.file("m.json")))));
+}
+
+// The bucket-only flow: shards of an object write their parts to a prefix, and merge reads
+// the prefix, putting the parts in shard order whatever their keys.
+TEST_F(S3Outputs, MergeReadsItsPartsFromAPrefixInTheOrderOfWhatTheyHold) {
+    const std::string content = mock_object_csv(6000, 1);
+    s3_store store(dir, {{"buckets", {"sales"}}, {"objects", {object("in/day.csv", content)}}});
+    use_keys(store.endpoint());
+    auto r = salesproc({"--csv", "s3://sales/in/day.csv", "--out", dir.file("single.json"), "-q"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::vector<std::string> keys{"z-first", "a-second", "m-third"};
+    for (std::size_t k = 0; k < 3; ++k) {
+        r = salesproc({"--csv", "s3://sales/in/day.csv", "--shard", std::to_string(k) + "/3",
+                       "--out", "s3://sales/parts/" + keys[k] + ".json", "-q"});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        if (k == 1) continue;
+        r = salesproc({"--csv", "s3://sales/in/day.csv", "--shard", std::to_string(k) + "/3",
+                       "--out", "s3://sales/gap/" + keys[k] + ".json", "-q"});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+    r = salesproc({"merge", "--out", dir.file("merged.json"), "-q", "s3://sales/parts/"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto merged = nlohmann::json::parse(read_file(dir.file("merged.json")));
+    auto single = nlohmann::json::parse(read_file(dir.file("single.json")));
+    merged["csv"].erase("chunks");
+    single["csv"].erase("chunks");
+    EXPECT_EQ(without_timing(merged), without_timing(single));
+
+    // A shard missing from the prefix is named.
+    r = salesproc({"merge", "--out", dir.file("gap.json"), "-q", "s3://sales/gap/"});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("shard 1/3 is missing"), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.file("gap.json")));
 }
 
 // Whether s3rver holds a part of an upload in progress.

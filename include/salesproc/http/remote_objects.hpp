@@ -51,6 +51,10 @@ class output_objects {
     output_objects& operator=(const output_objects&) = delete;
 
     result<std::unique_ptr<remote_output>> open(const std::string& url);
+    // An s3:// listing's objects in key order (an object as itself), and an object's whole
+    // text: what merge reads its parts with.
+    result<std::vector<std::string>> expand(const std::string& url);
+    result<std::string> read(const std::string& url);
 
     struct host;
 
@@ -67,6 +71,8 @@ class output_opener {
         : settings_(std::move(settings)), flags_(flags) {}
     // Errors name the path or URL (no credentials for an s3:// output among them).
     result<atomic_output> open(const std::string& path);
+    // The client of s3:// objects, made at the first call.
+    result<output_objects*> objects();
 
   private:
     fetch_settings settings_;

@@ -39,8 +39,16 @@ struct partial_report {
 using product_visitor = std::function<result<void>(std::string_view name, std::string_view quantity,
                                                    std::string_view total)>;
 
-// Reads the report at `path`. Errors name the path: unreadable, not JSON, truncated, not a
-// salesproc report (a key missing or of the wrong type); and the visitor's own errors.
-result<partial_report> read_report(const std::string& path, const product_visitor& visit);
+// The whole text of the file at `path`; errors name it.
+result<std::string> read_part_text(const std::string& path);
+
+// The whole text of a part: a file's, or (given one) what the loader brings (an s3:// part).
+using text_loader = std::function<result<std::string>(const std::string& path)>;
+
+// Reads the report at `path` (through `load` when given). Errors name the path: unreadable,
+// not JSON, truncated, not a salesproc report (a key missing or of the wrong type); and the
+// visitor's own errors.
+result<partial_report> read_report(const std::string& path, const product_visitor& visit,
+                                   const text_loader* load = nullptr);
 
 }  // namespace salesproc

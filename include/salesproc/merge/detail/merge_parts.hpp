@@ -40,7 +40,8 @@ struct merged_parts {
 // total_sales, its rejected reasons to invalid_sales, or valid and invalid sales to its rows
 // and records), and a sum that leaves the exact range (a count past 2^64 - 1, a product's
 // quantity past 2^128 - 1, a total past 2^127 - 1).
-result<void> read_parts(const std::vector<std::string>& paths, merged_parts& m, logger& log);
+result<void> read_parts(const std::vector<std::string>& paths, merged_parts& m, logger& log,
+                        const text_loader* load = nullptr);
 
 // Refuses (exit 1) two parts that read the same input: the same path with the same identity
 // (size, mtime and fingerprint), unless they are different shards of it; naming both parts.
