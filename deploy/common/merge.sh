@@ -1,6 +1,6 @@
 #!/bin/sh
 # The reduce step every recipe runs: merges PARTS_DIR/part-0..N-1 into OUT and OUT_REJECTS.
-# Usage: merge.sh N INPUT PARTS_DIR OUT OUT_REJECTS
+# Usage: merge.sh N INPUT PARTS_DIR OUT OUT_REJECTS   (any of them may be s3:// URLs)
 # A shard whose range began inside a quoted field assumed the wrong start: merge names it and the
 # exact flags ("re-run it with --shard K/N --shard-start quoted"). Those shards are re-run here,
 # with shard.sh, and the merge is tried again; it then succeeds (see salesproc(1), MERGE).

@@ -263,6 +263,10 @@ result<std::vector<std::string>> output_objects::expand(const std::string& url) 
     return host_->objects->access().expand(url);
 }
 
+result<std::unique_ptr<remote_stream>> output_objects::stream(const std::string& url) {
+    return host_->objects->access().open(url);
+}
+
 result<std::string> output_objects::read(const std::string& url) {
     auto stream = host_->objects->access().open(url);
     if (!stream) return stream.error();

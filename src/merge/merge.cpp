@@ -57,13 +57,14 @@ result<void> merge_parts(const merge_options& o, const part_sources& from, merge
     return {};
 }
 
-result<void> publish(const merge_options& o, merged_parts& m, const reject_samples& samples,
-                     const std::vector<gate_outcome>& gates, merge_outputs& out,
-                     std::chrono::steady_clock::time_point started) {
+result<void> publish(const merge_options& o, const part_sources& from, merged_parts& m,
+                     const reject_samples& samples, const std::vector<gate_outcome>& gates,
+                     merge_outputs& out, std::chrono::steady_clock::time_point started) {
     if (out.rejects) {
         auto merged = detail::merge_rejects(
             o.part_rejects, rejects_format_for(*o.rejects_path), *o.rejects_path, m.parts,
-            [&](std::string_view b) { return out.rejects->write(b); });
+            [&](std::string_view b) { return out.rejects->write(b); },
+            from.open_rejects ? &from.open_rejects : nullptr);
         if (!merged) return merged;
         if (auto r = out.rejects->finish(); !r) return r;
     }
@@ -93,7 +94,8 @@ int merge_steps(const merge_options& o, std::chrono::steady_clock::time_point st
     auto out = prepare_outputs(o);
     if (!out) return fail(out.error());
     part_sources from;
-    if (auto r = resolve_parts(o.parts, *out->opener, from); !r) return fail(r.error());
+    if (auto r = resolve_parts(o.parts, o.part_rejects, *out->opener, from); !r)
+        return fail(r.error());
     if (from.listed && o.rejects_path)
         return fail(make_error(errc::invalid_argument, "--rejects",
                                "parts from a listing are put in the order of what they hold, "
@@ -107,7 +109,7 @@ int merge_steps(const merge_options& o, std::chrono::steady_clock::time_point st
     note_outcome(metrics, m.totals, m.scale, m.api ? &*m.api : nullptr);
     const auto gates = check_quality(o.gates, m.totals.invalid(), m.totals.rows());
     const bool gate_failed = warn_failed_gates(gates, log);
-    if (auto r = publish(o, m, samples, gates, *out, started); !r) return fail(r.error());
+    if (auto r = publish(o, from, m, samples, gates, *out, started); !r) return fail(r.error());
     log.info("merged",
              {{"parts", from.paths.size()}, {"products", m.products.size()}, {"path", o.out_path}});
     return gate_failed ? exit_quality : exit_ok;

@@ -108,7 +108,8 @@ result<std::string> renumber_reject(std::string_view record, rejects_format form
 
 result<void> merge_rejects(const std::vector<std::string>& files, rejects_format format,
                            const std::string& out_path, const std::vector<part_summary>& parts,
-                           const std::function<result<void>(std::string_view)>& write) {
+                           const std::function<result<void>(std::string_view)>& write,
+                           const rejects_opener* open) {
     std::string buffer;
     if (format == rejects_format::csv) buffer = std::string(csv_header) + "\n";
     for (std::size_t i = 0; i < parts.size(); ++i) {
@@ -117,8 +118,17 @@ result<void> merge_rejects(const std::vector<std::string>& files, rejects_format
             return make_error(errc::parts_mismatch, path,
                               "is not in the format of --rejects " + out_path +
                                   " (CSV, or JSON Lines for .jsonl and .ndjson)");
-        std::ifstream in(path, std::ios::binary);
-        if (!in) return errno_error(path, errno);
+        std::unique_ptr<rejects_stream> remote;
+        std::ifstream file;
+        if (open != nullptr) {
+            auto opened = (*open)(path);
+            if (!opened) return opened.error();
+            remote = std::move(*opened);
+        } else {
+            file.open(path, std::ios::binary);
+            if (!file) return errno_error(path, errno);
+        }
+        std::istream& in = remote ? remote->in() : file;
         const auto& rep = parts[i].report;
         const std::string* shard_path =
             rep.inputs.size() == 1 && rep.inputs[0].shard ? &rep.inputs[0].path : nullptr;
@@ -135,6 +145,8 @@ result<void> merge_rejects(const std::vector<std::string>& files, rejects_format
             return r;
         });
         if (!read) return read;
+        if (remote)
+            if (auto failed = remote->failure()) return *failed;
         if (records != rep.invalid_sales)
             return make_error(errc::parts_mismatch, path,
                               "holds " + std::to_string(records) + " rejects, but its part " +

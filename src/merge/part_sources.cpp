@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <fstream>
+#include <streambuf>
 #include <tuple>
 
 namespace salesproc {
@@ -45,11 +47,53 @@ result<void> add_listing(const std::string& url, output_objects& client, part_so
     return {};
 }
 
+// A remote object read as an istream, 64 KiB at a time; a failed transfer ends it early and
+// is kept for failure().
+class object_rejects final : public detail::rejects_stream, std::streambuf {
+  public:
+    explicit object_rejects(std::unique_ptr<remote_stream> s)
+        : stream_(std::move(s)), buffer_(std::size_t{1} << 16), in_(this) {}
+    std::istream& in() override { return in_; }
+    [[nodiscard]] std::optional<error> failure() const override { return failure_; }
+
+  private:
+    int_type underflow() override {
+        if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+        auto got = stream_->read(buffer_.data(), buffer_.size());
+        if (!got) failure_ = got.error();
+        if (!got || *got == 0) return traits_type::eof();
+        setg(buffer_.data(), buffer_.data(), buffer_.data() + *got);
+        return traits_type::to_int_type(*gptr());
+    }
+
+    std::unique_ptr<remote_stream> stream_;
+    std::vector<char> buffer_;
+    std::istream in_;
+    std::optional<error> failure_;
+};
+
+class file_rejects final : public detail::rejects_stream {
+  public:
+    explicit file_rejects(const std::string& path) : in_(path, std::ios::binary) {}
+    std::istream& in() override { return in_; }
+    [[nodiscard]] std::optional<error> failure() const override { return std::nullopt; }
+
+  private:
+    std::ifstream in_;
+};
+
 }  // namespace
 
-result<void> resolve_parts(const std::vector<std::string>& given, output_opener& opener,
+result<void> resolve_parts(const std::vector<std::string>& given,
+                           const std::vector<std::string>& part_rejects, output_opener& opener,
                            part_sources& out) {
     output_objects* client = nullptr;
+    if (std::any_of(part_rejects.begin(), part_rejects.end(),
+                    [](const std::string& p) { return is_s3_url(p); })) {
+        auto made = opener.objects();
+        if (!made) return made.error();
+        client = *made;
+    }
     for (const auto& path : given) {
         if (!is_s3_url(path)) {
             out.paths.push_back(path);
@@ -70,6 +114,18 @@ result<void> resolve_parts(const std::vector<std::string>& given, output_opener&
         }
     }
     if (client == nullptr) return {};
+    out.open_rejects =
+        [client](const std::string& path) -> result<std::unique_ptr<detail::rejects_stream>> {
+        if (!is_s3_url(path)) {
+            auto file = std::make_unique<file_rejects>(path);
+            if (!file->in()) return errno_error(path, errno);
+            return std::unique_ptr<detail::rejects_stream>(std::move(file));
+        }
+        auto stream = client->stream(path);
+        if (!stream) return stream.error();
+        return std::unique_ptr<detail::rejects_stream>(
+            std::make_unique<object_rejects>(std::move(*stream)));
+    };
     out.load = [client, &out](const std::string& path) -> result<std::string> {
         if (!is_s3_url(path)) return read_part_text(path);
         if (auto it = out.fetched.find(path); it != out.fetched.end()) {

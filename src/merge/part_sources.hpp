@@ -4,6 +4,7 @@
 #pragma once
 
 #include "salesproc/http/remote_objects.hpp"
+#include "salesproc/merge/detail/merge_rejects.hpp"
 #include "salesproc/merge/report_reader.hpp"
 
 #include <map>
@@ -15,12 +16,14 @@ namespace salesproc {
 struct part_sources {
     std::vector<std::string> paths;              // in merge order
     text_loader load;                            // files from disk, objects from the bucket
+    detail::rejects_opener open_rejects;         // the same for --part-rejects
     std::map<std::string, std::string> fetched;  // texts read to be ordered, until loaded
     bool listed = false;                         // some parts came from a listing
 };
 
 // Errors name the URL: no credentials, a listing that matches nothing, an unreadable object.
-result<void> resolve_parts(const std::vector<std::string>& given, output_opener& opener,
+result<void> resolve_parts(const std::vector<std::string>& given,
+                           const std::vector<std::string>& part_rejects, output_opener& opener,
                            part_sources& out);
 
 }  // namespace salesproc

@@ -134,6 +134,25 @@ TEST(Deploy, KubernetesAndSlurmFilesParseAndRunTheSameScripts) {
                      "spec['completions']\n",
                      k8s + "shard-job.yaml", k8s + "merge-job.yaml"});
     EXPECT_EQ(yaml.exit_code, 0) << yaml.err;
+    // The bucket-only variant: the same scripts with s3:// arguments, credentials by IRSA.
+    const auto bucket = run_process(
+        {"/usr/bin/python3", "-c",
+         "import sys, yaml\n"
+         "shard, merge, account, secret = (yaml.safe_load(open(p)) for p in sys.argv[1:])\n"
+         "s = shard['spec']['template']['spec']\n"
+         "m = merge['spec']['template']['spec']\n"
+         "assert shard['spec']['completionMode'] == 'Indexed'\n"
+         "assert s['containers'][0]['command'][-1].endswith('common/shard.sh')\n"
+         "assert m['containers'][0]['command'][-1].endswith('common/merge.sh')\n"
+         "assert all(a.startswith('s3://') for a in s['containers'][0]['args'][2:])\n"
+         "assert all(a.startswith('s3://') for a in m['containers'][0]['args'][1:])\n"
+         "assert s['serviceAccountName'] == m['serviceAccountName'] == "
+         "account['metadata']['name']\n"
+         "assert 'eks.amazonaws.com/role-arn' in account['metadata']['annotations']\n"
+         "assert secret['kind'] == 'Secret' and 'volumes' not in s and 'volumes' not in m\n",
+         k8s + "bucket/shard-job.yaml", k8s + "bucket/merge-job.yaml",
+         k8s + "bucket/serviceaccount.yaml", k8s + "bucket/secret.yaml"});
+    EXPECT_EQ(bucket.exit_code, 0) << bucket.err;
     for (const char* script : {"slurm/shards.sbatch", "slurm/merge.sbatch", "slurm/submit.sh"}) {
         const std::string path = source_dir + "/deploy/" + script;
         EXPECT_EQ(run_process({"/bin/bash", "-n", path}).exit_code, 0) << script;

@@ -162,6 +162,37 @@ TEST_F(S3Outputs, MergeReadsItsPartsFromAPrefixInTheOrderOfWhatTheyHold) {
     EXPECT_FALSE(std::filesystem::exists(dir.file("gap.json")));
 }
 
+// deploy/kubernetes/bucket/ runs deploy/common/{shard,merge}.sh with s3:// arguments: here
+// they run for real against s3rver, and equal one run over the object, rejects included.
+TEST_F(S3Outputs, TheBucketOnlyRecipeEqualsOneRun) {
+    const std::string content = rejected_rows(3000) + mock_object_csv(9000, 1).substr(23);
+    s3_store store(dir, {{"buckets", {"sales"}}, {"objects", {object("in/day.csv", content)}}});
+    use_keys(store.endpoint());
+    const std::string input = "s3://sales/in/day.csv";
+    auto r = salesproc({"--csv", input, "--out", dir.file("single.json"), "--rejects",
+                        dir.file("single.rej.csv"), "-q"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::string deploy = std::string(SALESPROC_SOURCE_DIR) + "/deploy/common/";
+    ::setenv("SALESPROC", salesproc_bin.c_str(), 1);
+    for (int k = 0; k < 4; ++k) {
+        r = run_process(
+            {"/bin/sh", deploy + "shard.sh", std::to_string(k), "4", input, "s3://sales/parts"});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+    r = run_process({"/bin/sh", deploy + "merge.sh", "4", input, "s3://sales/parts",
+                     "s3://sales/out/report.json", "s3://sales/out/rejects.csv"});
+    ::unsetenv("SALESPROC");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(aws_get(store, "out/rejects.csv"), read_file(dir.file("single.rej.csv")));
+    const auto report = aws_get(store, "out/report.json");
+    ASSERT_TRUE(report.has_value()) << last_error_;
+    auto merged = nlohmann::json::parse(*report);
+    auto single = nlohmann::json::parse(read_file(dir.file("single.json")));
+    merged["csv"].erase("chunks");
+    single["csv"].erase("chunks");
+    EXPECT_EQ(without_timing(merged), without_timing(single));
+}
+
 // Whether s3rver holds a part of an upload in progress.
 bool upload_in_progress(const s3_store& store) {
     std::error_code ec;

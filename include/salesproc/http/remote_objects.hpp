@@ -55,6 +55,7 @@ class output_objects {
     // text: what merge reads its parts with.
     result<std::vector<std::string>> expand(const std::string& url);
     result<std::string> read(const std::string& url);
+    result<std::unique_ptr<remote_stream>> stream(const std::string& url);
 
     struct host;
 

@@ -9,6 +9,8 @@
 
 #include <functional>
 #include <istream>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,11 +31,23 @@ result<std::string> renumber_reject(std::string_view record, rejects_format form
                                     const std::string* shard_path, std::uint64_t offset,
                                     const std::string& file);
 
+// A part's rejects file that is not on disk (an s3:// object), read as a stream; a transfer
+// that fails ends the stream early and says why.
+class rejects_stream {
+  public:
+    virtual ~rejects_stream() = default;
+    virtual std::istream& in() = 0;
+    [[nodiscard]] virtual std::optional<error> failure() const = 0;
+};
+using rejects_opener =
+    std::function<result<std::unique_ptr<rejects_stream>>(const std::string& path)>;
+
 // Writes the merged rejects file in `format` to `write`, from `files` (one per part, in the
-// parts' order). Errors name the file: another format, unreadable, malformed, or holding
-// another number of records than its part's invalid_sales.
+// parts' order; through `open` when given). Errors name the file: another format, unreadable,
+// malformed, or holding another number of records than its part's invalid_sales.
 result<void> merge_rejects(const std::vector<std::string>& files, rejects_format format,
                            const std::string& out_path, const std::vector<part_summary>& parts,
-                           const std::function<result<void>(std::string_view)>& write);
+                           const std::function<result<void>(std::string_view)>& write,
+                           const rejects_opener* open = nullptr);
 
 }  // namespace salesproc::detail
