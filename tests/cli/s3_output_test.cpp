@@ -211,13 +211,13 @@ TEST_F(S3Outputs, AKillDuringTheMultipartUploadLeavesNoObject) {
                                      "s3://sales/k/report.json", "--rejects",
                                      "s3://sales/k/rejects.csv", "-q", "--threads", "1"});
     bool seen = false;
-    for (int i = 0; i < 600 && !seen; ++i) {
+    for (int i = 0; i < 6000 && !seen; ++i) {
         seen = upload_in_progress(store);
         if (!seen) std::this_thread::sleep_for(10ms);
     }
     ::kill(pid, SIGKILL);
     wait_process(pid);
-    ASSERT_TRUE(seen) << "no part was uploaded within 6 s";
+    ASSERT_TRUE(seen) << "no part was uploaded within 60 s";
     EXPECT_FALSE(aws_get(store, "k/rejects.csv").has_value());
     EXPECT_FALSE(aws_get(store, "k/report.json").has_value());
 }
