@@ -46,7 +46,7 @@ std::string complete_upload_body(const std::vector<std::string>& etags) {
     root.append_attribute("xmlns") = "http://s3.amazonaws.com/doc/2006-03-01/";
     for (std::size_t i = 0; i < etags.size(); ++i) {
         pugi::xml_node part = root.append_child("Part");
-        part.append_child("PartNumber").text() = static_cast<unsigned long long>(i + 1);
+        part.append_child("PartNumber").text() = static_cast<unsigned long long>(i) + 1;
         part.append_child("ETag").text() = etags[i].c_str();
     }
     struct to_string : pugi::xml_writer {

@@ -222,9 +222,11 @@ result<std::unique_ptr<remote_output>> remote_objects::open_output(const std::st
     auto c = impl_->s3();
     if (!c) return error{c.error().code, url, c.error().reason};
     auto target = [c = *c, u = *u, url](std::string method, query_list query) {
-        return impl::s3_target(c, url, [c, u, method, query](std::int64_t when) {
-            return object_request(c, u, method, when, query);
-        });
+        return impl::s3_target(
+            c, url,
+            [c, u, method = std::move(method), query = std::move(query)](std::int64_t when) {
+                return object_request(c, u, method, when, query);
+            });
     };
     return http_detail::make_object_output(impl_->ctx, url, std::move(target));
 }
