@@ -236,11 +236,13 @@ struct output_objects::host {
     asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
     std::unique_ptr<remote_objects> objects;
     std::thread thread;
+    // The thread stops first: the client's sockets and pool then go on this thread, with
+    // nothing running on them (every output using it is gone by now).
     ~host() {
-        objects.reset();
         work.reset();
         io.stop();
         if (thread.joinable()) thread.join();
+        objects.reset();
     }
 };
 
