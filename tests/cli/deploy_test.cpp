@@ -8,7 +8,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <sstream>
 #include <string>
 
 namespace salesproc {
@@ -17,17 +16,6 @@ namespace {
 using namespace test;
 
 const std::string source_dir = SALESPROC_SOURCE_DIR;
-
-std::string comparable(const std::string& report) {
-    std::istringstream in(report);
-    std::string out;
-    for (std::string line; std::getline(in, line);)
-        if (line.find("\"generated_at\"") == std::string::npos &&
-            line.find("\"duration_ms\"") == std::string::npos &&
-            line.find("\"chunks\"") == std::string::npos)
-            out += line + "\n";
-    return out;
-}
 
 // Rows whose notes are long quoted runs with line breaks: most bytes lie inside quotes, so
 // most shard boundaries do.
@@ -55,7 +43,7 @@ TEST(Deploy, TheParallelRecipeEqualsOneRunForEveryN) {
                          dir.file("single.rej.csv"), "-q"})
                   .exit_code,
               0);
-    const std::string single = comparable(read_file(dir.file("single.json")));
+    const std::string single = comparable_report(read_file(dir.file("single.json")));
     const std::string single_rejects = read_file(dir.file("single.rej.csv"));
     std::size_t inside_quotes = 0;  // boundaries that fell inside a quoted field
     for (int n = 1; n <= 8; ++n) {
@@ -74,7 +62,7 @@ TEST(Deploy, TheParallelRecipeEqualsOneRunForEveryN) {
                          env_prefix() + "sh " + source_dir + "/deploy/parallel/shard-file.sh " +
                              csv + " " + std::to_string(n) + " " + out});
         ASSERT_EQ(r.exit_code, 0) << "N=" << n << ": " << r.err;
-        EXPECT_EQ(comparable(read_file(out + "/report.json")), single) << "N=" << n;
+        EXPECT_EQ(comparable_report(read_file(out + "/report.json")), single) << "N=" << n;
         EXPECT_EQ(read_file(out + "/rejects.csv"), single_rejects) << "N=" << n;
     }
     EXPECT_GT(inside_quotes, 5U);
@@ -88,7 +76,7 @@ TEST(Deploy, TheParallelRecipeEqualsOneRunForEveryN) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.err.find("re-running shard 0/3 with --shard-start outside"), std::string::npos)
         << r.err;
-    EXPECT_EQ(comparable(read_file(out + "/report.json")), single);
+    EXPECT_EQ(comparable_report(read_file(out + "/report.json")), single);
     EXPECT_EQ(read_file(out + "/rejects.csv"), single_rejects);
 }
 
@@ -110,8 +98,8 @@ TEST(Deploy, TheManyFilesRecipeEqualsOneRunInTheOrderGiven) {
                      env_prefix() + "sh " + source_dir + "/deploy/parallel/many-files.sh " +
                          dir.file("out") + files + " -- -j 3"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(comparable(read_file(dir.file("out/report.json"))),
-              comparable(read_file(dir.file("single.json"))));
+    EXPECT_EQ(comparable_report(read_file(dir.file("out/report.json"))),
+              comparable_report(read_file(dir.file("single.json"))));
     EXPECT_EQ(read_file(dir.file("out/rejects.csv")), read_file(dir.file("single.rej.csv")));
 }
 

@@ -80,4 +80,28 @@ std::string gzip_bomb(std::string_view head, char fill, std::uint64_t count, std
 // One zstd frame holding `data`, with a content checksum (as the zstd tool writes).
 std::string zstd_compress(std::string_view data, int level = 3);
 
+// A report's lines without those a merge or timing may change (generated_at, duration_ms,
+// csv.chunks, and any of `more`): what "the merged report equals the single run" compares.
+inline std::string comparable_report(const std::string& report,
+                                     const std::vector<std::string_view>& more = {}) {
+    std::string out;
+    std::size_t at = 0;
+    while (at < report.size()) {
+        std::size_t end = report.find('\n', at);
+        if (end == std::string::npos) end = report.size();
+        const std::string_view line(report.data() + at, end - at);
+        bool keep = line.find("\"generated_at\"") == std::string_view::npos &&
+                    line.find("\"duration_ms\"") == std::string_view::npos &&
+                    line.find("\"chunks\"") == std::string_view::npos;
+        for (const auto key : more)
+            keep = keep && line.find(key) == std::string_view::npos;
+        if (keep) {
+            out += line;
+            out += '\n';
+        }
+        at = end + 1;
+    }
+    return out;
+}
+
 }  // namespace salesproc::test

@@ -14,12 +14,12 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <sstream>
 #include <vector>
 
 namespace salesproc {
 namespace {
 
+using test::comparable_report;
 using test::read_file;
 using test::temp_dir;
 using test::write_file;
@@ -40,18 +40,6 @@ int merge_line(const std::string& line) {
     auto o = to_merge_options(args);
     if (!o) return exit_code_for(o.error());
     return run_merge(*o);
-}
-
-// The report without the fields a merge may differ in: generated_at, duration_ms, csv.chunks.
-std::string comparable(const std::string& report) {
-    std::istringstream in(report);
-    std::string out;
-    for (std::string line; std::getline(in, line);)
-        if (line.find("\"generated_at\"") == std::string::npos &&
-            line.find("\"duration_ms\"") == std::string::npos &&
-            line.find("\"chunks\"") == std::string::npos)
-            out += line + "\n";
-    return out;
 }
 
 // The quote state at `offset`: the parity of the quotes before it, counted independently.
@@ -98,7 +86,7 @@ TEST(Shard, EverySeamMergesIntoTheSingleRun) {
     ASSERT_EQ(run_line("--csv " + csv + " --out " + dir.file("single.json") + " --rejects " +
                        dir.file("single.rej.csv") + " -q --threads 1"),
               0);
-    const std::string single = comparable(read_file(dir.file("single.json")));
+    const std::string single = comparable_report(read_file(dir.file("single.json")));
     const std::string single_rejects = read_file(dir.file("single.rej.csv"));
     const std::size_t size = seams_csv.size();
     std::size_t broken_checked = 0;
@@ -126,7 +114,7 @@ TEST(Shard, EverySeamMergesIntoTheSingleRun) {
                              dir.file("merged.rej.csv") + part_rejects + " -q" + parts),
                   0)
             << "N=" << n;
-        ASSERT_EQ(comparable(read_file(dir.file("merged.json"))), single) << "N=" << n;
+        ASSERT_EQ(comparable_report(read_file(dir.file("merged.json"))), single) << "N=" << n;
         ASSERT_EQ(read_file(dir.file("merged.rej.csv")), single_rejects) << "N=" << n;
 
         // The same shard again with the wrong start: the merge names it and the flag.
