@@ -5,6 +5,7 @@
 #include <boost/beast/http.hpp>
 
 #include <mutex>
+#include <optional>
 
 namespace salesproc::http_detail {
 namespace {
@@ -46,6 +47,7 @@ class object_output final : public remote_output {
 
     result<void> write(std::string_view data) override {
         std::lock_guard lock(mu_);
+        if (failed_) return *failed_;
         while (!data.empty()) {
             const std::size_t n = std::min(upload_part_size - buffer_.size(), data.size());
             buffer_.append(data.substr(0, n));
@@ -58,6 +60,7 @@ class object_output final : public remote_output {
 
     result<void> finish() override {
         std::lock_guard lock(mu_);
+        if (failed_) return *failed_;
         if (!upload_id_.empty() && !buffer_.empty())
             if (auto r = send_part(); !r) return fail(r.error());
         return {};
@@ -65,9 +68,10 @@ class object_output final : public remote_output {
 
     result<void> publish() override {
         std::lock_guard lock(mu_);
+        if (failed_) return *failed_;
         if (upload_id_.empty()) {
             auto put = wait_for(*ctx_, send_upload(*ctx_, target_("PUT", {}), "PUT", buffer_));
-            if (!put) return put.error();
+            if (!put) return fail(put.error());
             published_ = true;
             return {};
         }
@@ -80,15 +84,12 @@ class object_output final : public remote_output {
         return {};
     }
 
+    // After it, every call fails: a writer still running (a signal came) starts no new upload.
     void abort() noexcept override {
         std::lock_guard lock(mu_);
-        if (upload_id_.empty() || published_) return;
-        const std::string id = std::exchange(upload_id_, {});
-        try {
-            (void)wait_for(
-                *ctx_, send_upload(*ctx_, target_("DELETE", upload_id_query(id)), "DELETE", ""));
-        } catch (...) {  // best effort: an abandoned upload is never an object
-        }
+        if (published_) return;
+        if (!failed_) failed_ = make_error(errc::interrupted, shown_, "the upload was abandoned");
+        abort_upload();
     }
 
   private:
@@ -114,14 +115,22 @@ class object_output final : public remote_output {
         etags_.push_back(part->etag);
         return {};
     }
-    // Called with mu_ held: the abort's request, then the error.
+    // Called with mu_ held: the upload aborted, and `e` returned from now on.
     error fail(error e) {
-        if (!upload_id_.empty()) {
-            const std::string id = std::exchange(upload_id_, {});
+        abort_upload();
+        failed_ = e;
+        return e;
+    }
+    // Best effort: an upload never completed is never an object, and a lifecycle rule removes
+    // its parts.
+    void abort_upload() noexcept {
+        if (upload_id_.empty()) return;
+        const std::string id = std::exchange(upload_id_, {});
+        try {
             (void)wait_for(
                 *ctx_, send_upload(*ctx_, target_("DELETE", upload_id_query(id)), "DELETE", ""));
+        } catch (...) {  // NOLINT(bugprone-empty-catch): nothing more to do on the way out
         }
-        return e;
     }
 
     std::shared_ptr<remote_context> ctx_;
@@ -132,6 +141,7 @@ class object_output final : public remote_output {
     std::string upload_id_;
     std::vector<std::string> etags_;
     bool published_ = false;
+    std::optional<error> failed_;  // a failure or an abort, returned by every later call
 };
 
 }  // namespace
