@@ -321,13 +321,15 @@ void cancel_transfers(remote_context& ctx) {
         c();
 }
 
-asio::awaitable<result<std::string>> fetch_small(remote_context& ctx, const remote_target& target,
-                                                 std::size_t max_bytes) {
+asio::awaitable<result<small_answer>> exchange_small(remote_context& ctx,
+                                                     const remote_target& target,
+                                                     const attempt_sender& send_attempt,
+                                                     std::size_t max_bytes) {
     std::vector<char> buffer(piece_size);
     for (unsigned attempt_no = 0;; ++attempt_no) {
         attempt_failure f;
         std::string message;
-        auto sent = co_await send(ctx, target.plan(), {});
+        auto sent = co_await send_attempt();
         if (!sent) {
             f = sent.error().failure;
             message = sent.error().error;
@@ -335,14 +337,14 @@ asio::awaitable<result<std::string>> fetch_small(remote_context& ctx, const remo
             f = got.cut->failure;
             message = got.cut->error;
         } else {
-            const std::string& body = got.body;
             const unsigned status = sent->head.status;
-            if (status >= 200 && status < 300 && body.size() > max_bytes)
+            if (status >= 200 && status < 300 && got.body.size() > max_bytes)
                 co_return make_error(
                     errc::body_too_large, target.shown,
                     "the response is larger than " + std::to_string(max_bytes) + " bytes");
-            if (status >= 200 && status < 300) co_return body;
-            const status_failure why = target.describe(sent->head, body);
+            if (status >= 200 && status < 300)
+                co_return small_answer{std::move(sent->head), std::move(got.body)};
+            const status_failure why = target.describe(sent->head, got.body);
             f = status_attempt(sent->head, why);
             message = why.message;
         }
@@ -353,6 +355,17 @@ asio::awaitable<result<std::string>> fetch_small(remote_context& ctx, const remo
         if (!co_await sleep(ctx, d.delay))
             co_return make_error(errc::interrupted, target.shown, "cancelled");
     }
+}
+
+asio::awaitable<result<std::string>> fetch_small(remote_context& ctx, const remote_target& target,
+                                                 std::size_t max_bytes) {
+    // A coroutine of its own, so that the request plan lives as long as its sending.
+    const attempt_sender get = [&]() -> asio::awaitable<attempt_or<exchange>> {
+        co_return co_await send(ctx, target.plan(), {});
+    };
+    auto got = co_await exchange_small(ctx, target, get, max_bytes);
+    if (!got) co_return got.error();
+    co_return std::move(got->body);
 }
 
 }  // namespace salesproc::http_detail

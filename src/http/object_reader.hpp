@@ -104,6 +104,20 @@ attempt_failure status_attempt(const response& head, const status_failure& why);
 // False when cancelled.
 asio::awaitable<bool> sleep(remote_context& ctx, milliseconds delay);
 
+// One small exchange with retries: each attempt's request sent by `send_attempt`; a 2xx
+// answer's head and body (at most `max_bytes`, else errc::body_too_large) returned; any other
+// status or failure retried by the policy, then an error with target.describe's message,
+// naming target.shown. Runs on ctx.ex.
+struct small_answer {
+    response head;
+    std::string body;
+};
+using attempt_sender = std::function<asio::awaitable<attempt_or<exchange>>()>;
+asio::awaitable<result<small_answer>> exchange_small(remote_context& ctx,
+                                                     const remote_target& target,
+                                                     const attempt_sender& send_attempt,
+                                                     std::size_t max_bytes);
+
 // A whole small body (a listing page, credentials), with retries; a non-2xx is an error with
 // target.describe's message, naming target.shown. Runs on ctx.ex.
 asio::awaitable<result<std::string>> fetch_small(remote_context& ctx, const remote_target& target,

@@ -148,32 +148,13 @@ class object_output final : public remote_output {
 
 asio::awaitable<result<upload_answer>> send_upload(remote_context& ctx, const remote_target& target,
                                                    std::string method, std::string body) {
-    std::vector<char> buffer(std::size_t{64} << 10);
-    for (unsigned attempt_no = 0;; ++attempt_no) {
-        attempt_failure f;
-        std::string message;
-        auto sent = co_await send_body(ctx, target.plan(), method, body);
-        if (!sent) {
-            f = sent.error().failure;
-            message = sent.error().error;
-        } else if (auto got = co_await read_capped(ctx, *sent, std::size_t{1} << 20, buffer);
-                   got.cut) {
-            f = got.cut->failure;
-            message = got.cut->error;
-        } else if (sent->head.status >= 200 && sent->head.status < 300) {
-            co_return upload_answer{sent->head.etag, std::move(got.body)};
-        } else {
-            const status_failure why = target.describe(sent->head, got.body);
-            f = status_attempt(sent->head, why);
-            message = why.message;
-        }
-        const retry_decision d = ctx.policy.next(attempt_no, f, std::nullopt);
-        if (!d.retry)
-            co_return error{f.code, target.shown,
-                            message + (d.give_up_reason.empty() ? "" : "; " + d.give_up_reason)};
-        if (!co_await sleep(ctx, d.delay))
-            co_return make_error(errc::interrupted, target.shown, "cancelled");
-    }
+    // A coroutine of its own, so that the request plan lives as long as its sending.
+    const attempt_sender put = [&]() -> asio::awaitable<attempt_or<exchange>> {
+        co_return co_await send_body(ctx, target.plan(), method, body);
+    };
+    auto got = co_await exchange_small(ctx, target, put, std::size_t{1} << 20);
+    if (!got) co_return got.error();
+    co_return upload_answer{std::move(got->head.etag), std::move(got->body)};
 }
 
 std::unique_ptr<remote_output> make_object_output(std::shared_ptr<remote_context> ctx,
