@@ -1,6 +1,8 @@
 #!/bin/sh
 # The reduce step every recipe runs: merges PARTS_DIR/part-0..N-1 into OUT and OUT_REJECTS.
 # Usage: merge.sh N INPUT PARTS_DIR OUT OUT_REJECTS   (any of them may be s3:// URLs)
+# Each part's report names its rejects file (shard.sh wrote it beside the part), so merge finds
+# them without --part-rejects.
 # A shard whose range began inside a quoted field assumed the wrong start: merge names it and the
 # exact flags ("re-run it with --shard K/N --shard-start quoted"). Those shards are re-run here,
 # with shard.sh, and the merge is tried again; it then succeeds (see salesproc(1), MERGE).
@@ -11,7 +13,7 @@ merge() {
     set --
     k=0
     while [ "$k" -lt "$n" ]; do
-        set -- "$@" --part-rejects "$parts/part-$k.rejects.csv" "$parts/part-$k.json"
+        set -- "$@" "$parts/part-$k.json"
         k=$((k + 1))
     done
     "${SALESPROC:-salesproc}" merge --out "$out" --rejects "$out_rejects" -q "$@"

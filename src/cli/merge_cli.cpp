@@ -38,12 +38,13 @@ std::unique_ptr<CLI::App> make_merge_app(merge_args& a) {
         ->type_name("PATH")
         ->required();
     app->add_option("--rejects", a.rejects,
-                    "Merged rejects file (CSV, or JSON Lines for .jsonl/.ndjson), from the\n"
-                    "--part-rejects files, with shard line numbers made global")
+                    "Merged rejects file (CSV, or JSON Lines for .jsonl/.ndjson), from the files\n"
+                    "each part's report names (or --part-rejects), shard lines made global")
         ->type_name("PATH");
     // One value an occurrence: the parts are positional and must not be taken for more.
     app->add_option("--part-rejects", a.direct.part_rejects,
-                    "The rejects file of each part, in the parts' order; repeatable")
+                    "The rejects file of each part, in the parts' order, instead of the one\n"
+                    "its report names; repeatable")
         ->type_name("PATH")
         ->allow_extra_args(false);
     app->add_option("--samples", a.direct.samples,
@@ -84,7 +85,7 @@ result<merge_options> to_merge_options(const merge_args& a) {
         return usage("--metrics", a.metrics +
                                       ": metrics stay a local file, for node_exporter's textfile "
                                       "collector");
-    if (o.rejects_path && o.part_rejects.size() != o.parts.size())
+    if (o.rejects_path && !o.part_rejects.empty() && o.part_rejects.size() != o.parts.size())
         return usage("--part-rejects", "--rejects needs one --part-rejects file per part (" +
                                            std::to_string(o.parts.size()) + " parts, " +
                                            std::to_string(o.part_rejects.size()) + " given)");

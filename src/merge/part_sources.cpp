@@ -33,6 +33,12 @@ std::tuple<std::string, std::uint64_t> content_key(const std::string& text) {
 result<void> add_listing(const std::string& url, output_objects& client, part_sources& out) {
     auto keys = client.expand(url);
     if (!keys) return keys.error();
+    // Under a prefix, the parts are its .json objects: their rejects files may lie beside them.
+    if (url.ends_with('/'))
+        std::erase_if(*keys, [](const std::string& k) { return !k.ends_with(".json"); });
+    if (keys->empty())
+        return make_error(errc::invalid_argument, url,
+                          "holds no .json object: the parts are the reports under the prefix");
     std::vector<std::pair<std::tuple<std::string, std::uint64_t>, std::string>> listed;
     for (const auto& key : *keys) {
         auto text = client.read(key);
@@ -84,16 +90,9 @@ class file_rejects final : public detail::rejects_stream {
 
 }  // namespace
 
-result<void> resolve_parts(const std::vector<std::string>& given,
-                           const std::vector<std::string>& part_rejects, output_opener& opener,
+result<void> resolve_parts(const std::vector<std::string>& given, output_opener& opener,
                            part_sources& out) {
     output_objects* client = nullptr;
-    if (std::any_of(part_rejects.begin(), part_rejects.end(),
-                    [](const std::string& p) { return is_s3_url(p); })) {
-        auto made = opener.objects();
-        if (!made) return made.error();
-        client = *made;
-    }
     for (const auto& path : given) {
         if (!is_s3_url(path)) {
             out.paths.push_back(path);
@@ -114,6 +113,25 @@ result<void> resolve_parts(const std::vector<std::string>& given,
         }
     }
     if (client == nullptr) return {};
+    out.load = [client, &out](const std::string& path) -> result<std::string> {
+        if (!is_s3_url(path)) return read_part_text(path);
+        if (auto it = out.fetched.find(path); it != out.fetched.end()) {
+            std::string text = std::move(it->second);
+            out.fetched.erase(it);
+            return text;
+        }
+        return client->read(path);
+    };
+    return {};
+}
+
+result<void> prepare_rejects(const std::vector<std::string>& files, output_opener& opener,
+                             part_sources& out) {
+    if (std::none_of(files.begin(), files.end(), [](const std::string& p) { return is_s3_url(p); }))
+        return {};
+    auto made = opener.objects();
+    if (!made) return made.error();
+    output_objects* client = *made;
     out.open_rejects =
         [client](const std::string& path) -> result<std::unique_ptr<detail::rejects_stream>> {
         if (!is_s3_url(path)) {
@@ -125,15 +143,6 @@ result<void> resolve_parts(const std::vector<std::string>& given,
         if (!stream) return stream.error();
         return std::unique_ptr<detail::rejects_stream>(
             std::make_unique<object_rejects>(std::move(*stream)));
-    };
-    out.load = [client, &out](const std::string& path) -> result<std::string> {
-        if (!is_s3_url(path)) return read_part_text(path);
-        if (auto it = out.fetched.find(path); it != out.fetched.end()) {
-            std::string text = std::move(it->second);
-            out.fetched.erase(it);
-            return text;
-        }
-        return client->read(path);
     };
     return {};
 }

@@ -22,8 +22,12 @@ struct part_sources {
 };
 
 // Errors name the URL: no credentials, a listing that matches nothing, an unreadable object.
-result<void> resolve_parts(const std::vector<std::string>& given,
-                           const std::vector<std::string>& part_rejects, output_opener& opener,
+result<void> resolve_parts(const std::vector<std::string>& given, output_opener& opener,
                            part_sources& out);
+
+// Lets out.open_rejects read the parts' rejects `files` when some are s3:// objects (files alone
+// need no opener). Errors: no credentials.
+result<void> prepare_rejects(const std::vector<std::string>& files, output_opener& opener,
+                             part_sources& out);
 
 }  // namespace salesproc

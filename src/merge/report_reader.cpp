@@ -312,6 +312,9 @@ result<partial_report> read_report(const std::string& path, const product_visito
     if (const auto it = sax.sections.find("api"); it != sax.sections.end())
         out.api = read_api(it->second, c);
     if (c.ok()) read_csv(*m.csv, c, out);
+    if (const auto it = sax.sections.find("rejects"); it != sax.sections.end() && c.ok())
+        if (const json* p = c.member(it->second, "rejects.", "path", &json::is_string, "a string"))
+            out.rejects_path = p->get<std::string>();
     if (!c.ok()) return make_error(errc::bad_report, path, c.problem);
     if (sax.unique_products != sax.products)
         return make_error(errc::bad_report, path,

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <climits>
 #include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <string_view>
 #include <variant>
@@ -69,6 +70,14 @@ std::optional<int> descriptor_named(const std::string& path) {
 }
 
 }  // namespace
+
+std::string recorded_path(const std::string& path) {
+    if (path == "-" || path.empty() || output_descriptor(path)) return {};
+    if (path.starts_with("s3://")) return path;
+    std::error_code ec;
+    auto absolute = std::filesystem::absolute(path, ec);
+    return ec ? path : absolute.lexically_normal().string();
+}
 
 std::optional<int> output_descriptor(const std::string& path) {
     // A symlink to such a name (as /dev/stdout is to /proc/self/fd/1) stands for it too; the

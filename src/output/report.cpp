@@ -124,6 +124,7 @@ json build_report(const report_input& in) {
     doc["csv"] = detail::csv_section(in.csv_inputs);
     if (in.api) doc["api"] = detail::api_section(*in.api);
     if (in.quality) doc["quality"] = detail::quality_section(*in.quality);
+    if (!in.rejects_path.empty()) doc["rejects"] = json{{"path", in.rejects_path}};
     doc["generated_at"] = iso8601(in.generated_at);
     doc["duration_ms"] = in.duration.count();
     return doc;
@@ -276,6 +277,7 @@ result<void> write_report(const report_input& in, const report_sink& out) {
     s.member("csv", detail::csv_section(in.csv_inputs));
     if (in.api) s.member("api", detail::api_section(*in.api));
     if (in.quality) s.member("quality", detail::quality_section(*in.quality));
+    if (!in.rejects_path.empty()) s.member("rejects", json{{"path", in.rejects_path}});
     s.member("generated_at", iso8601(in.generated_at));
     s.member("duration_ms", in.duration.count());
     return s.finish();

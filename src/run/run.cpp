@@ -8,6 +8,7 @@
 #include "salesproc/http/http_client.hpp"
 #include "salesproc/output/atomic_file.hpp"
 #include "salesproc/output/metrics.hpp"
+#include "salesproc/output/output_paths.hpp"
 #include "salesproc/output/rejects.hpp"
 #include "salesproc/output/report.hpp"
 #include "salesproc/output/write_behind.hpp"
@@ -131,6 +132,7 @@ result<void> publish(const report_parts& p, run_outputs& out,
     if (p.api) in.api = &*p.api;
     if (p.o.samples != 0) in.samples = &p.rejects.samples();
     if (p.o.gates.any()) in.quality = &p.gates;
+    if (p.o.rejects_path) in.rejects_path = recorded_path(*p.o.rejects_path);
     in.generated_at = std::chrono::system_clock::now();
     in.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);

@@ -20,12 +20,13 @@ inline process_result salesproc(std::vector<std::string> args, const std::string
     return run_process(args, input);
 }
 
-// A report without where its rows came from (csv, rejected samples' source) and its timings:
-// what a run over remote inputs must share with one over the same files on disk.
+// A report without where its rows came from (csv, rejected samples' source), where its rejects
+// went, and its timings: what a run over remote inputs must share with one over the same files.
 inline nlohmann::json without_sources(nlohmann::json doc) {
     doc.erase("duration_ms");
     doc.erase("generated_at");
     doc.erase("csv");
+    doc.erase("rejects");
     for (auto& [reason, samples] : doc["rejected_samples"].items())
         for (auto& sample : samples)
             sample.erase("source");

@@ -199,10 +199,59 @@ TEST(Merge, OutputsMayNotNameAPartOrAnother) {
     r = salesproc({"merge", "--out", dir.file("m.json"), "--rejects", dir.file("m.json"),
                    "--part-rejects", dir.file("a.rej.csv"), dir.file("a.json")});
     EXPECT_EQ(r.exit_code, 2) << r.err;
-    r = salesproc({"merge", "--out", dir.file("m.json"), "--rejects", dir.file("m.rej.csv"),
+    // Without --part-rejects the part's own rejects file is read: it may not be an output.
+    r = salesproc({"merge", "--out", dir.file("m.json"), "--rejects", dir.file("a.rej.csv"),
                    dir.file("a.json")});
-    EXPECT_EQ(r.exit_code, 2) << r.err;  // one --part-rejects per part
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("the rejects file of " + dir.file("a.json")), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.file("m.json")));
     EXPECT_EQ(read_file(dir.file("a.json")), before);
+}
+
+// Each part records where its rejects went (an absolute path), so merge --rejects needs no
+// --part-rejects, even run from another directory than the parts'.
+TEST(Merge, RejectsAreFoundWhereEachPartsReportSaysTheyWent) {
+    temp_dir dir;
+    std::filesystem::create_directories(dir.file("parts"));
+    std::filesystem::create_directories(dir.file("elsewhere"));
+    const std::string input = dir.file("in.csv");
+    write_file(input, generate_sales_csv(4000, 7));
+    const std::string salesproc_path = salesproc_bin;
+    auto r = salesproc({"--csv", input, "--out", dir.file("single.json"), "--rejects",
+                        dir.file("single.rej.csv"), "-q"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::vector<std::string> merge{
+        salesproc_path, "merge", "--out", "../merged.json", "--rejects", "../merged.rej.csv", "-q"};
+    for (int k = 0; k < 3; ++k) {
+        const std::string part = "part-" + std::to_string(k);
+        r = run_process({salesproc_path, "--csv", input, "--shard", std::to_string(k) + "/3",
+                         "--out", part + ".json", "--rejects", part + ".rej.csv", "-q"},
+                        {}, dir.file("parts"));
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        const auto report = nlohmann::json::parse(read_file(dir.file("parts/" + part + ".json")));
+        EXPECT_EQ(report["rejects"]["path"], dir.file("parts/" + part + ".rej.csv"));
+        merge.push_back("../parts/" + part + ".json");
+    }
+    r = run_process(merge, {}, dir.file("elsewhere"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(read_file(dir.file("merged.rej.csv")), read_file(dir.file("single.rej.csv")));
+    EXPECT_EQ(comparable_report(read_file(dir.file("merged.json"))),
+              comparable_report(read_file(dir.file("single.json"))));
+    EXPECT_EQ(nlohmann::json::parse(read_file(dir.file("merged.json")))["rejects"]["path"],
+              dir.file("merged.rej.csv"));
+
+    // A part whose run kept no rejects file is named, and nothing is written.
+    r = salesproc({"--csv", input, "--shard", "1/3", "--out", dir.file("bare-1.json"), "-q"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = salesproc({"merge", "--out", dir.file("m2.json"), "--rejects", dir.file("m2.rej.csv"),
+                   dir.file("parts/part-0.json"), dir.file("bare-1.json"),
+                   dir.file("parts/part-2.json")});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err, "salesproc: error: " + dir.file("bare-1.json") +
+                         ": records no rejects file (its run had no --rejects, or wrote them to "
+                         "stdout): give every part's file with --part-rejects\n");
+    EXPECT_FALSE(std::filesystem::exists(dir.file("m2.json")));
+    EXPECT_FALSE(std::filesystem::exists(dir.file("m2.rej.csv")));
 }
 
 TEST(Merge, GatesAndMetricsWorkAsForARun) {

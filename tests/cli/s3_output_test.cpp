@@ -45,9 +45,11 @@ struct S3Outputs : S3 {
     std::string last_error_;
 };
 
+// A report without its timing and without where its rejects went (a URL or a local path).
 nlohmann::json without_timing(nlohmann::json doc) {
     doc.erase("generated_at");
     doc.erase("duration_ms");
+    doc.erase("rejects");
     return doc;
 }
 
@@ -68,6 +70,7 @@ TEST_F(S3Outputs, ReportAndRejectsAreReadBackByteForByte) {
     EXPECT_TRUE(*rejects == read_file(dir.file("local.rej.csv")));
     const auto report = aws_get(store, "day/report.json");
     ASSERT_TRUE(report.has_value());
+    EXPECT_EQ(nlohmann::json::parse(*report)["rejects"]["path"], "s3://sales/day/rejects.csv");
     EXPECT_EQ(without_timing(nlohmann::json::parse(*report)),
               without_timing(nlohmann::json::parse(read_file(dir.file("local.json")))));
 }
@@ -132,23 +135,29 @@ TEST_F(S3Outputs, AMergeWritesToTheBucketToo) {
 // The bucket-only flow: shards of an object write their parts to a prefix, and merge reads
 // the prefix, putting the parts in shard order whatever their keys.
 TEST_F(S3Outputs, MergeReadsItsPartsFromAPrefixInTheOrderOfWhatTheyHold) {
-    const std::string content = mock_object_csv(6000, 1);
+    const std::string content = rejected_rows(500) + mock_object_csv(6000, 1).substr(23);
     s3_store store(dir, {{"buckets", {"sales"}}, {"objects", {object("in/day.csv", content)}}});
     use_keys(store.endpoint());
-    auto r = salesproc({"--csv", "s3://sales/in/day.csv", "--out", dir.file("single.json"), "-q"});
+    auto r = salesproc({"--csv", "s3://sales/in/day.csv", "--out", dir.file("single.json"),
+                        "--rejects", dir.file("single.rej.csv"), "-q"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
+    // Each part's rejects lie beside it under the prefix; merge skips them as parts and finds
+    // them through the reports.
     const std::vector<std::string> keys{"z-first", "a-second", "m-third"};
     for (std::size_t k = 0; k < 3; ++k) {
         r = salesproc({"--csv", "s3://sales/in/day.csv", "--shard", std::to_string(k) + "/3",
-                       "--out", "s3://sales/parts/" + keys[k] + ".json", "-q"});
+                       "--out", "s3://sales/parts/" + keys[k] + ".json", "--rejects",
+                       "s3://sales/parts/" + keys[k] + ".rej.csv", "-q"});
         ASSERT_EQ(r.exit_code, 0) << r.err;
         if (k == 1) continue;
         r = salesproc({"--csv", "s3://sales/in/day.csv", "--shard", std::to_string(k) + "/3",
                        "--out", "s3://sales/gap/" + keys[k] + ".json", "-q"});
         ASSERT_EQ(r.exit_code, 0) << r.err;
     }
-    r = salesproc({"merge", "--out", dir.file("merged.json"), "-q", "s3://sales/parts/"});
+    r = salesproc({"merge", "--out", dir.file("merged.json"), "--rejects",
+                   dir.file("merged.rej.csv"), "-q", "s3://sales/parts/"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(read_file(dir.file("merged.rej.csv")), read_file(dir.file("single.rej.csv")));
     auto merged = nlohmann::json::parse(read_file(dir.file("merged.json")));
     auto single = nlohmann::json::parse(read_file(dir.file("single.json")));
     merged["csv"].erase("chunks");

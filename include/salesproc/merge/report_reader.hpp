@@ -33,6 +33,7 @@ struct partial_report {
     std::vector<csv_input_summary> inputs;  // one entry per CSV input, shard included
     std::optional<api_summary> api;
     std::size_t products = 0;  // entries of sales_by_product
+    std::string rejects_path;  // where its rejects file went ("rejects.path"), or ""
 };
 
 // Each entry of sales_by_product, in order: the name and the texts of quantity and total.

@@ -32,6 +32,12 @@ bool is_system_directory(const std::string& dir);
 std::optional<std::pair<std::size_t, std::size_t>> first_repeated(
     const std::vector<std::string>& paths);
 
+// How a report records where another output went, for a later merge to find it from another
+// directory: an s3:// URL as given, a file as an absolute path (not resolving symlinks: a
+// mount seen under another name elsewhere keeps the name given); "" for stdout ("-") and
+// descriptor names, which leave nothing to find.
+std::string recorded_path(const std::string& path);
+
 // Two paths clash when they name the same file: the same device and inode where the file exists
 // (so symlinks and hard links are seen through), else the same path once the directory's
 // symlinks are resolved. "-" and descriptor names (output_descriptor) clash with

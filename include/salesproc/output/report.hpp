@@ -58,6 +58,9 @@ struct report_input {
     const std::vector<gate_outcome>* quality = nullptr;  // when gates were given
     const rules* rule_set = nullptr;  // the "rules" section: what the report was computed under
     const nlohmann::ordered_json* rules_section = nullptr;  // or that section as read (merge)
+    // Where the rejects file went (an absolute path or an s3:// URL), for merge to find it; empty
+    // without one, or when it went to stdout.
+    std::string rejects_path;
     std::chrono::system_clock::time_point generated_at;
     std::chrono::milliseconds duration{0};
 };
