@@ -9,6 +9,7 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <filesystem>
 
 namespace salesproc {
@@ -229,6 +230,39 @@ TEST_F(S3Outputs, AKillDuringTheMultipartUploadLeavesNoObject) {
     ASSERT_TRUE(seen) << "no part was uploaded within 60 s";
     EXPECT_FALSE(aws_get(store, "k/rejects.csv").has_value());
     EXPECT_FALSE(aws_get(store, "k/report.json").has_value());
+}
+
+// SIGTERM in the middle of a multipart upload: the upload is aborted (its parts are gone from
+// the store, which an incomplete upload would keep), no object appears, the previous one stays,
+// and the exit is 143.
+TEST_F(S3Outputs, SigtermDuringTheMultipartUploadAbortsIt) {
+    write_file(dir.file("in.csv"), rejected_rows(600'000));  // 57 MB of rejects, 7 parts
+    s3_store store(dir, {{"buckets", {"sales"}},
+                         {"objects", {object("t/rejects.csv", "previous rejects\n")}}});
+    use_keys(store.endpoint());
+    const std::string errors = dir.file("stderr.txt");
+    spawn_options o;
+    o.stderr_path = errors;
+    const pid_t pid = spawn_process(
+        {salesproc_bin, "--csv", dir.file("in.csv"), "--out", "s3://sales/t/report.json",
+         "--rejects", "s3://sales/t/rejects.csv", "-q", "--threads", "1"},
+        o);
+    bool seen = false;
+    for (int i = 0; i < 6000 && !seen; ++i) {
+        seen = upload_in_progress(store);
+        if (!seen) std::this_thread::sleep_for(10ms);
+    }
+    ::kill(pid, SIGTERM);
+    const exit_status status = wait_process(pid);
+    ASSERT_TRUE(seen) << "no part was uploaded within 60 s";
+    EXPECT_EQ(status.code, 143) << read_file(errors);
+    EXPECT_FALSE(upload_in_progress(store)) << "the upload's parts are still in the store";
+    const std::string aborted = store.directory() + "/aborted";
+    ASSERT_TRUE(std::filesystem::exists(aborted)) << "no AbortMultipartUpload reached the store";
+    const std::string ids = read_file(aborted);
+    EXPECT_EQ(std::count(ids.begin(), ids.end(), '\n'), 1) << ids;
+    EXPECT_EQ(aws_get(store, "t/rejects.csv"), "previous rejects\n");
+    EXPECT_FALSE(aws_get(store, "t/report.json").has_value());
 }
 
 }  // namespace

@@ -3,10 +3,11 @@
 // them). Usage: node s3_server.mjs MANIFEST.json PORT_FILE
 //   MANIFEST: {"buckets": ["sales"], "objects": [{"bucket", "key", "file" | "content"}]}
 // Writes {"port": N} to PORT_FILE once every object is in place, then serves until SIGTERM or
-// its parent exits. s3rver does not check secrets, ignores If-Match and mishandles bytes=0-0 and
-// bytes=-N; the tests do not rely on those. Run it with --openssl-legacy-provider: its
+// its parent exits. AbortMultipartUpload is added (see below), and each aborted upload's id
+// appended to DIRECTORY/aborted. s3rver does not check secrets, ignores If-Match and mishandles
+// bytes=0-0 and bytes=-N; the tests do not rely on those. Run it with --openssl-legacy-provider: its
 // continuation tokens are DES-encrypted, which Node's OpenSSL 3 has only there.
-import { readFile, writeFile, rename, mkdtemp, rm } from "node:fs/promises";
+import { appendFile, readFile, writeFile, rename, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import S3rver from "s3rver";
@@ -16,6 +17,28 @@ const [manifestPath, portFile] = process.argv.slice(2);
 const manifest = JSON.parse(await readFile(manifestPath, "utf8"));
 const directory = await mkdtemp(join(tmpdir(), "s3rver-"));
 const server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory });
+// s3rver answers AbortMultipartUpload (DELETE ?uploadId=) with 405: done here, in front of its
+// routes, as S3 does it: the upload's parts are gone and the upload is no more (204), or
+// NoSuchUpload (404). Koa composes its middleware at listen(), so this one runs first.
+server.middleware.unshift(async (ctx, next) => {
+  const uploadId = ctx.query.uploadId;
+  if (ctx.method !== "DELETE" || typeof uploadId !== "string" || !/^[0-9a-f]+$/.test(uploadId))
+    return next();
+  const bucket = decodeURIComponent(ctx.path.split("/")[1] ?? "");
+  const uploads = server.store.getResourcePath(bucket, undefined, "uploads");
+  try {
+    await stat(join(uploads, uploadId));
+  } catch {
+    ctx.status = 404;
+    ctx.type = "application/xml";
+    ctx.body = "<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist" +
+      "</Message></Error>";
+    return;
+  }
+  await rm(join(uploads, uploadId), { recursive: true, force: true });
+  await appendFile(join(directory, "aborted"), `${uploadId}\n`);
+  ctx.status = 204;
+});
 const { port } = await server.run();
 
 const client = new S3Client({
