@@ -149,6 +149,7 @@ result<void> merge_api(std::optional<api_summary>& into, const api_summary& b) {
     a.paginated = a.paginated || b.paginated;
     a.retry_budget_exhausted = a.retry_budget_exhausted || b.retry_budget_exhausted;
     a.failures.insert(a.failures.end(), b.failures.begin(), b.failures.end());
+    a.urls.insert(a.urls.end(), b.urls.begin(), b.urls.end());
     return {};
 }
 

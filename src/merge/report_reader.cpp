@@ -166,6 +166,13 @@ api_summary read_api(const json& v, checked_reader& c) {
         a.paginated = true;
     }
     a.retry_budget_exhausted = c.flag(v, where, "retry_budget_exhausted");
+    if (const json* urls = c.member(v, where, "urls", &json::is_array, "a list", false))
+        for (std::size_t i = 0; i < urls->size() && c.ok(); ++i) {
+            if (!(*urls)[i].is_string())
+                c.note(where + "urls[" + std::to_string(i) + "]: expected a string");
+            else
+                a.urls.push_back((*urls)[i].get<std::string>());
+        }
     const json* failures =
         c.member(v, where, "failures", &json::is_array, "a list", /*required=*/false);
     if (failures == nullptr) return a;

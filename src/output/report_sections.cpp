@@ -136,6 +136,7 @@ json api_section(const api_summary& a) {
     if (a.paginated) section["pages"] = a.pages;
     section["retry_budget_exhausted"] = a.retry_budget_exhausted;
     section["failures"] = std::move(failures);
+    section["urls"] = a.urls;
     return section;
 }
 

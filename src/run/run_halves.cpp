@@ -17,6 +17,7 @@ api_summary summarize(const fetch_summary& f) {
     a.retries = f.retries;
     a.retry_budget_exhausted = f.retry_budget_exhausted;
     for (const auto& u : f.urls) {
+        a.urls.push_back(u.url);
         a.records += u.records;
         if (u.ok || u.pages != 0) {  // merge_api counts the sales of exactly these
             a.valid_sales += u.sales.valid();

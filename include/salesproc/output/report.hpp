@@ -42,6 +42,9 @@ struct api_summary {
     bool paginated = false;   // some URL had more than one page: "pages" is reported
     bool retry_budget_exhausted = false;
     std::vector<failure> failures;  // in URL order
+    // Every URL requested (redacted), in order: a JUnit test case each. Empty in a report
+    // written before it was recorded.
+    std::vector<std::string> urls;
 };
 
 struct report_input {
