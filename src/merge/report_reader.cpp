@@ -240,6 +240,41 @@ void read_csv(const json& csv, checked_reader& c, partial_report& out) {
     out.inputs.push_back(std::move(in));
 }
 
+// What only the views show: a merged report's parts, the gates as written, the timing.
+void read_view_sections(const std::map<std::string, json>& sections, checked_reader& c,
+                        partial_report& out) {
+    if (const auto it = sections.find("quality"); it != sections.end()) {
+        if (!it->second.is_object()) c.note("quality: expected an object");
+        out.quality = it->second;
+    }
+    if (const auto it = sections.find("generated_at"); it != sections.end()) {
+        if (!it->second.is_string())
+            c.note("generated_at: expected a string");
+        else
+            out.generated_at = it->second.get<std::string>();
+    }
+    if (const auto it = sections.find("duration_ms"); it != sections.end()) {
+        if (!it->second.is_number_unsigned())
+            c.note("duration_ms: expected a count");
+        else
+            out.duration_ms = it->second.get<std::uint64_t>();
+    }
+    const auto it = sections.find("parts");
+    if (it == sections.end()) return;
+    if (!it->second.is_array()) return c.note("parts: expected a list");
+    for (std::size_t i = 0; i < it->second.size() && c.ok(); ++i) {
+        const json& p = it->second[i];
+        const std::string at = "parts[" + std::to_string(i) + "].";
+        if (!p.is_object()) return c.note("parts[" + std::to_string(i) + "]: expected an object");
+        report_part one;
+        one.path = c.text(p, at, "path");
+        one.valid = c.count(p, at, "valid_sales");
+        one.invalid = c.count(p, at, "invalid_sales");
+        one.shard = c.text(p, at, "shard", false);
+        out.parts.push_back(std::move(one));
+    }
+}
+
 // The whole file: a report is its products' size, and parsing from memory beats the FILE
 // adapter, which reads a byte per call.
 
@@ -319,6 +354,7 @@ result<partial_report> read_report(const std::string& path, const product_visito
     if (const auto it = sax.sections.find("api"); it != sax.sections.end())
         out.api = read_api(it->second, c);
     if (c.ok()) read_csv(*m.csv, c, out);
+    if (c.ok()) read_view_sections(sax.sections, c, out);
     if (const auto it = sax.sections.find("rejects"); it != sax.sections.end() && c.ok())
         if (const json* p = c.member(it->second, "rejects.", "path", &json::is_string, "a string"))
             out.rejects_path = p->get<std::string>();

@@ -125,6 +125,7 @@ json build_report(const report_input& in) {
     if (in.api) doc["api"] = detail::api_section(*in.api);
     if (in.quality) doc["quality"] = detail::quality_section(*in.quality);
     if (!in.rejects_path.empty()) doc["rejects"] = json{{"path", in.rejects_path}};
+    if (!in.parts.empty()) doc["parts"] = detail::parts_section(in.parts);
     doc["generated_at"] = iso8601(in.generated_at);
     doc["duration_ms"] = in.duration.count();
     return doc;
@@ -278,6 +279,7 @@ result<void> write_report(const report_input& in, const report_sink& out) {
     if (in.api) s.member("api", detail::api_section(*in.api));
     if (in.quality) s.member("quality", detail::quality_section(*in.quality));
     if (!in.rejects_path.empty()) s.member("rejects", json{{"path", in.rejects_path}});
+    if (!in.parts.empty()) s.member("parts", detail::parts_section(in.parts));
     s.member("generated_at", iso8601(in.generated_at));
     s.member("duration_ms", in.duration.count());
     return s.finish();

@@ -61,6 +61,16 @@ json quality_section(const std::vector<gate_outcome>& gates) {
     return out;
 }
 
+json parts_section(const std::vector<report_part>& parts) {
+    json out = json::array();
+    for (const auto& p : parts) {
+        json one{{"path", p.path}, {"valid_sales", p.valid}, {"invalid_sales", p.invalid}};
+        if (!p.shard.empty()) one["shard"] = p.shard;
+        out.push_back(std::move(one));
+    }
+    return out;
+}
+
 json csv_section(const std::vector<csv_input_summary>& inputs) {
     json section = json::object();
     if (inputs.size() == 1) {

@@ -27,6 +27,7 @@ inline nlohmann::json without_sources(nlohmann::json doc) {
     doc.erase("generated_at");
     doc.erase("csv");
     doc.erase("rejects");
+    doc.erase("parts");
     for (auto& [reason, samples] : doc["rejected_samples"].items())
         for (auto& sample : samples)
             sample.erase("source");

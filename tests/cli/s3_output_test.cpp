@@ -51,6 +51,7 @@ nlohmann::json without_timing(nlohmann::json doc) {
     doc.erase("generated_at");
     doc.erase("duration_ms");
     doc.erase("rejects");
+    doc.erase("parts");
     return doc;
 }
 

@@ -81,8 +81,8 @@ std::string gzip_bomb(std::string_view head, char fill, std::uint64_t count, std
 std::string zstd_compress(std::string_view data, int level = 3);
 
 // A report's lines without those a merge or timing may change (generated_at, duration_ms,
-// csv.chunks, the "rejects" section naming where its rejects went, and any of `more`): what
-// "the merged report equals the single run" compares.
+// csv.chunks, the "rejects" section naming where its rejects went, a merged report's "parts",
+// and any of `more`): what "the merged report equals the single run" compares.
 inline std::string comparable_report(const std::string& report,
                                      const std::vector<std::string_view>& more = {}) {
     std::string out;
@@ -91,10 +91,13 @@ inline std::string comparable_report(const std::string& report,
         std::size_t end = report.find('\n', at);
         if (end == std::string::npos) end = report.size();
         const std::string_view line(report.data() + at, end - at);
-        if (line == "  \"rejects\": {") {  // where this run's rejects went: its own path
-            const std::size_t close = report.find("\n  }", end);
-            at = close == std::string::npos ? report.size() : report.find('\n', close + 1) + 1;
-            if (at == 0) at = report.size();
+        // Where this report's own rejects went, and a merged report's parts: blocks to skip.
+        const bool rejects = line == "  \"rejects\": {";
+        if (rejects || line == "  \"parts\": [") {
+            const std::size_t close = report.find(rejects ? "\n  }" : "\n  ]", end);
+            const std::size_t next =
+                close == std::string::npos ? std::string::npos : report.find('\n', close + 1);
+            at = next == std::string::npos ? report.size() : next + 1;
             continue;
         }
         bool keep = line.find("\"generated_at\"") == std::string_view::npos &&

@@ -34,6 +34,12 @@ struct partial_report {
     std::optional<api_summary> api;
     std::size_t products = 0;  // entries of sales_by_product
     std::string rejects_path;  // where its rejects file went ("rejects.path"), or ""
+    // What render shows and merge does not read back: a merged report's parts, the gates as
+    // written (the "quality" section, or null), and its timing.
+    std::vector<report_part> parts;
+    nlohmann::ordered_json quality;
+    std::string generated_at;
+    std::uint64_t duration_ms = 0;
 };
 
 // Each entry of sales_by_product, in order: the name and the texts of quantity and total.

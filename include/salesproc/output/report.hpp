@@ -47,6 +47,14 @@ struct api_summary {
     std::vector<std::string> urls;
 };
 
+// One part of a merged report, as its "parts" list shows it.
+struct report_part {
+    std::string path;  // the part's report, as given to merge
+    std::uint64_t valid = 0;
+    std::uint64_t invalid = 0;
+    std::string shard;  // "K/N" when the part is one shard of an input, else ""
+};
+
 struct report_input {
     const sales_aggregate* totals = nullptr;  // CSV and API sales together
     // The products, finished; without one, totals' own products (a slice) are reported.
@@ -64,6 +72,7 @@ struct report_input {
     // Where the rejects file went (an absolute path or an s3:// URL), for merge to find it; empty
     // without one, or when it went to stdout.
     std::string rejects_path;
+    std::vector<report_part> parts;  // a merged report's parts, in merge order ("parts")
     std::chrono::system_clock::time_point generated_at;
     std::chrono::milliseconds duration{0};
 };
