@@ -12,7 +12,14 @@
 #include <optional>
 #include <string>
 
+namespace salesproc {
+struct view_paths;
+}
+
 namespace salesproc::cli_checks {
+
+// --html, --summary and --junit, alike for a run, merge and render.
+void add_view_flags(CLI::App& app, view_paths& views);
 
 // CLI11 validators report "<flag>: <reason>"; keep their text and our one-line format.
 // A CLI11 check from one of salesproc's parsers: the value is accepted when `parse` accepts it.

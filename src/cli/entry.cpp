@@ -31,6 +31,25 @@ int merge_main(int argc, char** argv) {
     return run_merge(*options);
 }
 
+// salesproc render REPORT (see render.hpp)
+int render_main(int argc, char** argv) {
+    render_args args;
+    const auto app = make_render_app(args);
+    try {
+        app->parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app->exit(e);
+        print_error(unknown_option(*app, argc, argv).value_or(e.what()));
+        return exit_usage;
+    }
+    const auto options = to_render_options(args);
+    if (!options) {
+        print_error(options.error().message());
+        return exit_code_for(options.error());
+    }
+    return run_render(*options);
+}
+
 // A run: parse, check, run.
 int run_main(int argc, char** argv) {
     cli_args args;
@@ -56,7 +75,9 @@ int cli_main(int argc, char** argv) {
     // A closed stdout pipe becomes an EPIPE error that the writer handles quietly.
     std::signal(SIGPIPE, SIG_IGN);
     const bool merge = argc > 1 && std::strcmp(argv[1], "merge") == 0;
+    const bool render = argc > 1 && std::strcmp(argv[1], "render") == 0;
     try {
+        if (render) return render_main(argc - 1, argv + 1);
         return merge ? merge_main(argc - 1, argv + 1) : run_main(argc, argv);
     } catch (const std::exception& e) {
         print_error(std::string("internal error: ") + e.what());

@@ -47,6 +47,7 @@ std::unique_ptr<CLI::App> make_merge_app(merge_args& a) {
                     "its report names; repeatable")
         ->type_name("PATH")
         ->allow_extra_args(false);
+    cli_checks::add_view_flags(*app, a.direct.views);
     app->add_option("--samples", a.direct.samples,
                     "The --samples the parts ran with (rejected_samples keeps the first N)")
         ->check(CLI::Range(std::size_t{0}, std::size_t{10000}))
@@ -108,6 +109,8 @@ result<merge_options> to_merge_options(const merge_args& a) {
     std::vector<named_path> outputs{{"--out", o.out_path}};
     if (o.rejects_path) outputs.push_back({"--rejects", *o.rejects_path});
     if (o.metrics_path) outputs.push_back({"--metrics", *o.metrics_path});
+    for (const auto& [flag, path] : o.views.asked())
+        outputs.push_back({flag, path});
     if (auto ok = check_output_clashes(inputs, outputs); !ok) return ok.error();
     o.level = a.quiet ? verbosity::quiet : (a.verbose ? verbosity::verbose : verbosity::normal);
     o.format = a.log_format == "json" ? log_format::json : log_format::text;

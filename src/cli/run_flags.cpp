@@ -30,6 +30,7 @@
 
 namespace salesproc {
 
+using cli_checks::add_view_flags;
 using cli_checks::duration_validator;
 using cli_checks::parse_count;
 using cli_checks::parsed_by;
@@ -118,6 +119,7 @@ void add_io_flags(CLI::App& app, cli_args& a) {
                    "Every rejected row and record: CSV, or JSON Lines when the path ends\n"
                    "in .jsonl or .ndjson; replaced atomically; '-' writes to stdout")
         ->type_name("PATH");
+    add_view_flags(app, a.direct.views);
     app.add_option("--samples", a.direct.samples,
                    "First N rejects per reason in the report's rejected_samples;\n0 leaves it out")
         ->check(CLI::Range(std::size_t{0}, std::size_t{10000}))

@@ -158,6 +158,8 @@ result<void> check_clashes(const cli_args& a, const run_options& o) {
     std::vector<named_path> outputs{{"--out", o.out_path}};
     if (!a.rejects.empty()) outputs.push_back({"--rejects", a.rejects});
     if (!a.metrics.empty()) outputs.push_back({"--metrics", a.metrics});
+    for (const auto& [flag, path] : o.views.asked())
+        outputs.push_back({flag, path});
     return check_output_clashes(inputs, outputs);
 }
 

@@ -30,13 +30,19 @@ struct merge_outputs {
     std::unique_ptr<output_opener> opener;  // s3:// outputs' client: outlives them
     atomic_output report;
     std::optional<atomic_output> rejects;
+    view_outputs views;
 };
 
 result<merge_outputs> prepare_outputs(const merge_options& o) {
     auto opener = std::make_unique<output_opener>(fetch_settings{}, s3_flags{});
     auto report = opener->open(o.out_path);
     if (!report) return report.error();
-    merge_outputs out{std::move(opener), std::move(*report), std::nullopt};
+    merge_outputs out{std::move(opener), std::move(*report), std::nullopt, {}};
+    for (auto& [flag, path] : o.views.asked()) {
+        auto view = out.opener->open(path);
+        if (!view) return view.error();
+        out.views.emplace_back(flag, std::move(*view));
+    }
     if (o.rejects_path) {
         auto prepared = out.opener->open(*o.rejects_path);
         if (!prepared) return prepared.error();
@@ -125,8 +131,12 @@ result<void> publish(const merge_options& o, part_sources& from, merged_parts& m
         std::chrono::steady_clock::now() - started);
     auto written = write_report(in, [&](std::string_view b) { return out.report.write(b); });
     if (written) written = out.report.finish();
-    // The rejects file first: a reader who sees the new report can trust its rejects are there.
+    if (written) written = write_views(out.views, in);
+    // The rejects file and the views first: a reader who sees the new report can trust that
+    // they are there.
     if (written && out.rejects) written = out.rejects->publish();
+    for (auto& [flag, view] : out.views)
+        if (written) written = view.publish();
     if (written) written = out.report.publish();
     return written;
 }

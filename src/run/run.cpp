@@ -136,7 +136,7 @@ result<void> publish(const report_parts& p, run_outputs& out,
     in.generated_at = std::chrono::system_clock::now();
     in.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
-    return out.publish([&](const report_sink& sink) { return write_report(in, sink); });
+    return out.publish(in);
 }
 
 // Once both halves ended well: the API's sales after the CSV's, the rejects closed, the gates

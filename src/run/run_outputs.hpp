@@ -32,6 +32,11 @@ class run_outputs {
         if (o.rejects_path) rejects.emplace(open(*o.rejects_path));
         if (rejects && !*rejects) return rejects->error();
         std::unique_ptr<run_outputs> out(new run_outputs(std::move(opener), std::move(*report)));
+        for (auto& [flag, path] : o.views.asked()) {
+            auto view = out->opener_->open(path);
+            if (!view) return view.error();
+            out->views_.emplace_back(flag, std::move(*view));
+        }
         if (rejects) {
             out->rejects_.emplace(std::move(**rejects));
             out->rejects_->bypass_page_cache();
@@ -55,23 +60,28 @@ class run_outputs {
     // All rejects are handed over: waits for the writer thread, and says whether it failed.
     result<void> close_rejects() { return writer_ ? writer_->close() : result<void>(); }
 
-    // Both are written and made durable first; then the rejects file is renamed into place,
-    // then the report: a reader who sees the new report can trust that its rejects are there.
-    // `write` produces the report into the sink it is given (see write_report).
-    result<void> publish(const std::function<result<void>(const report_sink&)>& write) {
+    // All are written and made durable first; then the rejects file is renamed into place,
+    // then the views, then the report: a reader who sees the new report can trust that its
+    // rejects and views are there.
+    result<void> publish(const report_input& in) {
         if (rejects_)
             if (auto r = rejects_->finish(); !r) return discard_with(r.error());
-        if (auto r = write([this](std::string_view b) { return report_.write(b); }); !r)
+        if (auto r = write_report(in, [this](std::string_view b) { return report_.write(b); }); !r)
             return discard_with(r.error());
         if (auto r = report_.finish(); !r) return discard_with(r.error());
+        if (auto r = write_views(views_, in); !r) return discard_with(r.error());
         if (rejects_)
             if (auto r = rejects_->publish(); !r) return discard_with(r.error());
+        for (auto& [flag, view] : views_)
+            if (auto r = view.publish(); !r) return discard_with(r.error());
         if (auto r = report_.publish(); !r) return discard_with(r.error());
         return {};
     }
 
     void discard() {
         report_.discard();
+        for (auto& [flag, view] : views_)
+            view.discard();
         if (writer_) (void)writer_->close();
         if (rejects_) rejects_->discard();
     }
@@ -79,6 +89,8 @@ class run_outputs {
     // temp files go.
     void remove_temps() {
         report_.discard();
+        for (auto& [flag, view] : views_)
+            view.discard();
         if (rejects_) rejects_->remove_temp();
     }
 
@@ -92,6 +104,7 @@ class run_outputs {
 
     std::unique_ptr<output_opener> opener_;  // s3:// outputs' client: outlives them
     atomic_output report_;
+    view_outputs views_;
     std::optional<atomic_output> rejects_;
     std::optional<write_behind> writer_;  // declared after rejects_: stops before it goes
 };

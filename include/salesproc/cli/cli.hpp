@@ -7,6 +7,7 @@
 
 #include "salesproc/base/errors.hpp"
 #include "salesproc/merge/merge.hpp"
+#include "salesproc/merge/render.hpp"
 #include "salesproc/run/run.hpp"
 
 #include <memory>
@@ -68,6 +69,17 @@ struct merge_args {
 std::unique_ptr<CLI::App> make_merge_app(merge_args& args);
 // The same checks as a run's: outputs that name a part, a part's rejects file or each other.
 result<merge_options> to_merge_options(const merge_args& args);
+
+// `salesproc render`: what the user typed.
+struct render_args {
+    render_options direct;
+    std::string log_format = "text";
+    bool quiet = false;
+    bool verbose = false;
+};
+std::unique_ptr<CLI::App> make_render_app(render_args& args);
+// Errors (usage): no view asked for, a view naming the report or another view.
+result<render_options> to_render_options(const render_args& args);
 
 // "salesproc X.Y.Z", then a line naming the versions of Boost, OpenSSL, zlib, zstd and the
 // compiler it was built with.

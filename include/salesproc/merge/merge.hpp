@@ -6,6 +6,7 @@
 #pragma once
 
 #include "salesproc/base/log.hpp"
+#include "salesproc/output/views.hpp"
 #include "salesproc/totals/quality.hpp"
 
 #include <cstddef>
@@ -22,6 +23,7 @@ struct merge_options {
     std::optional<std::string> rejects_path;  // merged rejects file
     std::vector<std::string> part_rejects;    // each part's rejects file, in the parts' order
     std::optional<std::string> metrics_path;
+    view_paths views;  // --html, --summary, --junit
     std::vector<std::pair<std::string, std::string>> metrics_labels;
     std::size_t samples = 3;  // the parts' --samples: rejected_samples keeps the first N
     quality_gates gates;

@@ -7,6 +7,7 @@
 #include "salesproc/base/exit_codes.hpp"
 #include "salesproc/base/log.hpp"
 #include "salesproc/input/shard.hpp"
+#include "salesproc/output/views.hpp"
 #include "salesproc/rules/money.hpp"
 #include "salesproc/rules/rules.hpp"
 #include "salesproc/totals/quality.hpp"
@@ -24,6 +25,7 @@ struct run_options {
     std::string out_path;
     std::optional<std::string> rejects_path;  // every reject, CSV or JSON Lines
     std::optional<std::string> metrics_path;  // Prometheus textfile, written by every run
+    view_paths views;                         // --html, --summary, --junit
     std::vector<std::pair<std::string, std::string>> metrics_labels;
     std::size_t samples = 3;  // rejected_samples per reason; 0: no key
     quality_gates gates;
