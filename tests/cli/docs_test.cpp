@@ -109,7 +109,8 @@ TEST(Docs, CompletionsOfferEveryOptionAndParse) {
     }
     // Path options complete file names; fixed lists offer their values.
     const std::string bash = read_file(share_dir + "/completions/salesproc.bash");
-    EXPECT_NE(bash.find("--csv|--csv-list|--out|--rejects|--metrics"), std::string::npos);
+    EXPECT_NE(bash.find("--csv|--csv-list|--out|--rejects|--html|--summary|--junit|--metrics"),
+              std::string::npos);
     EXPECT_NE(bash.find("compgen -W 'text json'"), std::string::npos);
     EXPECT_NE(bash.find("compgen -W 'product= price= quantity='"), std::string::npos);
     EXPECT_EQ(run_process({"/bin/bash", "-n", share_dir + "/completions/salesproc.bash"}).exit_code,
@@ -184,11 +185,16 @@ TEST(Docs, TheCiSmokeScriptRuns) {
                                     "/examples/ci/smoke.sh"});
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_NE(r.out.find("smoke: ok"), std::string::npos) << r.out << r.err;
-    // Both CI files run exactly that script.
+    // Both CI files run exactly that script, and show its views.
     for (const char* ci : {"github-actions.yml", "gitlab-ci.yml"})
         EXPECT_NE(read_file(source_dir + "/examples/ci/" + ci).find("sh examples/ci/smoke.sh"),
                   std::string::npos)
             << ci;
+    EXPECT_NE(read_file(source_dir + "/examples/ci/github-actions.yml")
+                  .find("cat reports/summary.md >> \"$GITHUB_STEP_SUMMARY\""),
+              std::string::npos);
+    EXPECT_NE(read_file(source_dir + "/examples/ci/gitlab-ci.yml").find("junit: reports/junit.xml"),
+              std::string::npos);
 }
 
 TEST(Docs, TheSystemdUnitsVerify) {

@@ -20,7 +20,7 @@ h1{font-size:1.6rem;margin:0 0 .25rem}h2{font-size:1.25rem;margin:2rem 0 .5rem;
 border-bottom:2px solid #111}h3{font-size:1.05rem;margin:1.25rem 0 .25rem}
 table{border-collapse:collapse;width:100%;margin:.25rem 0 1rem}
 th,td{text-align:left;padding:.2rem .5rem;border-bottom:1px solid #bbb;vertical-align:top}
-th{border-bottom:2px solid #111}
+th{border-bottom:2px solid #111}table.figures{width:auto;min-width:28rem}
 .n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .row{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.85rem;word-break:break-all}
 .status{font-weight:bold;font-size:1.1rem}.note{color:#444}
