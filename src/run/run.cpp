@@ -24,6 +24,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <exception>
@@ -44,6 +45,22 @@ int signal_exit_code(int sig) {
 
 int fail(const error& e) {
     print_error(e.message());
+    return exit_failure;
+}
+
+// The CSV half failed (an unreadable input, mostly): with --junit, the JUnit alone is written,
+// the input the error names an <error>, so that CI shows which one.
+int fail_on_input(const run_options& o, const error& e, run_outputs& out,
+                  std::chrono::steady_clock::time_point started) {
+    print_error(e.message());
+    if (o.views.junit.empty()) return exit_failure;
+    const auto named = std::find(o.csv_paths.begin(), o.csv_paths.end(), e.context);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    const std::string junit = render_failed_junit(
+        o.csv_paths, static_cast<std::size_t>(named - o.csv_paths.begin()), e.message(),
+        std::chrono::system_clock::now(), static_cast<std::uint64_t>(ms.count()));
+    if (auto r = out.publish_failed_junit(junit); !r) print_error(r.error().message());
     return exit_failure;
 }
 
@@ -223,7 +240,7 @@ int run_steps(const run_options& o, std::chrono::steady_clock::time_point starte
         log.warn("interrupted", {{"signal", signal_name(watch.signal())}});
         return signal_exit_code(watch.signal());
     }
-    if (!*results.csv) return fail(results.csv->error());
+    if (!*results.csv) return fail_on_input(o, results.csv->error(), out, started);
     return finish_run(o, job, results, rejects, out, metrics, log, started);
 }
 

@@ -78,6 +78,20 @@ class run_outputs {
         return {};
     }
 
+    // A run that failed on an input still tells CI which (the JUnit view alone, `junit`); the
+    // report, the rejects and the other views are discarded as on any failure.
+    result<void> publish_failed_junit(const std::string& junit) {
+        result<void> r;
+        for (auto& [flag, view] : views_) {
+            if (flag != "--junit") continue;
+            r = view.write(junit);
+            if (r) r = view.finish();
+            if (r) r = view.publish();
+        }
+        discard();
+        return r;
+    }
+
     void discard() {
         report_.discard();
         for (auto& [flag, view] : views_)

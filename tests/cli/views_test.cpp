@@ -95,7 +95,7 @@ TEST(Views, AreIdenticalForAnyThreadsAndChunkSize) {
         }
 }
 
-TEST(Views, AreWrittenOnExitThreeAndFourAndNeverOnAFailure) {
+TEST(Views, AreWrittenOnExitThreeAndFourAndOnAFailureOnlyTheJunitSaysWhy) {
     temp_dir dir;
     write_file(dir.file("in.csv"), mixed_csv());
     // Exit 4 (a gate) and 3 (an API source failed): the views hold the failures.
@@ -127,15 +127,29 @@ TEST(Views, AreWrittenOnExitThreeAndFourAndNeverOnAFailure) {
         << v.junit;
     EXPECT_NE(v.summary.find("### API failures"), std::string::npos);
 
-    // A failed run (exit 1) writes no view and leaves the previous ones as they were.
+    // A failed run (exit 1) leaves the report and the page and summary as they were; the JUnit
+    // names the input it could not read, so that CI shows why.
     const views before = read_views(dir, "gate");
+    const std::string report = read_file(dir.file("g.json"));
     r = run_with_views(dir, "gate",
-                       {"--csv", dir.file("missing.csv"), "--out", dir.file("g.json"), "-q"});
+                       {"--csv", dir.file("in.csv"), "--csv", dir.file("missing.csv"), "--csv",
+                        dir.file("in.csv"), "--out", dir.file("g.json"), "-q"});
     EXPECT_EQ(r.exit_code, 1);
     const views after = read_views(dir, "gate");
+    EXPECT_EQ(read_file(dir.file("g.json")), report);
     EXPECT_EQ(after.html, before.html);
     EXPECT_EQ(after.summary, before.summary);
-    EXPECT_EQ(after.junit, before.junit);
+    EXPECT_NE(after.junit.find("tests=\"3\" failures=\"0\" errors=\"1\" skipped=\"1\""),
+              std::string::npos)
+        << after.junit;
+    EXPECT_NE(after.junit.find("<error message=\"" + dir.file("missing.csv") +
+                               ": No such file or directory\" type=\"unreadable\">"),
+              std::string::npos)
+        << after.junit;
+    const auto checked =
+        run_process({"/usr/bin/xmllint", "--noout", "--schema",
+                     std::string(SALESPROC_TESTS_DIR) + "/schema/junit.xsd", dir.file("gate.xml")});
+    EXPECT_EQ(checked.exit_code, 0) << checked.err;
 }
 
 TEST(Views, AViewMayNotNameAnInputOrAnotherOutput) {

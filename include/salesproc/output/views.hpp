@@ -10,6 +10,7 @@
 #include "salesproc/rules/money.hpp"
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -115,11 +116,13 @@ std::string render_html(const report_view& v);
 std::string render_summary(const report_view& v);
 std::string render_junit(const report_view& v);
 
-// An input a failed run could not read, for the JUnit written on exit 1: the inputs before it
+// The JUnit of a run that failed (exit 1) on an input it could not read: the inputs before it
 // passed, it is an <error>, those after it are skipped. `failed` is the index of the unreadable
-// input, or inputs.size() when the failure names none of them (one test case "run" holds it).
+// input, or inputs.size() when the failure names none of them: then a test case "run" holds the
+// error and every input is skipped.
 std::string render_failed_junit(const std::vector<std::string>& inputs, std::size_t failed,
-                                const std::string& message, const std::string& generated_at,
+                                const std::string& message,
+                                std::chrono::system_clock::time_point when,
                                 std::uint64_t duration_ms);
 
 }  // namespace salesproc

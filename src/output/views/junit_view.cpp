@@ -6,6 +6,7 @@
 #include "view_common.hpp"
 #include "view_text.hpp"
 
+#include <ctime>
 #include <map>
 #include <set>
 
@@ -134,7 +135,8 @@ std::string render_junit(const report_view& v) {
 }
 
 std::string render_failed_junit(const std::vector<std::string>& inputs, std::size_t failed,
-                                const std::string& message, const std::string& generated_at,
+                                const std::string& message,
+                                std::chrono::system_clock::time_point when,
                                 std::uint64_t duration_ms) {
     std::vector<junit_case> cases;
     std::set<std::string> taken;
@@ -145,9 +147,10 @@ std::string render_failed_junit(const std::vector<std::string>& inputs, std::siz
             c.type = "unreadable";
             c.message = message;
             c.text = message;
-        } else if (i > failed) {
+        } else if (i > failed || failed >= inputs.size()) {
             c.outcome = junit_case::kind::skipped;
-            c.message = "not read: the run stopped at an earlier input";
+            c.message = failed < inputs.size() ? "not read: the run stopped at an earlier input"
+                                               : "the run stopped: see the test case 'run'";
         }
         cases.push_back(std::move(c));
     }
@@ -159,7 +162,12 @@ std::string render_failed_junit(const std::vector<std::string>& inputs, std::siz
         c.text = message;
         cases.push_back(std::move(c));
     }
-    return render(cases, duration_ms, generated_at, {});
+    const std::time_t t = std::chrono::system_clock::to_time_t(when);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+    return render(cases, duration_ms, stamp, {});
 }
 
 }  // namespace salesproc

@@ -123,13 +123,20 @@ TEST(Views, JunitCountsAgreeWithItsCases) {
     EXPECT_NE(junit.find("name=\"https://a/x #2\" time=\"0.000\"/>"), std::string::npos) << junit;
     EXPECT_NE(junit.find("timestamp=\"2026-12-07T10:00:00\""), std::string::npos);
 
+    const auto when = std::chrono::system_clock::from_time_t(1796637600);  // 2026-12-07T10:00:00
     const std::string failed =
-        render_failed_junit({"a.csv", "b.csv", "c.csv"}, 1, "b.csv: No such file", "t", 5);
-    EXPECT_NE(failed.find("tests=\"3\" failures=\"0\" errors=\"1\" skipped=\"1\""),
+        render_failed_junit({"a.csv", "b.csv", "c.csv"}, 1, "b.csv: No such file", when, 5);
+    EXPECT_NE(failed.find("tests=\"3\" failures=\"0\" errors=\"1\" skipped=\"1\" "
+                          "time=\"0.005\" timestamp=\"2026-12-07T10:00:00\""),
               std::string::npos)
         << failed;
     EXPECT_NE(failed.find("<error message=\"b.csv: No such file\" type=\"unreadable\">"),
               std::string::npos);
+    // A failure that names no input: the inputs are skipped, a case "run" holds the error.
+    const std::string unnamed = render_failed_junit({"a.csv"}, 1, "boom", when, 5);
+    EXPECT_NE(unnamed.find("tests=\"2\" failures=\"0\" errors=\"1\" skipped=\"1\""),
+              std::string::npos)
+        << unnamed;
 }
 
 }  // namespace
