@@ -77,6 +77,26 @@ TEST_F(S3Outputs, ReportAndRejectsAreReadBackByteForByte) {
               without_timing(nlohmann::json::parse(read_file(dir.file("local.json")))));
 }
 
+// The views go to the bucket like the report: render of the report read back makes the same.
+TEST_F(S3Outputs, TheViewsAreObjectsToo) {
+    write_file(dir.file("in.csv"), rejected_rows(50) + "Halal A,12.50,2\n");
+    s3_store store(dir, {{"buckets", {"sales"}}, {"objects", nlohmann::json::array()}});
+    use_keys(store.endpoint());
+    auto r = salesproc({"--csv", dir.file("in.csv"), "--out", "s3://sales/v/report.json", "--html",
+                        "s3://sales/v/report.html", "--summary", "s3://sales/v/summary.md",
+                        "--junit", "s3://sales/v/junit.xml", "-q"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto report = aws_get(store, "v/report.json");
+    ASSERT_TRUE(report.has_value()) << last_error_;
+    write_file(dir.file("report.json"), *report);
+    r = salesproc({"render", dir.file("report.json"), "--html", dir.file("r.html"), "--summary",
+                   dir.file("r.md"), "--junit", dir.file("r.xml"), "-q"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(aws_get(store, "v/report.html"), read_file(dir.file("r.html")));
+    EXPECT_EQ(aws_get(store, "v/summary.md"), read_file(dir.file("r.md")));
+    EXPECT_EQ(aws_get(store, "v/junit.xml"), read_file(dir.file("r.xml")));
+}
+
 TEST_F(S3Outputs, AFailedRunLeavesThePreviousObjectsAndErrorsNameTheUrl) {
     write_file(dir.file("in.csv"), rejected_rows(10));
     s3_store store(dir, {{"buckets", {"sales"}},
