@@ -85,7 +85,7 @@ std::string render(const std::vector<junit_case>& cases, std::uint64_t duration_
 }
 
 // A name unique within its class: readers key results by class and name.
-std::string unique_name(std::set<std::string>& taken, std::string name) {
+std::string unique_name(std::set<std::string>& taken, const std::string& name) {
     std::string candidate = name;
     for (unsigned n = 2; !taken.insert(candidate).second; ++n)
         candidate = name + " #" + std::to_string(n);
