@@ -21,7 +21,7 @@ void cli_checks::add_view_flags(CLI::App& app, view_paths& views) {
         ->type_name("PATH");
     app.add_option("--junit", views.junit,
                    "JUnit XML for GitLab and Jenkins: a test case per quality gate, per\n"
-                   "API URL and per input")
+                   "API URL, per input and per part of a merged report")
         ->type_name("PATH");
 }
 

@@ -254,6 +254,11 @@ TEST(Views, AMergeShowsItsPartsAndRendersAlike) {
     const views m = read_views(dir, "m");
     EXPECT_NE(m.html.find("This report merges 3 parts."), std::string::npos);
     EXPECT_NE(m.html.find("<td>1/3</td>"), std::string::npos);
+    // One JUnit case per shard the merge read.
+    EXPECT_NE(m.junit.find("<testcase classname=\"salesproc.parts\" name=\"" + dir.file("p1.json") +
+                           " (shard 1/3)\" time=\"0.000\"/>"),
+              std::string::npos)
+        << m.junit;
     r = salesproc({"render", dir.file("m.json"), "-q", "--html", dir.file("again.html")});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(read_file(dir.file("again.html")), m.html);

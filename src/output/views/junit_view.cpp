@@ -1,6 +1,7 @@
 // JUnit XML as GitLab (artifacts:reports:junit) and Jenkins (the junit step) read it: one
-// <testsuite> in <testsuites>; a test case per quality gate, per API URL and per input; the
-// counts on both elements agree with the cases (tests/data/junit.xsd checks the shape).
+// <testsuite> in <testsuites>; a test case per quality gate, per API URL, per input and per
+// part of a merged report; the counts on both elements agree with the cases
+// (tests/schema/junit.xsd checks the shape).
 #include "salesproc/output/views.hpp"
 
 #include "view_common.hpp"
@@ -128,6 +129,12 @@ std::string render_junit(const report_view& v) {
     std::set<std::string> taken;
     for (const auto& in : v.inputs)
         cases.emplace_back("salesproc.inputs", unique_name(taken, detail::input_label(in)));
+    // A merged report's parts, each shard among them: the merge read every one.
+    taken.clear();
+    for (const auto& p : v.parts)
+        cases.emplace_back(
+            "salesproc.parts",
+            unique_name(taken, p.shard.empty() ? p.path : p.path + " (shard " + p.shard + ")"));
     return render(cases, v.duration_ms, v.generated_at,
                   {{"total_sales", format_units(v.total_sales, v.scale)},
                    {"valid_sales", std::to_string(v.valid)},
