@@ -110,9 +110,13 @@ std::string render_junit(const report_view& v) {
     if (v.api) {
         std::set<std::string> taken;
         std::map<std::string, std::vector<const api_summary::failure*>> failed;
-        for (const auto& f : v.api->failures)
+        std::vector<std::string> failed_urls;
+        for (const auto& f : v.api->failures) {
             failed[f.url].push_back(&f);
-        for (const auto& url : v.api->urls) {
+            failed_urls.push_back(f.url);
+        }
+        // A report written before api.urls was recorded names only the URLs that failed.
+        for (const auto& url : v.api->urls.empty() ? failed_urls : v.api->urls) {
             junit_case c("salesproc.api_sources", unique_name(taken, url));
             auto it = failed.find(url);
             if (it != failed.end() && !it->second.empty()) {

@@ -122,6 +122,10 @@ TEST(Views, JunitCountsAgreeWithItsCases) {
         << junit;
     EXPECT_NE(junit.find("name=\"https://a/x #2\" time=\"0.000\"/>"), std::string::npos) << junit;
     EXPECT_NE(junit.find("timestamp=\"2026-12-07T10:00:00\""), std::string::npos);
+    // A report from before api.urls: its failed URLs are still cases.
+    v.api->urls.clear();
+    EXPECT_NE(render_junit(v).find("tests=\"4\" failures=\"2\""), std::string::npos)
+        << render_junit(v);
 
     const auto when = std::chrono::system_clock::from_time_t(1796637600);  // 2026-12-07T10:00:00
     const std::string failed =
