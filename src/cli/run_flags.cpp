@@ -41,8 +41,8 @@ namespace {
 constexpr const char* exit_codes_help = R"(Exit codes:
   0    report written (rejected rows are normal business data, not an error)
   1    fatal error: unreadable CSV, missing required column, bad config, unwritable --out
-       or --rejects; no report or rejects file is written and previous ones are left
-       byte-for-byte untouched
+       or --rejects; no report, rejects file, page or summary is written and previous ones
+       are left byte-for-byte untouched (--junit alone is written: the input that failed)
   2    usage error: unknown flag, bad value, or an output naming an input (or another output)
   3    report written but some API sources failed
   4    report (and --rejects file) written, but a --max-invalid or --max-invalid-ratio
