@@ -4,6 +4,7 @@
 #include "salesproc/base/exit_codes.hpp"
 #include "salesproc/http/remote_objects.hpp"
 #include "salesproc/merge/report_reader.hpp"
+#include "salesproc/output/remote_output.hpp"
 
 #include <algorithm>
 
@@ -89,11 +90,14 @@ std::string shard_text(const csv_input_summary& in) {
 
 }  // namespace
 
-result<report_view> read_view(const std::string& path) {
+result<report_view> read_view(const std::string& path, const text_loader* load) {
     text_top top;
-    auto part =
-        read_report(path, [&](std::string_view name, std::string_view quantity,
-                              std::string_view total) { return top.offer(name, quantity, total); });
+    auto part = read_report(
+        path,
+        [&](std::string_view name, std::string_view quantity, std::string_view total) {
+            return top.offer(name, quantity, total);
+        },
+        load);
     if (!part) return part.error();
     const partial_report& p = *part;
     report_view v;
@@ -132,12 +136,18 @@ result<report_view> read_view(const std::string& path) {
 
 int run_render(const render_options& o) {
     logger log(o.level, o.format);
-    auto view = read_view(o.report_path);
+    output_opener opener(fetch_settings{}, s3_flags{});
+    // A report in a bucket (the day's merged report, say) is read as merge reads its parts.
+    const text_loader from_bucket = [&opener](const std::string& url) -> result<std::string> {
+        auto client = opener.objects();
+        if (!client) return client.error();
+        return (*client)->read(url);
+    };
+    auto view = read_view(o.report_path, is_remote_output(o.report_path) ? &from_bucket : nullptr);
     if (!view) {
         print_error(view.error().message());
         return exit_failure;
     }
-    output_opener opener(fetch_settings{}, s3_flags{});
     view_outputs outputs;
     for (auto& [flag, path] : o.views.asked()) {
         auto out = opener.open(path);

@@ -95,6 +95,14 @@ TEST_F(S3Outputs, TheViewsAreObjectsToo) {
     EXPECT_EQ(aws_get(store, "v/report.html"), read_file(dir.file("r.html")));
     EXPECT_EQ(aws_get(store, "v/summary.md"), read_file(dir.file("r.md")));
     EXPECT_EQ(aws_get(store, "v/junit.xml"), read_file(dir.file("r.xml")));
+    // render reads a report from the bucket too.
+    r = salesproc({"render", "s3://sales/v/report.json", "--html", dir.file("b.html"), "-q"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(read_file(dir.file("b.html")), read_file(dir.file("r.html")));
+    r = salesproc({"render", "s3://sales/v/missing.json", "--html", dir.file("m.html"), "-q"});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("s3://sales/v/missing.json"), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.file("m.html")));
 }
 
 TEST_F(S3Outputs, AFailedRunLeavesThePreviousObjectsAndErrorsNameTheUrl) {

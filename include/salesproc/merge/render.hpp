@@ -5,6 +5,7 @@
 
 #include "salesproc/base/errors.hpp"
 #include "salesproc/base/log.hpp"
+#include "salesproc/merge/report_reader.hpp"
 #include "salesproc/output/views.hpp"
 
 #include <string>
@@ -18,9 +19,9 @@ struct render_options {
     log_format format = log_format::text;
 };
 
-// The view of the report at `path`. Errors name it: unreadable, not JSON, not a salesproc
-// report (see read_report), a number that does not fit.
-result<report_view> read_view(const std::string& path);
+// The view of the report at `path` (through `load` when given: an s3:// report). Errors name
+// it: unreadable, not JSON, not a salesproc report (see read_report), a number that does not fit.
+result<report_view> read_view(const std::string& path, const text_loader* load = nullptr);
 
 // Writes each view asked for, atomically; 0, or 1 with nothing written (an unreadable report,
 // an unwritable view).
