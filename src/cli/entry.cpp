@@ -12,10 +12,12 @@
 namespace salesproc {
 namespace {
 
-// salesproc merge PART... (see merge.hpp)
-int merge_main(int argc, char** argv) {
-    merge_args args;
-    const auto app = make_merge_app(args);
+// One command line: parse (what was typed), check (to options), run. `Args` is what CLI11
+// fills; `make` declares its flags, `check` gives them meaning, `go` runs.
+template <class Args, class Make, class Check, class Go>
+int command_main(int argc, char** argv, Make make, Check check, Go go) {
+    Args args;
+    const auto app = make(args);
     try {
         app->parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -23,50 +25,28 @@ int merge_main(int argc, char** argv) {
         print_error(unknown_option(*app, argc, argv).value_or(e.what()));
         return exit_usage;
     }
-    const auto options = to_merge_options(args);
+    const auto options = check(args);
     if (!options) {
         print_error(options.error().message());
         return exit_code_for(options.error());
     }
-    return run_merge(*options);
+    return go(*options);
+}
+
+// salesproc merge PART... (see merge.hpp)
+int merge_main(int argc, char** argv) {
+    return command_main<merge_args>(argc, argv, make_merge_app, to_merge_options, run_merge);
 }
 
 // salesproc render REPORT (see render.hpp)
 int render_main(int argc, char** argv) {
-    render_args args;
-    const auto app = make_render_app(args);
-    try {
-        app->parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app->exit(e);
-        print_error(unknown_option(*app, argc, argv).value_or(e.what()));
-        return exit_usage;
-    }
-    const auto options = to_render_options(args);
-    if (!options) {
-        print_error(options.error().message());
-        return exit_code_for(options.error());
-    }
-    return run_render(*options);
+    return command_main<render_args>(argc, argv, make_render_app, to_render_options, run_render);
 }
 
-// A run: parse, check, run.
+// A run.
 int run_main(int argc, char** argv) {
-    cli_args args;
-    const auto app = make_app(args);
-    try {
-        app->parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app->exit(e);
-        print_error(unknown_option(*app, argc, argv).value_or(e.what()));
-        return exit_usage;
-    }
-    const auto options = to_run_options(args);
-    if (!options) {
-        print_error(options.error().message());
-        return exit_code_for(options.error());
-    }
-    return run(*options);
+    return command_main<cli_args>(argc, argv, make_app, to_run_options,
+                                  [](const run_options& o) { return run(o); });
 }
 
 }  // namespace

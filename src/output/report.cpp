@@ -13,15 +13,6 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-std::string iso8601(std::chrono::system_clock::time_point tp) {
-    const std::time_t t = std::chrono::system_clock::to_time_t(tp);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 void write_value(const json& v, std::string& out, int indent) {
     const auto pad = [&](int n) { out.append(static_cast<std::size_t>(n) * 2, ' '); };
     switch (v.type()) {
@@ -88,6 +79,15 @@ void for_each_product(const report_input& in, Visit&& visit) {
 }
 
 }  // namespace
+
+std::string iso8601(std::chrono::system_clock::time_point tp) {
+    const std::time_t t = std::chrono::system_clock::to_time_t(tp);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
 
 json exact_number(const std::string& decimal_text) {
     return json::binary(std::vector<std::uint8_t>(decimal_text.begin(), decimal_text.end()));

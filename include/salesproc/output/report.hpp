@@ -92,6 +92,9 @@ result<void> write_report(const report_input& in, const report_sink& out);
 nlohmann::ordered_json build_report(const report_input& in);
 std::string serialize_report(const nlohmann::ordered_json& doc);
 
+// UTC to the second, as the report's generated_at: "2026-12-07T14:16:15Z".
+std::string iso8601(std::chrono::system_clock::time_point tp);
+
 // An exact JSON number from its decimal text, for build_report and the API section.
 nlohmann::ordered_json exact_number(const std::string& decimal_text);
 

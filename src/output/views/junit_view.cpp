@@ -7,7 +7,6 @@
 #include "view_common.hpp"
 #include "view_text.hpp"
 
-#include <ctime>
 #include <map>
 #include <set>
 
@@ -173,12 +172,7 @@ std::string render_failed_junit(const std::vector<std::string>& inputs, std::siz
         c.text = message;
         cases.push_back(std::move(c));
     }
-    const std::time_t t = std::chrono::system_clock::to_time_t(when);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char stamp[32];
-    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-    return render(cases, duration_ms, stamp, {});
+    return render(cases, duration_ms, iso8601(when), {});
 }
 
 }  // namespace salesproc

@@ -5,19 +5,9 @@
 #include "salesproc/base/detail/text.hpp"
 
 #include <algorithm>
-#include <ctime>
 
 namespace salesproc {
 namespace {
-
-std::string iso8601_of(std::chrono::system_clock::time_point tp) {
-    const std::time_t t = std::chrono::system_clock::to_time_t(tp);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 // The text of an exact number as the report writes it (build_report's binary values), or of
 // any other JSON value.
@@ -113,7 +103,7 @@ report_view view_of(const report_input& in) {
         p.name = detail::shown_name(p.name);
     v.parts = in.parts;
     v.rejects_path = in.rejects_path;
-    v.generated_at = iso8601_of(in.generated_at);
+    v.generated_at = iso8601(in.generated_at);
     v.duration_ms = static_cast<std::uint64_t>(in.duration.count());
     return v;
 }
