@@ -20,6 +20,8 @@ namespace salesproc::cli_checks {
 
 // --html, --summary and --junit, alike for a run, merge and render.
 void add_view_flags(CLI::App& app, view_paths& views);
+// -q, -v and --log-format, alike for a run, merge and render.
+void add_log_flags(CLI::App& app, bool& quiet, bool& verbose, std::string& log_format);
 
 // CLI11 validators report "<flag>: <reason>"; keep their text and our one-line format.
 // A CLI11 check from one of salesproc's parsers: the value is accepted when `parse` accepts it.

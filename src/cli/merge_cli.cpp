@@ -69,12 +69,7 @@ std::unique_ptr<CLI::App> make_merge_app(merge_args& a) {
     app->add_option("--max-invalid-ratio", a.max_invalid_ratio,
                     "Most tolerated as a fraction of all rows and records, 0..1")
         ->check(parsed_by(parse_ratio, "ratio from 0 to 1", "0.05, 0, 1", "R"));
-    auto* q = app->add_flag("-q,--quiet", a.quiet, "Only warnings and errors on stderr");
-    auto* v = app->add_flag("-v,--verbose", a.verbose, "Also debug detail on stderr");
-    q->excludes(v);
-    app->add_option("--log-format", a.log_format, "Log lines as text or JSON objects")
-        ->check(CLI::IsMember({"text", "json"}))
-        ->capture_default_str();
+    cli_checks::add_log_flags(*app, a.quiet, a.verbose, a.log_format);
     return app;
 }
 

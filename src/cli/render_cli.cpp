@@ -25,6 +25,15 @@ void cli_checks::add_view_flags(CLI::App& app, view_paths& views) {
         ->type_name("PATH");
 }
 
+void cli_checks::add_log_flags(CLI::App& app, bool& quiet, bool& verbose, std::string& log_format) {
+    auto* q = app.add_flag("-q,--quiet", quiet, "Only warnings and errors on stderr");
+    auto* v = app.add_flag("-v,--verbose", verbose, "Also debug detail on stderr");
+    q->excludes(v);
+    app.add_option("--log-format", log_format, "Log lines as text or JSON objects")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+}
+
 std::unique_ptr<CLI::App> make_render_app(render_args& a) {
     auto app = std::make_unique<CLI::App>(
         "salesproc render: the HTML page, CI summary and JUnit XML of a saved report (a run's or\n"
@@ -40,12 +49,7 @@ std::unique_ptr<CLI::App> make_render_app(render_args& a) {
         ->type_name("REPORT")
         ->required();
     cli_checks::add_view_flags(*app, a.direct.views);
-    auto* q = app->add_flag("-q,--quiet", a.quiet, "Only warnings and errors on stderr");
-    auto* v = app->add_flag("-v,--verbose", a.verbose, "Also debug detail on stderr");
-    q->excludes(v);
-    app->add_option("--log-format", a.log_format, "Log lines as text or JSON objects")
-        ->check(CLI::IsMember({"text", "json"}))
-        ->capture_default_str();
+    cli_checks::add_log_flags(*app, a.quiet, a.verbose, a.log_format);
     return app;
 }
 

@@ -240,12 +240,7 @@ void add_gate_and_log_flags(CLI::App& app, cli_args& a) {
                    "Most tolerated as a fraction of all rows and records, 0..1")
         ->check(parsed_by(parse_ratio, "ratio from 0 to 1", "0.05, 0, 1", "R"))
         ->group(gates);
-    auto* q = app.add_flag("-q,--quiet", a.quiet, "Only warnings and errors on stderr");
-    auto* v = app.add_flag("-v,--verbose", a.verbose, "Also debug detail on stderr");
-    q->excludes(v);
-    app.add_option("--log-format", a.log_format, "Log lines as text or JSON objects")
-        ->check(CLI::IsMember({"text", "json"}))
-        ->capture_default_str();
+    cli_checks::add_log_flags(app, a.quiet, a.verbose, a.log_format);
 }
 
 // API sources, concurrency, retries and timeouts.

@@ -120,11 +120,8 @@ result<void> publish(const merge_options& o, part_sources& from, merged_parts& m
     if (o.rejects_path) in.rejects_path = recorded_path(*o.rejects_path);
     for (const auto& part : m.parts) {
         const auto& r = part.report;
-        std::string shard;
-        if (r.inputs.size() == 1 && r.inputs[0].shard)
-            shard = std::to_string(r.inputs[0].shard->spec.index) + "/" +
-                    std::to_string(r.inputs[0].shard->spec.count);
-        in.parts.push_back({r.path, r.valid_sales, r.invalid_sales, std::move(shard)});
+        in.parts.push_back({r.path, r.valid_sales, r.invalid_sales,
+                            r.inputs.size() == 1 ? shard_label(r.inputs[0]) : std::string()});
     }
     in.generated_at = std::chrono::system_clock::now();
     in.duration = std::chrono::duration_cast<std::chrono::milliseconds>(

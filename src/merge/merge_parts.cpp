@@ -19,18 +19,6 @@ error bad(const std::string& path, std::string why) {
     return make_error(errc::bad_report, path, std::move(why));
 }
 
-std::optional<uint128> parse_count_text(std::string_view s) {
-    if (s.empty() || s.size() > 39) return std::nullopt;
-    uint128 v = 0;
-    for (const char c : s) {
-        if (c < '0' || c > '9') return std::nullopt;
-        const uint128 next = v * 10 + static_cast<unsigned>(c - '0');
-        if (next / 10 != v) return std::nullopt;
-        v = next;
-    }
-    return v;
-}
-
 // A decimal text as units at `scale` fraction digits, exactly: fraction digits beyond the scale
 // must be zeros (the writer keeps one even at scale 0, "24.0"). nullopt when it is negative, has
 // more digits than zeros, or overflows.
@@ -170,6 +158,18 @@ result<void> take_rules(merged_parts& m, const partial_report& part, const std::
 }
 
 }  // namespace
+
+std::optional<uint128> parse_count_text(std::string_view s) {
+    if (s.empty() || s.size() > 39) return std::nullopt;
+    uint128 v = 0;
+    for (const char c : s) {
+        if (c < '0' || c > '9') return std::nullopt;
+        const uint128 next = v * 10 + static_cast<unsigned>(c - '0');
+        if (next / 10 != v) return std::nullopt;
+        v = next;
+    }
+    return v;
+}
 
 result<void> read_parts(const std::vector<std::string>& paths, merged_parts& m, logger& log,
                         const text_loader* load) {

@@ -3,6 +3,7 @@
 
 #include "salesproc/base/exit_codes.hpp"
 #include "salesproc/http/remote_objects.hpp"
+#include "salesproc/merge/detail/merge_parts.hpp"
 #include "salesproc/merge/report_reader.hpp"
 #include "salesproc/output/remote_output.hpp"
 
@@ -65,27 +66,10 @@ class text_top {
     std::vector<entry> kept_;  // largest total first
 };
 
-std::optional<uint128> parse_quantity(std::string_view digits) {
-    uint128 v = 0;
-    if (digits.empty()) return std::nullopt;
-    for (const char c : digits) {
-        if (c < '0' || c > '9') return std::nullopt;
-        const uint128 next = v * 10 + static_cast<unsigned>(c - '0');
-        if (next / 10 != v) return std::nullopt;
-        v = next;
-    }
-    return v;
-}
-
 std::optional<int128> units_of(std::string_view text, unsigned scale) {
     const auto d = parse_decimal_text(text);
     if (!d) return std::nullopt;
     return to_units(*d, scale);
-}
-
-std::string shard_text(const csv_input_summary& in) {
-    if (!in.shard) return {};
-    return std::to_string(in.shard->spec.index) + "/" + std::to_string(in.shard->spec.count);
 }
 
 }  // namespace
@@ -114,11 +98,11 @@ result<report_view> read_view(const std::string& path, const text_loader* load) 
     v.rejected = p.rejected;
     v.samples = p.samples;
     for (const auto& in : p.inputs)
-        v.inputs.push_back({in.path, in.rows, in.bytes, shard_text(in)});
+        v.inputs.push_back({in.path, in.rows, in.bytes, shard_label(in)});
     v.api = p.api;
     v.gates = view_gates(p.quality);
     for (auto& e : top.kept()) {
-        const auto q = parse_quantity(e.quantity);
+        const auto q = detail::parse_count_text(e.quantity);
         const auto t = units_of(e.total, v.scale);
         if (!q || !t)
             return make_error(

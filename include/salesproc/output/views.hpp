@@ -56,6 +56,9 @@ struct view_gate {
     bool passed = true;
 };
 
+// "K/N" for a shard's input, "" for a whole one: how the views and merge's parts name a shard.
+std::string shard_label(const csv_input_summary& in);
+
 struct view_input {
     std::string path;
     std::uint64_t rows = 0;

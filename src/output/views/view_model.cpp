@@ -17,12 +17,12 @@ std::string number_text(const nlohmann::ordered_json& v) {
     return v.dump();
 }
 
-std::string shard_text(const csv_input_summary& in) {
+}  // namespace
+
+std::string shard_label(const csv_input_summary& in) {
     if (!in.shard) return {};
     return std::to_string(in.shard->spec.index) + "/" + std::to_string(in.shard->spec.count);
 }
-
-}  // namespace
 
 void top_products::offer(std::string_view name, uint128 quantity, int128 total) {
     const std::uint64_t order = seen_++;
@@ -85,7 +85,7 @@ report_view view_of(const report_input& in) {
         v.rejected[static_cast<std::size_t>(r)] = t.rejected(r);
     if (in.samples != nullptr) v.samples = *in.samples;
     for (const auto& i : in.csv_inputs)
-        v.inputs.push_back({i.path, i.rows, i.bytes, shard_text(i)});
+        v.inputs.push_back({i.path, i.rows, i.bytes, shard_label(i)});
     if (in.api != nullptr) v.api = *in.api;
     if (in.quality != nullptr) v.gates = view_gates(detail::quality_section(*in.quality));
     top_products top;

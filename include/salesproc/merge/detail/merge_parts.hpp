@@ -19,6 +19,9 @@
 
 namespace salesproc::detail {
 
+// A count's digits as written in a report (a quantity), up to 2^128 - 1; nullopt otherwise.
+std::optional<uint128> parse_count_text(std::string_view s);
+
 // What merge keeps of a part besides its products.
 struct part_summary {
     partial_report report;
