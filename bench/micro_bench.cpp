@@ -1,4 +1,6 @@
-// Micro-benchmarks of the CSV hot path (ns per row); complements bench/csv-throughput.
+// Micro-benchmarks of the CSV hot path (ns per row) and of reading API bodies (MB/s per thread);
+// complements bench/csv-throughput and ../shared/peers/compare-api-body.sh.
+#include "salesproc/api/body_pieces.hpp"
 #include "salesproc/input/csv.hpp"
 #include "salesproc/rules/rules.hpp"
 #include "salesproc/totals/validator.hpp"
@@ -47,5 +49,56 @@ void count_quotes(benchmark::State& state) {
     state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(chunk.size()));
 }
 BENCHMARK(count_quotes);
+
+// Records shaped like compare-api-body.sh's: half the prices strings, nested objects.
+std::string make_records(std::size_t n, bool ndjson) {
+    const char* prices[] = {"12.50", "19.99", "100.00", "10.00", "9.99", "250.75", "12.505"};
+    const char* countries[] = {"MY", "ID", "AE", "SA", "TR"};
+    std::string s = ndjson ? "" : "[";
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::string price = prices[i % 7];
+        if (!ndjson && i != 0) s += ',';
+        s += "{\"id\":" + std::to_string(i) + ",\"product\":\"" + (i % 10 == 3 ? "Pork" : "Halal") +
+             " Item " + std::to_string(i * 7919 % 1000) +
+             "\",\"price\":" + (i % 2 != 0 ? price : "\"" + price + "\"") +
+             ",\"quantity\":" + std::to_string(1 + i * 31 % 120) +
+             ",\"customer\":{\"id\":" + std::to_string(i * 104729 % 1000000) + ",\"country\":\"" +
+             countries[i % 5] + "\"},\"note\":\"delivered\"}";
+        if (ndjson) s += '\n';
+    }
+    if (!ndjson) s += ']';
+    return s;
+}
+
+void read_body(benchmark::State& state, bool ndjson) {
+    const std::string body = make_records(100000, ndjson);
+    const salesproc::rules r;
+    const salesproc::body_options options;
+    salesproc::body_piece piece{body, {}, true};
+    const auto format = ndjson ? salesproc::api_format::ndjson : salesproc::api_format::json;
+    for (auto _ : state)
+        benchmark::DoNotOptimize(salesproc::read_piece(piece, format, r, options, "bench"));
+    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(body.size()));
+}
+BENCHMARK_CAPTURE(read_body, json_array, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(read_body, ndjson, true)->Unit(benchmark::kMillisecond);
+
+void cut_body(benchmark::State& state, bool ndjson) {
+    const std::string body = make_records(100000, ndjson);
+    const salesproc::body_options options;
+    const auto format = ndjson ? salesproc::api_format::ndjson : salesproc::api_format::json;
+    std::size_t pieces = 0;
+    for (auto _ : state) {
+        salesproc::body_cutter cutter(format, options, 512 << 10);
+        for (std::size_t at = 0; at < body.size(); at += 64 << 10)
+            cutter.feed(std::string_view(body).substr(at, 64 << 10),
+                        [&](salesproc::body_piece) { ++pieces; });
+        benchmark::DoNotOptimize(cutter.finish());
+    }
+    benchmark::DoNotOptimize(pieces);
+    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(body.size()));
+}
+BENCHMARK_CAPTURE(cut_body, json_array, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(cut_body, ndjson, true)->Unit(benchmark::kMillisecond);
 
 }  // namespace

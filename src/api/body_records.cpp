@@ -10,8 +10,6 @@
 namespace salesproc {
 namespace {
 
-constexpr std::size_t reject_spill_bytes = 4 << 20;
-
 constexpr bool is_space(char c) noexcept {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
@@ -89,13 +87,28 @@ class body_records::impl {
     rules rules_;
 
   public:
-    impl(api_format format, const rules& r, const body_options& options, std::string context)
+    impl(api_format format, const rules& r, const body_options& options, std::string context,
+         const body_origin& origin)
         : rules_(r),
           ndjson_(format == api_format::ndjson),
           options_(options),
           context_(std::move(context)),
           parser_(parse_options(), handler_config(rules_, options, context_, ndjson_), out_) {
         out_.rejects.reset(options.rejects);
+        if (origin.byte == 0 && !origin.resumes_array) return;
+        // A BOM is only ever the body's first bytes.
+        bom_decided_ = true;
+        bytes_ = origin.byte;
+        line_ = origin.line;
+        out_.records = origin.record;
+        if (origin.resumes_array) {
+            // The parser is put where a reader of the whole body is after the ',': inside the
+            // array, a value expected. The stand-in element before it is one record more.
+            constexpr std::string_view resume = "[0,";
+            bytes_ -= resume.size();
+            --out_.records;
+            (void)feed_body(resume);
+        }
     }
 
     result<void> feed(std::string_view bytes) {
@@ -181,7 +194,7 @@ class body_records::impl {
         if (!ndjson_) bytes_ += bytes.size();
         if (!fed) return fed;
         // With --rejects every rejected record is listed: beyond a few MiB they wait on disk.
-        if (auto spilled = out_.rejects.spill_over(reject_spill_bytes); !spilled)
+        if (auto spilled = out_.rejects.spill_over(options_.spill_bytes); !spilled)
             return keep(spilled.error());
         return {};
     }
@@ -295,10 +308,16 @@ class body_records::impl {
 };
 
 body_records::body_records(api_format format, const rules& r, const body_options& options,
-                           std::string context)
-    : impl_(std::make_unique<impl>(format, r, options, std::move(context))) {}
+                           std::string context, const body_origin& origin)
+    : impl_(std::make_unique<impl>(format, r, options, std::move(context), origin)) {}
 body_records::~body_records() = default;
 body_records::body_records(body_records&&) noexcept = default;
+
+void body_records::go_on_from(api_records&& earlier) {
+    // The stand-in element of a reader that resumes an array is counted already.
+    earlier.records = impl_->out_.records;
+    impl_->out_ = std::move(earlier);
+}
 
 result<void> body_records::feed(std::string_view bytes) {
     return impl_->feed(bytes);

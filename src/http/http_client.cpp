@@ -41,10 +41,14 @@ class api_fetcher::impl {
                       std::lock_guard lock(uniform_mu_);
                       return settings_.uniform();
                   }),
-          context_{settings_, rules_, policy_, proxies_, tls_, sessions_, stop_} {}
+          context_{settings_, rules_, policy_, proxies_, tls_, sessions_, stop_, pool_} {}
 
     asio::awaitable<fetch_summary> run(std::vector<http_url> urls);
     void cancel(std::string reason);
+    void read_bodies_on(asio::any_io_executor pool, std::size_t threads) {
+        pool_.ex = std::move(pool);
+        pool_.threads = std::max<std::size_t>(threads, 1);
+    }
 
   private:
     using work_guard = asio::executor_work_guard<asio::io_context::executor_type>;
@@ -75,6 +79,7 @@ class api_fetcher::impl {
     retry_policy policy_;
     http_detail::tls_sessions sessions_;
     http_detail::stop_state stop_;
+    http_detail::body_pool pool_;
     http_detail::fetch_context context_;  // what every shard reads
     std::vector<shard_slot> shards_;      // only touched on ex_
 };
@@ -211,6 +216,10 @@ api_fetcher::~api_fetcher() = default;
 
 asio::awaitable<fetch_summary> api_fetcher::run(std::vector<http_url> urls) {
     co_return co_await impl_->run(std::move(urls));
+}
+
+void api_fetcher::read_bodies_on(asio::any_io_executor pool, std::size_t threads) {
+    impl_->read_bodies_on(std::move(pool), threads);
 }
 
 void api_fetcher::cancel() {

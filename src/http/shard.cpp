@@ -1,6 +1,8 @@
 #include "http/shard.hpp"
 
+#include "http/piece_queue.hpp"
 #include "http/wait_group.hpp"
+#include "salesproc/api/body_pieces.hpp"
 #include "salesproc/api/body_records.hpp"
 #include "salesproc/api/content_coding.hpp"
 #include "salesproc/api/detail/fetch_step.hpp"
@@ -180,7 +182,7 @@ asio::awaitable<std::optional<attempt_result>> shard::read_body(exchange& x,
     // Kept for the next exchange: a small body must not pay for a fresh 64 KiB.
     std::unique_ptr<char[]> buffer;
     if (spare_buffers_.empty()) {
-        buffer = std::make_unique_for_overwrite<char[]>(body_piece);
+        buffer = std::make_unique_for_overwrite<char[]>(read_size);
     } else {
         buffer = std::move(spare_buffers_.back());
         spare_buffers_.pop_back();
@@ -190,7 +192,7 @@ asio::awaitable<std::optional<attempt_result>> shard::read_body(exchange& x,
         std::unique_ptr<char[]>& b;
         ~give_back() { s.spare_buffers_.push_back(std::move(b)); }
     } returned{*this, buffer};
-    co_return co_await http_detail::read_body(exchange_, x, {buffer.get(), body_piece}, sink);
+    co_return co_await http_detail::read_body(exchange_, x, {buffer.get(), read_size}, sink);
 }
 
 asio::awaitable<void> shard::discard_body(exchange& x) {
@@ -201,6 +203,8 @@ asio::awaitable<void> shard::discard_body(exchange& x) {
         x, [&](std::string_view bytes) { return (seen += bytes.size()) <= keep_limit; });
 }
 
+// The body's bytes, decoded, go to a cutter whose pieces are read on the pool; a body that cannot
+// be cut goes on as one stream on this thread from where cutting stopped.
 asio::awaitable<shard::body_end> shard::receive_records(exchange& x, const http_url& page,
                                                         const std::string& context,
                                                         api_records& into) {
@@ -211,14 +215,35 @@ asio::awaitable<shard::body_end> shard::receive_records(exchange& x, const http_
         end.content = decoder.error();
         co_return end;
     }
-    body_options options;
-    options.layout = ctx_.settings.layout;
-    options.rejects = ctx_.settings.rejects;
-    options.max_record_size = ctx_.settings.max_record_size;
     const std::string_view path = std::string_view(page.target).substr(0, page.target.find('?'));
-    body_records reader(body_format(ctx_.settings.format, x.head.content_type, path), ctx_.rule_set,
-                        options, context);
-    const body_decoder::sink to_reader = [&](std::string_view bytes) { return reader.feed(bytes); };
+    auto job = std::make_shared<piece_job>();
+    job->format = body_format(ctx_.settings.format, x.head.content_type, path);
+    job->rule_set = &ctx_.rule_set;
+    job->options.layout = ctx_.settings.layout;
+    job->options.rejects = ctx_.settings.rejects;
+    job->options.max_record_size = ctx_.settings.max_record_size;
+    job->context = context;
+    const asio::any_io_executor* pool = ctx_.pool.ex ? &ctx_.pool.ex : nullptr;
+    // Two pieces a thread keep the pool busy while this thread reads.
+    piece_queue pieces(ex_, pool, job, 2 * ctx_.pool.threads);
+    body_cutter cutter(job->format, job->options, piece_size);
+    std::optional<body_records> stream;
+    const auto launch = [&](body_piece p) {
+        if (!end.content) {
+            if (auto ok = pieces.launch(std::move(p)); !ok) end.content = ok.error();
+        }
+    };
+    const body_decoder::sink to_reader = [&](std::string_view bytes) -> result<void> {
+        if (stream) return stream->feed(bytes);
+        cutter.feed(bytes, launch);
+        if (end.content) return *end.content;
+        if (!cutter.streaming()) return {};
+        if (auto ok = pieces.wait_blocking(); !ok) return ok.error();
+        body_piece rest = cutter.take_rest();
+        stream.emplace(job->format, ctx_.rule_set, job->options, context, rest.origin);
+        stream->go_on_from(std::move(pieces.total()));
+        return stream->feed(rest.bytes);
+    };
     end.transport = co_await read_body(x, [&](std::string_view bytes) {
         auto fed = decoder->feed(bytes, to_reader);
         if (!fed) end.content = fed.error();
@@ -226,10 +251,16 @@ asio::awaitable<shard::body_end> shard::receive_records(exchange& x, const http_
     });
     if (end.transport || end.content) co_return end;
     if (auto ok = decoder->finish(); !ok) end.content = ok.error();
-    if (!end.content) {
-        if (auto ok = reader.finish(); !ok) end.content = ok.error();
+    if (!end.content && stream) {
+        if (auto ok = stream->finish(); !ok) end.content = ok.error();
+        if (!end.content) into = std::move(stream->records());
+        co_return end;
     }
-    if (!end.content) into = std::move(reader.records());
+    if (!end.content) launch(cutter.finish());
+    if (!end.content) {
+        if (auto ok = co_await pieces.drain(); !ok) end.content = ok.error();
+    }
+    if (!end.content) into = std::move(pieces.total());
     co_return end;
 }
 

@@ -35,6 +35,12 @@ struct run_state {
     retry_budget budget;
 };
 
+// Where large bodies are read in pieces (see piece_queue.hpp); no executor: on the I/O thread.
+struct body_pool {
+    asio::any_io_executor ex;
+    std::size_t threads = 1;
+};
+
 // Read-only during a run (the TLS context and session cache are thread-safe), so every shard's
 // thread may use it.
 struct fetch_context {
@@ -45,6 +51,7 @@ struct fetch_context {
     ssl::context& tls;
     tls_sessions& sessions;
     const stop_state& stop;
+    const body_pool& pool;
 };
 
 class shard {
@@ -105,7 +112,9 @@ class shard {
     connection_pool pool_;
     open_context open_;
     exchange_context exchange_;
-    static constexpr std::size_t body_piece = 64 << 10;
+    static constexpr std::size_t read_size = 64 << 10;
+    // What a large body is cut into for the pool (see piece_queue.hpp).
+    static constexpr std::size_t piece_size = 512 << 10;
     std::vector<std::unique_ptr<char[]>> spare_buffers_;  // body buffers of finished exchanges
     std::unique_ptr<asio::cancellation_signal[]> signals_;
     std::size_t signal_count_ = 0;

@@ -215,6 +215,22 @@ void reject_batch::add(reject_reason why, std::uint64_t line, std::string_view r
     entries_.push_back(entry{line, text_.size()});
 }
 
+void reject_batch::append(reject_batch&& later) {
+    auto seen = kept_;
+    for (auto& s : later.samples_kept_) {
+        auto& n = seen[static_cast<std::size_t>(s.reason)];
+        if (n < samples_) samples_kept_.push_back(std::move(s));
+        ++n;
+    }
+    for (std::size_t i = 0; i < kept_.size(); ++i)
+        kept_[i] += later.kept_[i];
+    if (!all_ || later.entries_.empty()) return;
+    const std::size_t base = text_.size();
+    text_.append(later.text_.view());
+    for (const auto& e : later.entries_)
+        entries_.push_back(entry{e.line, base + e.end});
+}
+
 }  // namespace salesproc
 
 namespace salesproc {

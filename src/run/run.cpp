@@ -218,6 +218,8 @@ int run_steps(const run_options& o, std::chrono::steady_clock::time_point starte
     auto fetcher = make_fetcher(o, std::move(fetch), io, rule_set->rule_set, reject_opts, log);
     if (!fetcher) return fail(fetcher.error());
     asio::thread_pool workers(o.threads);
+    // Large API bodies are validated on the same pool as CSV chunks.
+    if (*fetcher) (*fetcher)->read_bodies_on(workers.get_executor(), o.threads);
     std::atomic<bool> stop{false};
     signal_watch watch(
         io, stop,

@@ -41,16 +41,32 @@ struct body_options {
     body_layout layout;
     std::size_t max_record_size = default_max_record_size;
     reject_options rejects;
+    // Listed rejects beyond this many bytes wait in a temporary file (reject_batch::spill_over).
+    std::size_t spill_bytes = std::size_t{4} << 20;
+};
+
+// Where a piece of a body (body_pieces.hpp) starts, for a reader of that piece alone: offsets,
+// line and record numbers in its errors and rejects are the body's.
+struct body_origin {
+    std::uint64_t byte = 0;      // of the piece's first byte in the body
+    std::uint64_t line = 0;      // NDJSON: the line it starts
+    std::uint64_t record = 0;    // records before it
+    bool resumes_array = false;  // JSON: it goes on with a top-level array, after a ','
 };
 
 class body_records {
   public:
-    // `format` is json or ndjson; `context` names the URL in errors. `r` is copied.
+    // `format` is json or ndjson; `context` names the URL in errors. `r` is copied. A reader
+    // of a piece starts at its `origin`.
     body_records(api_format format, const rules& r, const body_options& options,
-                 std::string context);
+                 std::string context, const body_origin& origin = {});
     ~body_records();
     body_records(body_records&&) noexcept;
     body_records& operator=(body_records&&) = delete;
+
+    // Goes on from what the pieces before this reader's origin held (their records, sales and
+    // rejects); call before the first feed().
+    void go_on_from(api_records&& earlier);
 
     // The next bytes of the body. Errors (the body fails; nothing of it counts): errc::bad_json
     // ("invalid JSON at byte 5: unexpected end of input"), errc::record_too_large,

@@ -31,6 +31,10 @@ class api_fetcher {
                                                        fetch_settings settings, rules r);
     ~api_fetcher();
 
+    // Large bodies are then read in pieces on `pool` (of `threads` threads), as CSV chunks are;
+    // without it, on the I/O threads. Call before run(); the pool must outlive the run.
+    void read_bodies_on(boost::asio::any_io_executor pool, std::size_t threads);
+
     // Fetches every URL; never throws for network failures (they land in url_outcome).
     boost::asio::awaitable<fetch_summary> run(std::vector<http_url> urls);
 

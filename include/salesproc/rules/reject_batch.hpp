@@ -79,6 +79,11 @@ class reject_batch {
     void add(reject_reason why, std::uint64_t line, std::string_view row, std::string_view detail,
              bool plain_fields = false);
 
+    // Adds the rejects of the slice's next part, read apart (a piece of an API body), whose lines
+    // are already the slice's: as if they had been added here, the first samples per reason
+    // included. `later` must not have spilled.
+    void append(reject_batch&& later);
+
     // --rejects lines in the batch, spilled ones included.
     [[nodiscard]] std::uint64_t listed() const noexcept { return spilled_ + entries_.size(); }
     // Moves the --rejects lines held so far to an unnamed temporary file once they take more

@@ -1,0 +1,202 @@
+#include "salesproc/api/body_pieces.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+namespace salesproc {
+namespace {
+
+constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
+
+constexpr bool is_space(char c) noexcept {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+// Whether a line holds a record: body_records skips a line of nothing but blanks and RS.
+bool line_has_record(const char* begin, const char* end) noexcept {
+    for (const char* p = begin; p != end; ++p)
+        if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\x1e') return true;
+    return false;
+}
+
+}  // namespace
+
+body_cutter::body_cutter(api_format format, const body_options& options, std::size_t piece_size)
+    : ndjson_(format == api_format::ndjson),
+      piece_size_(std::max<std::size_t>(piece_size, 1)),
+      // A record (or a run of whitespace) may be longer in bytes than it counts for
+      // --max-record-size; past this the body is read as a stream, in bounded memory.
+      held_limit_(2 * piece_size_ + 2 * options.max_record_size) {
+    // Pointers are followed by one reader of the whole body.
+    if (!ndjson_ &&
+        (!options.layout.records_pointer.empty() || !options.layout.next_pointer.empty()))
+        streaming_ = true;
+    held_.reserve(piece_size_ + (64 << 10));
+}
+
+void body_cutter::feed(std::string_view bytes, const std::function<void(body_piece)>& ready) {
+    held_.append(bytes);
+    if (streaming_) return;
+    if (ndjson_)
+        cut_lines(ready);
+    else
+        cut_array(ready);
+}
+
+body_piece body_cutter::take_rest() {
+    body_piece p{std::move(held_), origin_, false};
+    held_.clear();
+    return p;
+}
+
+body_piece body_cutter::finish() {
+    body_piece p{std::move(held_), origin_, true};
+    held_.clear();
+    return p;
+}
+
+void body_cutter::check_held() {
+    if (held_.size() > held_limit_) streaming_ = true;
+}
+
+void body_cutter::emit(std::size_t n, std::uint64_t lines, std::uint64_t records, bool resumes,
+                       const std::function<void(body_piece)>& ready) {
+    body_piece p;
+    p.origin = origin_;
+    // The piece keeps the big buffer; only what follows the cut is copied.
+    p.bytes = std::move(held_);
+    held_.clear();
+    held_.reserve(piece_size_ + (64 << 10));
+    held_.assign(std::string_view(p.bytes).substr(n));
+    p.bytes.resize(n);
+    origin_.byte += n;
+    origin_.line += lines;
+    origin_.record += records;
+    origin_.resumes_array = resumes;
+    scanned_ = 0;
+    ready(std::move(p));
+}
+
+// NDJSON: a piece ends with the first line end at or past piece_size bytes.
+void body_cutter::cut_lines(const std::function<void(body_piece)>& ready) {
+    while (held_.size() >= piece_size_) {
+        const std::size_t from = std::max(scanned_, piece_size_ - 1);
+        const void* nl = std::memchr(held_.data() + from, '\n', held_.size() - from);
+        if (nl == nullptr) {
+            scanned_ = held_.size();
+            check_held();
+            return;
+        }
+        const std::size_t n =
+            static_cast<std::size_t>(static_cast<const char*>(nl) - held_.data()) + 1;
+        const char* at = held_.data();
+        const char* end = at + n;
+        if (origin_.byte == 0 && std::string_view(held_).starts_with(utf8_bom))
+            at += utf8_bom.size();
+        std::uint64_t lines = 0;
+        std::uint64_t records = 0;
+        while (at != end) {
+            const auto* line_end =
+                static_cast<const char*>(std::memchr(at, '\n', static_cast<std::size_t>(end - at)));
+            if (line_has_record(at, line_end)) ++records;
+            ++lines;
+            at = line_end + 1;
+        }
+        emit(n, lines, records, false, ready);
+    }
+}
+
+// JSON: the value must be an array (after whitespace and, first, a BOM).
+bool body_cutter::find_array_start() {
+    if (origin_.byte == 0 && scanned_ == 0) {
+        const std::string_view head = std::string_view(held_).substr(0, utf8_bom.size());
+        if (head.size() < utf8_bom.size() && utf8_bom.starts_with(head)) return false;
+        if (head == utf8_bom) scanned_ = utf8_bom.size();
+    }
+    while (scanned_ < held_.size() && is_space(held_[scanned_]))
+        ++scanned_;
+    if (scanned_ == held_.size()) return false;
+    if (held_[scanned_] != '[') {
+        streaming_ = true;
+        return false;
+    }
+    ++scanned_;
+    depth_ = 1;
+    array_ = array_state::inside;
+    return true;
+}
+
+// A piece ends with the first ',' between the array's elements at or past piece_size bytes. The
+// scan knows strings and nesting and nothing else: until the first syntax error it agrees with
+// the parser, and the piece holding that error reports it.
+void body_cutter::cut_array(const std::function<void(body_piece)>& ready) {
+    if (array_ == array_state::before && !find_array_start()) {
+        check_held();
+        return;
+    }
+    std::size_t i = scanned_;
+    while (array_ == array_state::inside && i < held_.size()) {
+        const char c = held_[i++];
+        if (in_string_) {
+            if (escaped_)
+                escaped_ = false;
+            else if (c == '\\')
+                escaped_ = true;
+            else if (c == '"')
+                in_string_ = false;
+            continue;
+        }
+        switch (c) {
+            case '"':
+                in_string_ = true;
+                break;
+            case '[':
+            case '{':
+                ++depth_;
+                break;
+            case ']':
+            case '}':
+                if (--depth_ == 0) array_ = array_state::after;
+                break;
+            case ',':
+                if (depth_ != 1) break;
+                ++elements_;
+                if (i < piece_size_) break;
+                emit(i, 0, std::exchange(elements_, 0), true, ready);
+                i = 0;
+                break;
+            default:
+                break;
+        }
+    }
+    scanned_ = i;
+    check_held();
+}
+
+result<api_records> read_piece(const body_piece& piece, api_format format, const rules& r,
+                               const body_options& options, const std::string& context) {
+    body_options o = options;
+    o.spill_bytes = std::numeric_limits<std::size_t>::max();
+    body_records reader(format, r, o, context, piece.origin);
+    if (auto fed = reader.feed(piece.bytes); !fed) return fed.error();
+    if (piece.last) {
+        if (auto done = reader.finish(); !done) return done.error();
+    }
+    return std::move(reader.records());
+}
+
+result<void> add_piece(api_records& into, api_records&& piece, const body_options& options,
+                       const std::string& context) {
+    into.records = piece.records;
+    if (!into.sales.merge(piece.sales))
+        return make_error(errc::money_overflow, context,
+                          "the total of product '" + into.sales.overflowed_product() +
+                              "' exceeds the exact 128-bit fixed-point range");
+    into.rejects.append(std::move(piece.rejects));
+    into.rejects.set_lines(into.records);
+    if (piece.next) into.next = std::move(piece.next);
+    return into.rejects.spill_over(options.spill_bytes);
+}
+
+}  // namespace salesproc

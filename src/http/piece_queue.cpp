@@ -1,0 +1,111 @@
+#include "http/piece_queue.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include <atomic>
+
+namespace salesproc::http_detail {
+
+// One piece and, once `done`, what reading it gave.
+struct piece_queue::slot {
+    body_piece piece;
+    std::optional<result<api_records>> out;
+    bool pooled = false;
+    std::atomic<bool> done{false};
+};
+
+// Wakes drain() when a pool task ends; the tasks hold it weakly.
+struct piece_queue::waker {
+    explicit waker(const asio::any_io_executor& ex) : timer(ex, steady::time_point::max()) {}
+    asio::steady_timer timer;
+};
+
+piece_queue::piece_queue(const asio::any_io_executor& io, const asio::any_io_executor* pool,
+                         std::shared_ptr<const piece_job> job, std::size_t limit)
+    : pool_(pool),
+      job_(std::move(job)),
+      limit_(std::max<std::size_t>(limit, 1)),
+      waker_(std::make_shared<waker>(io)) {
+    total_.rejects.reset(job_->options.rejects);
+}
+
+piece_queue::~piece_queue() = default;
+
+result<void> piece_queue::launch(body_piece p) {
+    if (failed_) return *failed_;
+    auto s = std::make_shared<slot>();
+    s->piece = std::move(p);
+    slots_.push_back(s);
+    const piece_job& job = *job_;
+    // A body of one piece is read here, as it always was: a hop to the pool and back would only
+    // slow the many small bodies.
+    const bool alone = s->piece.last && s->piece.origin.byte == 0;
+    if (pool_ == nullptr || alone || on_pool_ >= limit_) {
+        s->out = read_piece(s->piece, job.format, *job.rule_set, job.options, job.context);
+        s->done.store(true, std::memory_order_release);
+    } else {
+        ++on_pool_;
+        s->pooled = true;
+        asio::post(*pool_, [s, job = job_, w = std::weak_ptr<waker>(waker_),
+                            io = waker_->timer.get_executor()] {
+            s->out = read_piece(s->piece, job->format, *job->rule_set, job->options, job->context);
+            s->piece.bytes = std::string();  // the memory goes back as soon as it can
+            s->done.store(true, std::memory_order_release);
+            s->done.notify_all();
+            asio::post(io, [w] {
+                if (auto alive = w.lock()) alive->timer.cancel();
+            });
+        });
+    }
+    return add_done();
+}
+
+// The front piece is done: its records join the total, or its error stops the body.
+result<void> piece_queue::add_front() {
+    const std::shared_ptr<slot> s = std::move(slots_.front());
+    slots_.pop_front();
+    if (s->pooled) --on_pool_;
+    result<api_records>& out = *s->out;
+    if (!out) {
+        failed_ = out.error();
+        return *failed_;
+    }
+    if (auto added = add_piece(total_, std::move(*out), job_->options, job_->context); !added) {
+        failed_ = added.error();
+        return *failed_;
+    }
+    return {};
+}
+
+result<void> piece_queue::add_done() {
+    while (!slots_.empty() && slots_.front()->done.load(std::memory_order_acquire)) {
+        if (auto added = add_front(); !added) return added;
+    }
+    return {};
+}
+
+result<void> piece_queue::wait_blocking() {
+    while (!failed_ && !slots_.empty()) {
+        slots_.front()->done.wait(false, std::memory_order_acquire);
+        if (auto added = add_front(); !added) return added;
+    }
+    if (failed_) return *failed_;
+    return {};
+}
+
+asio::awaitable<result<void>> piece_queue::drain() {
+    for (;;) {
+        if (auto added = add_done(); !added) co_return added;
+        if (slots_.empty()) co_return result<void>{};
+        // The pool's tasks post their wake-up to this thread, so none can slip in between the
+        // check above and the wait.
+        waker_->timer.expires_at(steady::time_point::max());
+        co_await waker_->timer.async_wait(nothrow);
+        auto state = co_await asio::this_coro::cancellation_state;
+        if (state.cancelled() != asio::cancellation_type::none)
+            co_return make_error(errc::interrupted, job_->context, "cancelled");
+    }
+}
+
+}  // namespace salesproc::http_detail

@@ -1,0 +1,69 @@
+// The pieces of one API body (api/body_pieces.hpp) being read: on the validating pool while
+// fewer than `limit` are there, else at once on this thread, so the I/O thread never waits for
+// the pool in mid-body and never holds more than `limit` pieces for it. Their records are added
+// in body order as they complete. Internal to salesproc_core; everything but the pool's
+// read_piece runs on the shard's I/O thread.
+#pragma once
+
+#include "http/common.hpp"
+#include "salesproc/api/body_pieces.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace salesproc::http_detail {
+
+// What every piece of a body is read with; shared with the pool's tasks, which may outlive the
+// queue (an abandoned attempt).
+struct piece_job {
+    api_format format = api_format::json;
+    const rules* rule_set = nullptr;  // lives as long as the run
+    body_options options;
+    std::string context;
+};
+
+class piece_queue {
+  public:
+    // `pool`: where pieces are read; none reads each on this thread.
+    piece_queue(const asio::any_io_executor& io, const asio::any_io_executor* pool,
+                std::shared_ptr<const piece_job> job, std::size_t limit);
+    ~piece_queue();
+    piece_queue(const piece_queue&) = delete;
+    piece_queue& operator=(const piece_queue&) = delete;
+
+    // Reads `p`, then adds the pieces done at the front. The first error in body order stops
+    // everything: it is returned from here on.
+    result<void> launch(body_piece p);
+    // Every piece read and added, blocking this thread (briefly: at most `limit` pieces, already
+    // running); for the rare body that goes on as a stream.
+    result<void> wait_blocking();
+    // Every piece read and added; errc::interrupted when the coroutine is cancelled.
+    asio::awaitable<result<void>> drain();
+
+    // The records of the pieces added so far.
+    [[nodiscard]] api_records& total() noexcept { return total_; }
+
+  private:
+    struct slot;
+    struct waker;
+    result<void> add_done();
+    result<void> add_front();
+
+    const asio::any_io_executor* pool_;
+    std::shared_ptr<const piece_job> job_;
+    std::size_t limit_;
+    std::size_t on_pool_ = 0;  // in flight there
+    std::deque<std::shared_ptr<slot>> slots_;
+    std::shared_ptr<waker> waker_;
+    api_records total_;
+    std::optional<error> failed_;
+};
+
+}  // namespace salesproc::http_detail
