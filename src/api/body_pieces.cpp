@@ -36,22 +36,28 @@ body_cutter::body_cutter(api_format format, const body_options& options, std::si
 }
 
 void body_cutter::feed(std::string_view bytes, const std::function<void(body_piece)>& ready) {
+    // A piece's worth at a time, so that what follows a cut (copied once) stays small whatever
+    // the caller hands over.
+    while (!bytes.empty() && !streaming_) {
+        const std::string_view slice = bytes.substr(0, piece_size_);
+        bytes.remove_prefix(slice.size());
+        held_.append(slice);
+        if (ndjson_)
+            cut_lines(ready);
+        else
+            cut_array(ready);
+    }
     held_.append(bytes);
-    if (streaming_) return;
-    if (ndjson_)
-        cut_lines(ready);
-    else
-        cut_array(ready);
 }
 
 body_piece body_cutter::take_rest() {
-    body_piece p{std::move(held_), origin_, false};
+    body_piece p{std::move(held_), origin_, false, 0, {}};
     held_.clear();
     return p;
 }
 
 body_piece body_cutter::finish() {
-    body_piece p{std::move(held_), origin_, true};
+    body_piece p{std::move(held_), origin_, true, first_element_, std::move(ends_)};
     held_.clear();
     return p;
 }
@@ -74,7 +80,9 @@ void body_cutter::emit(std::size_t n, std::uint64_t lines, std::uint64_t records
     origin_.line += lines;
     origin_.record += records;
     origin_.resumes_array = resumes;
-    scanned_ = 0;
+    p.first_element = std::exchange(first_element_, 0);
+    p.element_ends = std::move(ends_);
+    ends_.clear();
     ready(std::move(p));
 }
 
@@ -103,6 +111,7 @@ void body_cutter::cut_lines(const std::function<void(body_piece)>& ready) {
             ++lines;
             at = line_end + 1;
         }
+        scanned_ = 0;
         emit(n, lines, records, false, ready);
     }
 }
@@ -123,6 +132,7 @@ bool body_cutter::find_array_start() {
     }
     ++scanned_;
     depth_ = 1;
+    first_element_ = scanned_;
     array_ = array_state::inside;
     return true;
 }
@@ -135,42 +145,33 @@ void body_cutter::cut_array(const std::function<void(body_piece)>& ready) {
         check_held();
         return;
     }
-    std::size_t i = scanned_;
-    while (array_ == array_state::inside && i < held_.size()) {
-        const char c = held_[i++];
-        if (in_string_) {
-            if (escaped_)
-                escaped_ = false;
-            else if (c == '\\')
-                escaped_ = true;
-            else if (c == '"')
-                in_string_ = false;
-            continue;
-        }
-        switch (c) {
-            case '"':
-                in_string_ = true;
-                break;
-            case '[':
-            case '{':
+    constexpr std::size_t window = 16 << 10;
+    offsets_.resize(window);
+    while (array_ == array_state::inside && scanned_ < held_.size()) {
+        const std::size_t start = scanned_;
+        const std::size_t size = std::min(held_.size() - start, window);
+        const std::size_t count = detail::index_json_structurals(
+            std::string_view(held_).substr(start, size), offsets_.data(), scan_);
+        scanned_ = start + size;
+        std::size_t cut = 0;  // bytes the cuts in this window took off held_'s front
+        for (std::size_t k = 0; k < count && array_ == array_state::inside; ++k) {
+            const std::size_t at = start + offsets_[k] - cut;
+            const char c = held_[at];
+            if (c == '[' || c == '{') {
                 ++depth_;
-                break;
-            case ']':
-            case '}':
-                if (--depth_ == 0) array_ = array_state::after;
-                break;
-            case ',':
-                if (depth_ != 1) break;
-                ++elements_;
-                if (i < piece_size_) break;
-                emit(i, 0, std::exchange(elements_, 0), true, ready);
-                i = 0;
-                break;
-            default:
-                break;
+            } else if (c == ']' || c == '}') {
+                if (--depth_ != 0) continue;
+                ends_.push_back(at);
+                array_ = array_state::after;
+            } else if (depth_ == 1) {
+                ends_.push_back(at);
+                if (at + 1 < piece_size_) continue;
+                cut += at + 1;
+                scanned_ -= at + 1;
+                emit(at + 1, 0, ends_.size(), true, ready);
+            }
         }
     }
-    scanned_ = i;
     check_held();
 }
 
@@ -179,6 +180,8 @@ result<api_records> read_piece(const body_piece& piece, api_format format, const
     body_options o = options;
     o.spill_bytes = std::numeric_limits<std::size_t>::max();
     body_records reader(format, r, o, context, piece.origin);
+    if (format == api_format::json)
+        reader.know_elements(piece.bytes, piece.first_element, piece.element_ends);
     if (auto fed = reader.feed(piece.bytes); !fed) return fed.error();
     if (piece.last) {
         if (auto done = reader.finish(); !done) return done.error();

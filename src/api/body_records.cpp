@@ -155,6 +155,11 @@ class body_records::impl {
         return {};
     }
 
+    void know_elements(std::string_view piece, std::size_t first,
+                       std::span<const std::size_t> ends) {
+        parser_.handler().raw_elements(piece, first, ends, out_.records);
+    }
+
     api_records out_;
     std::uint64_t bytes_ = 0;
 
@@ -252,6 +257,8 @@ class body_records::impl {
         while (at < bytes.size()) {
             const std::size_t nl = std::min(bytes.find('\n', at), bytes.size());
             std::string_view part = bytes.substr(at, nl - at);
+            // A line whole in these bytes is its record's raw text, for a reject's row.
+            const bool whole = !line_has_value_ && nl != bytes.size();
             if (!line_has_value_) {
                 std::size_t skip = 0;
                 while (skip < part.size() && (is_space(part[skip]) || part[skip] == '\x1e'))
@@ -261,6 +268,7 @@ class body_records::impl {
                 line_has_value_ = !part.empty();
             }
             if (!part.empty()) {
+                parser_.handler().raw_line(whole ? part : std::string_view());
                 if (auto fed = feed_value(part); !fed) return fed;
                 bytes_ += part.size();
             }
@@ -312,6 +320,11 @@ body_records::body_records(api_format format, const rules& r, const body_options
     : impl_(std::make_unique<impl>(format, r, options, std::move(context), origin)) {}
 body_records::~body_records() = default;
 body_records::body_records(body_records&&) noexcept = default;
+
+void body_records::know_elements(std::string_view piece, std::size_t first,
+                                 std::span<const std::size_t> ends) {
+    impl_->know_elements(piece, first, ends);
+}
 
 void body_records::go_on_from(api_records&& earlier) {
     // The stand-in element of a reader that resumes an array is counted already.

@@ -92,7 +92,14 @@ void record_handler::begin_record() {
     in_record_ = true;
     record_depth_ = stack_.size();
     record_bytes_ = 0;
-    build_row_ = out_.rejects.wants_any();
+    rec_.raw = {};
+    if (!line_.empty()) {
+        rec_.raw = line_;
+    } else if (const std::uint64_t i = out_.records - first_record_; i < element_ends_.size()) {
+        const std::size_t begin = i == 0 ? first_element_ : element_ends_[i - 1] + 1;
+        rec_.raw = piece_.substr(begin, element_ends_[i] - begin);
+    }
+    build_row_ = rec_.raw.empty() && out_.rejects.wants_any();
     row_.clear();
     for (std::size_t i = 0; i < 3; ++i) {
         exact_[i].what = loose_[i].what = field_value_seen::kind::absent;
@@ -117,7 +124,7 @@ bool record_handler::end_record(error_code& ec) {
             f.what = field_value_seen::kind::absent;
         }
     }
-    rec_.row = row_.view();
+    rec_.row = build_row_ ? row_.view() : std::string_view();
     if (add_record(rec_, *c_.rule_set, out_)) return true;
     return fail(make_error(errc::money_overflow, c_.context,
                            "the total of product '" + out_.sales.overflowed_product() +

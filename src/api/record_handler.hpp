@@ -15,6 +15,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,19 @@ class record_handler {
     // wrong type), when it did.
     [[nodiscard]] const std::optional<error>& failure() const noexcept { return failure_; }
     [[nodiscard]] bool records_found() const noexcept { return records_found_; }
+
+    // Where the raw text of the records about to be read lies, when it is known: a reject's row
+    // is then made from it, and only when kept, instead of a row tape for every record. An NDJSON
+    // line whole in the bytes fed; or the elements of a JSON piece fed whole, the first of them
+    // record `first_record`.
+    void raw_line(std::string_view line) noexcept { line_ = line; }
+    void raw_elements(std::string_view piece, std::size_t first, std::span<const std::size_t> ends,
+                      std::uint64_t first_record) noexcept {
+        piece_ = piece;
+        first_element_ = first;
+        element_ends_ = ends;
+        first_record_ = first_record;
+    }
 
     bool on_document_begin(error_code&) { return true; }
     bool on_document_end(error_code&) { return true; }
@@ -136,6 +150,11 @@ class record_handler {
     std::size_t record_depth_ = 0;  // stack size when it began
     bool build_row_ = false;
     row_tape row_;
+    std::string_view line_;
+    std::string_view piece_;
+    std::size_t first_element_ = 0;
+    std::span<const std::size_t> element_ends_;
+    std::uint64_t first_record_ = 0;
     std::size_t record_bytes_ = 0;
     int field_ = -1;  // the rule field the current record-level value is for
     bool field_exact_ = false;

@@ -5,11 +5,103 @@
 
 #include <cstring>
 
+#include <boost/json/basic_parser_impl.hpp>
+
+#include <vector>
+
 namespace salesproc::detail {
 namespace {
 
+// Writes a record's compact JSON as the row tape would have it: keys and strings re-escaped,
+// numbers in their own text.
+class row_writer {
+  public:
+    using error_code = boost::system::error_code;
+    static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
+    static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
+    static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
+    static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
+
+    std::string out;
+
+    bool on_document_begin(error_code&) { return true; }
+    bool on_document_end(error_code&) { return true; }
+    bool on_object_begin(error_code&) { return open('{', true); }
+    bool on_object_end(std::size_t, error_code&) { return close('}'); }
+    bool on_array_begin(error_code&) { return open('[', false); }
+    bool on_array_end(std::size_t, error_code&) { return close(']'); }
+    bool on_key_part(std::string_view s, std::size_t, error_code&) { return part(key_, s); }
+    bool on_key(std::string_view s, std::size_t, error_code&) { return part(key_, s); }
+    bool on_string_part(std::string_view s, std::size_t, error_code&) { return part(text_, s); }
+    bool on_string(std::string_view s, std::size_t, error_code&) {
+        text_ += s;
+        value();
+        append_json_string(out, text_);
+        text_.clear();
+        return true;
+    }
+    bool on_number_part(std::string_view s, error_code&) { return part(text_, s); }
+    bool on_int64(std::int64_t, std::string_view s, error_code&) { return number(s); }
+    bool on_uint64(std::uint64_t, std::string_view s, error_code&) { return number(s); }
+    bool on_double(double, std::string_view s, error_code&) { return number(s); }
+    bool on_bool(bool b, error_code&) { return literal(b ? "true" : "false"); }
+    bool on_null(error_code&) { return literal("null"); }
+    bool on_comment_part(std::string_view, error_code&) { return true; }
+    bool on_comment(std::string_view, error_code&) { return true; }
+
+  private:
+    struct frame {
+        bool object;
+        bool first;
+    };
+    static bool part(std::string& to, std::string_view s) {
+        to += s;
+        return true;
+    }
+    // A value starts: its separator, and its key in an object.
+    void value() {
+        if (stack_.empty()) return;
+        frame& f = stack_.back();
+        if (!f.first) out += ',';
+        f.first = false;
+        if (f.object) {
+            append_json_string(out, key_);
+            out += ':';
+            key_.clear();
+        }
+    }
+    bool open(char c, bool object) {
+        value();
+        out += c;
+        stack_.push_back({object, true});
+        return true;
+    }
+    bool close(char c) {
+        stack_.pop_back();
+        out += c;
+        return true;
+    }
+    bool number(std::string_view last) {
+        text_ += last;
+        value();
+        out += text_;
+        text_.clear();
+        return true;
+    }
+    bool literal(std::string_view text) {
+        value();
+        out += text;
+        return true;
+    }
+
+    std::vector<frame> stack_;
+    std::string key_;
+    std::string text_;
+};
+
 void keep(api_records& out, reject_reason why, const record_seen& rec, std::string_view detail) {
-    out.rejects.add(why, out.records - 1, render_tape(rec.row), detail);
+    out.rejects.add(why, out.records - 1,
+                    rec.raw.empty() ? render_tape(rec.row) : render_raw(rec.raw), detail);
 }
 
 }  // namespace
@@ -28,6 +120,15 @@ std::string render_tape(std::string_view tape) {
         at = begin + static_cast<std::size_t>(n);
     }
     return json;
+}
+
+std::string render_raw(std::string_view raw) {
+    boost::json::parse_options o;
+    o.max_depth = max_json_depth;
+    boost::json::basic_parser<row_writer> p(o);
+    boost::system::error_code ec;
+    p.write_some(false, raw.data(), raw.size(), ec);
+    return std::move(p.handler().out);
 }
 
 bool add_record(const record_seen& rec, const rules& r, api_records& out) {

@@ -27,6 +27,7 @@ struct record_seen {
     bool object = false;
     std::array<field_value_seen, 3> fields;  // product, price, quantity
     std::string_view row;                    // a row tape (below), when it was built
+    std::string_view raw;                    // else the record's own text
 };
 
 // A record's compact JSON as a tape, cheap to write for every record and turned into JSON only for
@@ -74,6 +75,8 @@ class row_tape {
 
 // The compact JSON of a tape.
 std::string render_tape(std::string_view tape);
+// The same compact JSON from a record's own text (which was read without error).
+std::string render_raw(std::string_view raw);
 
 // Adds `rec`, the record at index out.records, to `out`: counted; validated as a sale when it is
 // an object with the three fields; its reject kept as out.rejects wants. False when an exact total

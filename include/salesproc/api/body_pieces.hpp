@@ -11,6 +11,7 @@
 
 #include "salesproc/api/api_records.hpp"
 #include "salesproc/api/body_records.hpp"
+#include "salesproc/api/detail/json_scan.hpp"
 #include "salesproc/base/errors.hpp"
 #include "salesproc/rules/rules.hpp"
 
@@ -19,6 +20,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace salesproc {
 
@@ -26,6 +28,11 @@ struct body_piece {
     std::string bytes;
     body_origin origin;
     bool last = false;  // the body ends with it
+    // JSON: where its array elements lie, so that a reject's row is made from its bytes only
+    // when it is kept: the first starts at first_element, and each ends (exclusive) where the
+    // next starts after its ','.
+    std::size_t first_element = 0;
+    std::vector<std::size_t> element_ends;
 };
 
 class body_cutter {
@@ -61,10 +68,11 @@ class body_cutter {
     std::size_t scanned_ = 0;  // bytes of held_ already looked at
     // JSON arrays: where the scan is.
     enum class array_state : std::uint8_t { before, inside, after } array_ = array_state::before;
-    bool in_string_ = false;
-    bool escaped_ = false;
+    detail::json_scan_state scan_;
+    std::vector<std::uint32_t> offsets_;  // of one window of the scan
     std::uint32_t depth_ = 0;
-    std::uint64_t elements_ = 0;  // ',' at depth 1 held (each ends an element)
+    std::size_t first_element_ = 0;
+    std::vector<std::size_t> ends_;  // of the elements held
 };
 
 // Reads one piece, on any thread: its records (numbered from origin.record), or the error a reader

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -67,6 +68,12 @@ class body_records {
     // Goes on from what the pieces before this reader's origin held (their records, sales and
     // rejects); call before the first feed().
     void go_on_from(api_records&& earlier);
+
+    // A JSON piece fed whole (body_pieces.hpp) and where its array elements lie: a reject's row is
+    // then made from the element's bytes, and only for the rejects kept. `piece` must outlive the
+    // reading.
+    void know_elements(std::string_view piece, std::size_t first,
+                       std::span<const std::size_t> ends);
 
     // The next bytes of the body. Errors (the body fails; nothing of it counts): errc::bad_json
     // ("invalid JSON at byte 5: unexpected end of input"), errc::record_too_large,
