@@ -32,7 +32,7 @@ body_cutter::body_cutter(api_format format, const body_options& options, std::si
     if (!ndjson_ &&
         (!options.layout.records_pointer.empty() || !options.layout.next_pointer.empty()))
         streaming_ = true;
-    held_.reserve(piece_size_ + (64 << 10));
+    // No room is taken ahead: most bodies are small, and a piece's worth each would cost them.
 }
 
 void body_cutter::feed(std::string_view bytes, const std::function<void(body_piece)>& ready) {

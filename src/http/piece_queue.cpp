@@ -71,7 +71,12 @@ result<void> piece_queue::add_front() {
         failed_ = out.error();
         return *failed_;
     }
-    if (auto added = add_piece(total_, std::move(*out), job_->options, job_->context); !added) {
+    // The first piece is the total so far (a small body's only one: no merge to pay for).
+    result<void> added =
+        std::exchange(first_, false)
+            ? (total_ = std::move(*out), total_.rejects.spill_over(job_->options.spill_bytes))
+            : add_piece(total_, std::move(*out), job_->options, job_->context);
+    if (!added) {
         failed_ = added.error();
         return *failed_;
     }

@@ -63,6 +63,7 @@ class piece_queue {
     std::deque<std::shared_ptr<slot>> slots_;
     std::shared_ptr<waker> waker_;
     api_records total_;
+    bool first_ = true;  // no piece added yet
     std::optional<error> failed_;
 };
 

@@ -2,12 +2,14 @@
 // pieces anywhere read the same; a document of the whole body (nlohmann's DOM, as salesproc read
 // bodies before part 12) finds the same records, sales and totals, or both readers fail; as
 // NDJSON, each line read as its own document adds up to the same; every rejected sale is listed
-// once, in order, its row a JSON value again.
+// once, in order, its row a JSON value again; read in pieces (as large bodies are, on the pool),
+// the same records, rejects and error as read whole.
 #include "fuzz_support.hpp"
 #include "salesproc/api/api_records.hpp"
 #include "salesproc/api/body_records.hpp"
 #include "salesproc/output/rejects.hpp"
 #include "support/document_records.hpp"
+#include "support/piece_reading.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -34,10 +36,12 @@ outcome of(const result<api_records>& r) {
 
 result<api_records> streamed(std::string_view body, api_format format,
                              const std::vector<std::size_t>& cuts,
-                             const reject_options& rejects = {}) {
+                             const reject_options& rejects = {},
+                             std::size_t max_record_size = default_max_record_size) {
     body_options options;
     options.rejects = rejects;
-    body_records reader(format, rules{}, options, "https://fuzz.invalid/");
+    options.max_record_size = max_record_size;
+    body_records reader(format, rules{}, options, "u");
     std::size_t at = 0;
     for (std::size_t i = 0; i <= cuts.size(); ++i) {
         const std::size_t end = i < cuts.size() ? cuts[i] : body.size();
@@ -59,7 +63,7 @@ void check_rejects_listed(std::string_view body, const outcome& got) {
         lines.append(b);
         return {};
     });
-    FUZZ_CHECK(log.take(listed->rejects, "https://fuzz.invalid/", 1).has_value());
+    FUZZ_CHECK(log.take(listed->rejects, "u", 1).has_value());
     FUZZ_CHECK(log.flush().has_value());
     std::uint64_t count = 0, previous = 0;
     for (std::size_t at = 0; at < lines.size();) {
@@ -116,6 +120,40 @@ void check_lines(std::string_view body) {
     if (sum.ok) FUZZ_CHECK(of(lines) == sum);
 }
 
+// Everything a reading comes to, error text and every listed reject included.
+std::string full(const result<api_records>& r, const reject_options& o) {
+    if (!r) return "error: " + r.error().message();
+    std::string s = std::to_string(r->records) + " " + std::to_string(r->sales.rows()) + " " +
+                    std::to_string(r->sales.valid()) + " " +
+                    std::to_string(static_cast<long long>(r->sales.total())) + "\n";
+    for (const auto& p : r->sales.products())
+        s += std::string(p.product) + "\n";
+    reject_log log(o, [&](std::string_view b) -> result<void> {
+        s.append(b);
+        return {};
+    });
+    FUZZ_CHECK(log.take(r->rejects, "u", 1).has_value());
+    FUZZ_CHECK(log.flush().has_value());
+    for (const auto& reason : log.samples())
+        for (const auto& sample : reason)
+            s += std::to_string(sample.line) + sample.detail + sample.row + "\n";
+    return s;
+}
+
+// Pieces of a few bytes, fed a few bytes at a time: the whole body's reading exactly.
+void check_pieces(std::string_view body, api_format format) {
+    body_options options;
+    options.rejects.all = true;
+    options.rejects.format = rejects_format::jsonl;
+    options.max_record_size = 512;
+    const std::string whole =
+        full(streamed(body, format, {}, options.rejects, options.max_record_size), options.rejects);
+    for (const std::size_t piece : {1UL, 7UL, 64UL}) {
+        const auto cut = testing::read_in_pieces(body, format, rules{}, options, piece, 5);
+        FUZZ_CHECK(full(cut, options.rejects) == whole);
+    }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -142,5 +180,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!duplicate && !overflow) FUZZ_CHECK(of(doc) == whole);
     if (whole.ok) check_rejects_listed(body, whole);
     check_lines(body);
+    check_pieces(body, api_format::json);
+    check_pieces(body, api_format::ndjson);
     return 0;
 }

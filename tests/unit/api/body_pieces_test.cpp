@@ -1,6 +1,7 @@
 #include "salesproc/api/body_pieces.hpp"
 
 #include "salesproc/output/rejects.hpp"
+#include "support/piece_reading.hpp"
 
 #include <gtest/gtest.h>
 
@@ -60,47 +61,10 @@ result<api_records> read_whole(std::string_view body, api_format f, const body_o
     return std::move(reader.records());
 }
 
-// As the API shards read a body: pieces read apart and added in order, and the stream a body
-// turns into when it cannot be cut.
 result<api_records> read_in_pieces(std::string_view body, api_format f, const body_options& o,
                                    std::size_t piece_size, std::size_t feed,
                                    std::size_t* pieces = nullptr) {
-    body_cutter cutter(f, o, piece_size);
-    api_records total;
-    total.rejects.reset(o.rejects);
-    std::optional<error> failed;
-    const auto add = [&](body_piece p) {
-        if (pieces != nullptr) ++*pieces;
-        if (failed) return;
-        auto got = read_piece(p, f, rule_set, o, "u");
-        if (!got) {
-            failed = got.error();
-            return;
-        }
-        if (auto ok = add_piece(total, std::move(*got), o, "u"); !ok) failed = ok.error();
-    };
-    std::optional<body_records> stream;
-    for (std::size_t at = 0; at < body.size(); at += feed) {
-        const std::string_view bytes = body.substr(at, feed);
-        if (stream) {
-            if (auto ok = stream->feed(bytes); !ok) return ok.error();
-            continue;
-        }
-        cutter.feed(bytes, add);
-        if (failed) return *failed;
-        if (!cutter.streaming()) continue;
-        body_piece rest = cutter.take_rest();
-        stream.emplace(f, rule_set, o, "u", rest.origin);
-        stream->go_on_from(std::move(total));
-        if (auto ok = stream->feed(rest.bytes); !ok) return ok.error();
-    }
-    if (stream) {
-        if (auto ok = stream->finish(); !ok) return ok.error();
-        return std::move(stream->records());
-    }
-    add(cutter.finish());
-    if (failed) return *failed;
-    return total;
+    return testing::read_in_pieces(body, f, rule_set, o, piece_size, feed, pieces);
 }
 
 body_options all_rejects() {
