@@ -234,7 +234,10 @@ class body_records::impl {
         std::size_t used = 0;
         if (!parser_.done()) {
             boost::system::error_code ec;
+            auto& h = parser_.handler();
+            h.input(bytes);
             used = parser_.write_some(true, bytes.data(), bytes.size(), ec);
+            h.input_ends();
             if (ec) return parse_failed(ec, bytes, used);
             remember_tail(bytes);
         }

@@ -53,7 +53,7 @@ record_handler::position record_handler::where_slow() const {
     const std::size_t d = stack_.size();
     // Only objects and arrays on a pointer's path get here, so the token is worth its string.
     const std::string index = parent.object ? std::string() : std::to_string(parent.index);
-    const std::string_view token = parent.object ? std::string_view(key_) : index;
+    const std::string_view token = parent.object ? key_view_ : index;
     if (parent.on_records && d <= c_.records_path.size() && c_.records_path[d - 1] == token) {
         p.records_prefix = true;
         p.records_full = d == c_.records_path.size();
@@ -106,22 +106,23 @@ void record_handler::begin_record() {
         exact_count_[i] = loose_count_[i] = 0;
     }
     field_ = -1;
+    key_index_ = 0;
 }
 
 bool record_handler::end_record(error_code& ec) {
     in_record_ = false;
     rec_.object = record_object_;
+    static const field_value_seen absent{};
     for (std::size_t i = 0; i < 3; ++i) {
-        auto& f = rec_.fields[i];
         if (exact_count_[i] > 0) {
-            std::swap(f, exact_[i]);
-            f.repeated = exact_count_[i] > 1;
+            exact_[i].repeated = exact_count_[i] > 1;
+            rec_.fields[i] = &exact_[i];
         } else if (loose_count_[i] == 1) {
-            std::swap(f, loose_[i]);
-            f.repeated = false;
+            loose_[i].repeated = false;
+            rec_.fields[i] = &loose_[i];
         } else {
             // None, or two keys that match loosely: which one is meant would be a guess.
-            f.what = field_value_seen::kind::absent;
+            rec_.fields[i] = &absent;
         }
     }
     rec_.row = build_row_ ? row_.view() : std::string_view();
@@ -152,16 +153,27 @@ void record_handler::value_starts(const position& p, bool container, bool object
     if (!parent.first) row_.put(',');
     parent.first = false;
     if (parent.object) {
-        row_.put_string(key_);
+        row_.put_string(key_view_);
         row_.put(':');
     }
 }
 
 void record_handler::match_field() {
+    const std::size_t n = key_index_++;
+    if (n < memo_.size() && memo_[n].known && memo_[n].key == key_view_) {
+        field_ = memo_[n].field;
+        field_exact_ = memo_[n].exact;
+        return;
+    }
+    match_field_slow();
+    if (n < memo_.size()) memo_[n] = {std::string(key_view_), field_, field_exact_, true};
+}
+
+void record_handler::match_field_slow() {
     field_ = -1;
     const auto& columns = c_.rule_set->columns;
     for (std::size_t i = 0; i < 3; ++i)
-        if (key_ == columns[i]) {
+        if (key_view_ == columns[i]) {
             field_ = static_cast<int>(i);
             field_exact_ = true;
             return;
@@ -169,12 +181,13 @@ void record_handler::match_field() {
     // A key of plain ASCII at both ends is its own loose form: only one of the same length can
     // match loosely. Anything else goes the long way.
     const auto plain = [](char c) { return c > ' ' && c < 0x7F; };
-    const bool trimmed = !key_.empty() && plain(key_.front()) && plain(key_.back());
+    const std::string_view key = key_view_;
+    const bool trimmed = !key.empty() && plain(key.front()) && plain(key.back());
     for (std::size_t i = 0; i < 3; ++i) {
         const auto& c = columns[i];
-        if (trimmed && !c.empty() && plain(c.front()) && plain(c.back()) && key_.size() != c.size())
+        if (trimmed && !c.empty() && plain(c.front()) && plain(c.back()) && key.size() != c.size())
             continue;
-        if (loosely_equal(key_, columns[i])) {
+        if (loosely_equal(key, columns[i])) {
             field_ = static_cast<int>(i);
             field_exact_ = false;
             return;
@@ -208,7 +221,7 @@ bool record_handler::begin_container(bool object, error_code& ec) {
                     ec);
     if (p.records_full) records_found_ = true;
     value_starts(p, true, object);
-    key_.clear();
+    clear_key();
     if (in_record_ && build_row_) row_.put(object ? '{' : '[');
     frame f;
     f.object = object;
@@ -227,12 +240,19 @@ bool record_handler::end_container(char close, error_code& ec) {
 
 bool record_handler::on_key_part(std::string_view s, std::size_t, error_code& ec) {
     key_ += s;
+    key_view_ = key_;
     return fits(key_.size(), ec);
 }
 
 bool record_handler::on_key(std::string_view s, std::size_t, error_code& ec) {
-    key_ += s;
-    return grow(key_.size() + 3, ec);
+    // A key whole in the bytes being parsed is used where it lies (see input()).
+    if (key_.empty() && in_input(s)) {
+        key_view_ = s;
+    } else {
+        key_ += s;
+        key_view_ = key_;
+    }
+    return grow(key_view_.size() + 3, ec);
 }
 
 bool record_handler::on_string_part(std::string_view s, std::size_t, error_code& ec) {
@@ -243,7 +263,7 @@ bool record_handler::on_string_part(std::string_view s, std::size_t, error_code&
 
 bool record_handler::on_string(std::string_view s, std::size_t, error_code& ec) {
     if (!keep_strings()) {
-        key_.clear();
+        clear_key();
         return value_ends(ec);
     }
     std::string_view text = s;
@@ -261,7 +281,7 @@ bool record_handler::string_value(std::string_view text, error_code& ec) {
     if (p.records_full) records_found_ = true;
     if (p.next_full) out_.next = std::string(text);
     value_starts(p, false, false);
-    key_.clear();
+    clear_key();
     if (in_record_) {
         if (!grow(text.size() + 3, ec)) return false;
         if (build_row_) row_.put_string(text);
@@ -296,7 +316,7 @@ bool record_handler::scalar(std::string_view text, std::string_view type, error_
                                    ", expected a URL string or null"),
                     ec);
     value_starts(p, false, false);
-    key_.clear();
+    clear_key();
     if (in_record_) {
         if (!grow(text.size() + 1, ec)) return false;
         if (build_row_) row_.put(text);

@@ -51,6 +51,17 @@ class record_handler {
     [[nodiscard]] const std::optional<error>& failure() const noexcept { return failure_; }
     [[nodiscard]] bool records_found() const noexcept { return records_found_; }
 
+    // The bytes the parser is about to read, then that it is done with them: a key read whole is
+    // kept where it lies in between, and copied only when the bytes go before its value came.
+    void input(std::string_view bytes) noexcept { input_ = bytes; }
+    void input_ends() {
+        if (!key_view_.empty() && key_view_.data() != key_.data()) {
+            key_.assign(key_view_);
+            key_view_ = key_;
+        }
+        input_ = {};
+    }
+
     // Where the raw text of the records about to be read lies, when it is known: a reject's row
     // is then made from it, and only when kept, instead of a row tape for every record. An NDJSON
     // line whole in the bytes fed; or the elements of a JSON piece fed whole, the first of them
@@ -127,6 +138,7 @@ class record_handler {
     bool end_record(error_code& ec);
     // Which rule field, if any, the record-level key_ names (exactly, else loosely).
     void match_field();
+    void match_field_slow();
     void field_value(field_value_seen::kind k, std::string_view text);
     bool grow(std::size_t n, error_code& ec) {
         if (!in_record_) return fits(n, ec);
@@ -138,8 +150,19 @@ class record_handler {
 
     config c_;
     api_records& out_;
+    [[nodiscard]] bool in_input(std::string_view s) const noexcept {
+        return !input_.empty() && s.data() >= input_.data() &&
+               s.data() + s.size() <= input_.data() + input_.size();
+    }
+    void clear_key() noexcept {
+        key_.clear();
+        key_view_ = {};
+    }
+
     std::vector<frame> stack_;
-    std::string key_;
+    std::string key_;            // a key's text when it had to be copied
+    std::string_view key_view_;  // the key's text, in key_ or in the input
+    std::string_view input_;
     std::string str_;
     std::string num_;
     bool records_found_ = false;
@@ -164,6 +187,16 @@ class record_handler {
     std::array<unsigned, 3> exact_count_{};
     std::array<unsigned, 3> loose_count_{};
     record_seen rec_;
+    // Records repeat their keys, in the same order: what the n-th key of the record before
+    // matched is tried first.
+    struct key_memo {
+        std::string key;
+        int field = -1;
+        bool exact = false;
+        bool known = false;
+    };
+    std::array<key_memo, 16> memo_;
+    std::size_t key_index_ = 0;  // record-level keys so far in this record
 };
 
 }  // namespace salesproc::detail

@@ -134,32 +134,35 @@ std::string render_raw(std::string_view raw) {
 bool add_record(const record_seen& rec, const rules& r, api_records& out) {
     ++out.records;
     if (!rec.object) return true;
-    const auto& f = rec.fields;
-    for (const auto& field : f)
-        if (field.what == field_value_seen::kind::absent) return true;  // not a sale
+    const field_value_seen& product = *rec.fields[0];
+    const field_value_seen& price = *rec.fields[1];
+    const field_value_seen& quantity = *rec.fields[2];
+    const std::array<const field_value_seen*, 3>& f = rec.fields;
+    for (const auto* field : f)
+        if (field->what == field_value_seen::kind::absent) return true;  // not a sale
     for (std::size_t i = 0; i < f.size(); ++i) {
-        const bool wrong_type = f[i].what == field_value_seen::kind::other;
-        if (!wrong_type && !f[i].repeated) continue;
+        const bool wrong_type = f[i]->what == field_value_seen::kind::other;
+        if (!wrong_type && !f[i]->repeated) continue;
         // The shape of a sale with a field of the wrong JSON type, or a field given twice (which
         // of the two would be a guess): a malformed sale.
         out.sales.add_reject(reject_reason::malformed_row);
         if (out.rejects.wants(reject_reason::malformed_row)) {
             const std::string& key = r.columns[i];
             keep(out, reject_reason::malformed_row, rec,
-                 wrong_type ? key + " is " + f[i].text + ", expected a string or a number"
+                 wrong_type ? key + " is " + f[i]->text + ", expected a string or a number"
                             : "key '" + key + "' appears twice in the record");
         }
         return true;
     }
     const unsigned json_numbers =
-        (f[1].what == field_value_seen::kind::number ? price_is_json_number : 0U) |
-        (f[2].what == field_value_seen::kind::number ? quantity_is_json_number : 0U);
+        (price.what == field_value_seen::kind::number ? price_is_json_number : 0U) |
+        (quantity.what == field_value_seen::kind::number ? quantity_is_json_number : 0U);
     std::optional<reject_reason> why;
-    if (!validate_fields(f[0].text, f[1].text, f[2].text, r, out.sales, &why, json_numbers))
+    if (!validate_fields(product.text, price.text, quantity.text, r, out.sales, &why, json_numbers))
         return false;
     if (why && out.rejects.wants(*why)) {
         std::string detail;
-        describe_reject(*why, f[0].text, f[1].text, f[2].text, r, detail);
+        describe_reject(*why, product.text, price.text, quantity.text, r, detail);
         keep(out, *why, rec, detail);
     }
     return true;

@@ -25,9 +25,9 @@ struct field_value_seen {
 
 struct record_seen {
     bool object = false;
-    std::array<field_value_seen, 3> fields;  // product, price, quantity
-    std::string_view row;                    // a row tape (below), when it was built
-    std::string_view raw;                    // else the record's own text
+    std::array<const field_value_seen*, 3> fields{};  // product, price, quantity; never null
+    std::string_view row;                             // a row tape (below), when it was built
+    std::string_view raw;                             // else the record's own text
 };
 
 // A record's compact JSON as a tape, cheap to write for every record and turned into JSON only for
