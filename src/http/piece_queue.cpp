@@ -11,7 +11,6 @@ namespace salesproc::http_detail {
 struct piece_queue::slot {
     body_piece piece;
     std::optional<result<api_records>> out;
-    bool pooled = false;
     std::atomic<bool> done{false};
 };
 
@@ -22,9 +21,11 @@ struct piece_queue::waker {
 };
 
 piece_queue::piece_queue(const asio::any_io_executor& io, const asio::any_io_executor* pool,
-                         std::shared_ptr<const piece_job> job, std::size_t limit)
+                         std::shared_ptr<std::atomic<std::size_t>> on_pool, std::size_t limit,
+                         std::shared_ptr<const piece_job> job)
     : pool_(pool),
       job_(std::move(job)),
+      on_pool_(std::move(on_pool)),
       limit_(std::max<std::size_t>(limit, 1)),
       waker_(std::make_shared<waker>(io)) {
     total_.rejects.reset(job_->options.rejects);
@@ -41,16 +42,18 @@ result<void> piece_queue::launch(body_piece p) {
     // A body of one piece is read here, as it always was: a hop to the pool and back would only
     // slow the many small bodies.
     const bool alone = s->piece.last && s->piece.origin.byte == 0;
-    if (pool_ == nullptr || alone || on_pool_ >= limit_) {
+    const bool pooled =
+        pool_ != nullptr && !alone && on_pool_->fetch_add(1, std::memory_order_relaxed) < limit_;
+    if (pool_ != nullptr && !alone && !pooled) on_pool_->fetch_sub(1, std::memory_order_relaxed);
+    if (!pooled) {
         s->out = read_piece(s->piece, job.format, *job.rule_set, job.options, job.context);
         s->done.store(true, std::memory_order_release);
     } else {
-        ++on_pool_;
-        s->pooled = true;
-        asio::post(*pool_, [s, job = job_, w = std::weak_ptr<waker>(waker_),
+        asio::post(*pool_, [s, job = job_, count = on_pool_, w = std::weak_ptr<waker>(waker_),
                             io = waker_->timer.get_executor()] {
             s->out = read_piece(s->piece, job->format, *job->rule_set, job->options, job->context);
             s->piece.bytes = std::string();  // the memory goes back as soon as it can
+            count->fetch_sub(1, std::memory_order_relaxed);
             s->done.store(true, std::memory_order_release);
             s->done.notify_all();
             asio::post(io, [w] {
@@ -65,7 +68,6 @@ result<void> piece_queue::launch(body_piece p) {
 result<void> piece_queue::add_front() {
     const std::shared_ptr<slot> s = std::move(slots_.front());
     slots_.pop_front();
-    if (s->pooled) --on_pool_;
     result<api_records>& out = *s->out;
     if (!out) {
         failed_ = out.error();

@@ -1,6 +1,7 @@
 // The pieces of one API body (api/body_pieces.hpp) being read: on the validating pool while
-// fewer than `limit` are there, else at once on this thread, so the I/O thread never waits for
-// the pool in mid-body and never holds more than `limit` pieces for it. Their records are added
+// fewer than `limit` pieces of all the run's bodies are there, else at once on this thread, so
+// the I/O thread never waits for the pool in mid-body, and the pieces held for it stay bounded
+// however many bodies arrive at once. Their records are added
 // in body order as they complete. Internal to salesproc_core; everything but the pool's
 // read_piece runs on the shard's I/O thread.
 #pragma once
@@ -12,6 +13,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <atomic>
 #include <cstddef>
 #include <deque>
 #include <memory>
@@ -31,9 +33,11 @@ struct piece_job {
 
 class piece_queue {
   public:
-    // `pool`: where pieces are read; none reads each on this thread.
+    // `pool`: where pieces are read; none reads each on this thread. `on_pool` counts the pieces
+    // of every body there.
     piece_queue(const asio::any_io_executor& io, const asio::any_io_executor* pool,
-                std::shared_ptr<const piece_job> job, std::size_t limit);
+                std::shared_ptr<std::atomic<std::size_t>> on_pool, std::size_t limit,
+                std::shared_ptr<const piece_job> job);
     ~piece_queue();
     piece_queue(const piece_queue&) = delete;
     piece_queue& operator=(const piece_queue&) = delete;
@@ -58,8 +62,8 @@ class piece_queue {
 
     const asio::any_io_executor* pool_;
     std::shared_ptr<const piece_job> job_;
+    std::shared_ptr<std::atomic<std::size_t>> on_pool_;
     std::size_t limit_;
-    std::size_t on_pool_ = 0;  // in flight there
     std::deque<std::shared_ptr<slot>> slots_;
     std::shared_ptr<waker> waker_;
     api_records total_;

@@ -225,7 +225,7 @@ asio::awaitable<shard::body_end> shard::receive_records(exchange& x, const http_
     job->context = context;
     const asio::any_io_executor* pool = ctx_.pool.ex ? &ctx_.pool.ex : nullptr;
     // Two pieces a thread keep the pool busy while this thread reads.
-    piece_queue pieces(ex_, pool, job, 2 * ctx_.pool.threads);
+    piece_queue pieces(ex_, pool, ctx_.pool.pieces, 2 * ctx_.pool.threads, job);
     body_cutter cutter(job->format, job->options, piece_size);
     std::optional<body_records> stream;
     const auto launch = [&](body_piece p) {

@@ -39,6 +39,9 @@ struct run_state {
 struct body_pool {
     asio::any_io_executor ex;
     std::size_t threads = 1;
+    // Pieces of every body on the pool (shards on several threads share it).
+    std::shared_ptr<std::atomic<std::size_t>> pieces =
+        std::make_shared<std::atomic<std::size_t>>(0);
 };
 
 // Read-only during a run (the TLS context and session cache are thread-safe), so every shard's
