@@ -1,6 +1,7 @@
 // API bodies read as they arrive, against the loopback HTTPS mock server: NDJSON by Content-Type
 // or by path, gzip one byte at a time and across chunk seams, a body cut mid-way then retried
-// (counted once), a record over --max-record-size, a body over the old 64 MiB cap.
+// (counted once), a record over --max-record-size, a body over the old 64 MiB cap, and large
+// bodies read in pieces on a pool: the same records, a cut attempt counted once.
 #include "net/net_support.hpp"
 
 namespace salesproc {
@@ -77,6 +78,45 @@ TEST(BodyStream, ABodyOverTheOld64MiBCapIsRead) {
     const auto f = fetch({srv.url("/posts?huge_strings=70000000")}, s);
     ASSERT_TRUE(f.urls[0].ok) << f.urls[0].error;
     EXPECT_EQ(f.urls[0].records, 70000000U / 1003);
+}
+
+}  // namespace
+}  // namespace salesproc
+
+namespace salesproc {
+namespace {
+
+TEST(BodyStream, ALargeBodyIsReadOnThePoolAsOnTheIoThreadAndACutAttemptCountsOnce) {
+    auto s = test::fast_settings();
+    s.timeout = std::chrono::seconds(60);  // sanitizer builds read slowly
+    s.rejects.all = true;
+    s.concurrency = 1;  // the server's first request is the one cut
+    // Each reading has a server of its own, whose first request is cut mid-body.
+    const auto read = [&](std::size_t pool_threads) {
+        mock_server srv(tls_options());
+        return test::fetch(
+            {srv.url("/posts?huge=3000000&reset_once=1"), srv.url("/posts?huge_strings=6000000"),
+             srv.url("/sales/lines"), srv.url("/posts?huge_strings=3000000&gzip=1")},
+            s, {}, nullptr, pool_threads);
+    };
+    const auto inline_read = read(0);
+    const auto pooled = read(2);
+    ASSERT_EQ(pooled.urls.size(), 4U);
+    for (std::size_t i = 0; i < pooled.urls.size(); ++i) {
+        const auto& u = pooled.urls[i];
+        ASSERT_TRUE(u.ok) << u.error;
+        EXPECT_EQ(u.records, inline_read.urls[i].records);
+        EXPECT_EQ(u.sales.valid(), inline_read.urls[i].sales.valid());
+        EXPECT_EQ(u.sales.invalid(), inline_read.urls[i].sales.invalid());
+        EXPECT_EQ(u.sales.total(), inline_read.urls[i].sales.total());
+        ASSERT_EQ(u.rejects.size(), 1U);
+        EXPECT_EQ(u.rejects[0].listed(), inline_read.urls[i].rejects[0].listed());
+        EXPECT_EQ(u.rejects[0].lines(), u.records);
+    }
+    EXPECT_EQ(pooled.urls[0].records, 1500000U);  // "0," a record, counted once
+    EXPECT_EQ(pooled.urls[0].attempts, 2U);
+    EXPECT_EQ(pooled.retries, 1U);
+    EXPECT_EQ(pooled.urls[1].records, 6000000U / 1003);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <chrono>
 #include <optional>
@@ -49,11 +50,15 @@ inline fetch_settings fast_settings() {
 }
 
 // `run_time`, if given, receives the time of the fetch phase alone (not TLS context set-up).
+// `pool_threads`: large bodies are read in pieces on a pool of that many threads, as a run does.
 inline fetch_summary fetch(const std::vector<std::string>& urls, fetch_settings s = fast_settings(),
-                           rules r = {}, std::chrono::steady_clock::duration* run_time = nullptr) {
+                           rules r = {}, std::chrono::steady_clock::duration* run_time = nullptr,
+                           std::size_t pool_threads = 0) {
     boost::asio::io_context io;
+    boost::asio::thread_pool pool(std::max<std::size_t>(pool_threads, 1));
     auto fetcher = api_fetcher::create(io.get_executor(), std::move(s), std::move(r));
     EXPECT_TRUE(fetcher) << fetcher.error().message();
+    if (pool_threads != 0) (*fetcher)->read_bodies_on(pool.get_executor(), pool_threads);
     std::vector<http_url> parsed;
     for (const auto& u : urls)
         parsed.push_back(parse_http_url(u).value());
@@ -64,6 +69,7 @@ inline fetch_summary fetch(const std::vector<std::string>& urls, fetch_settings 
     });
     const auto started = std::chrono::steady_clock::now();
     io.run();
+    pool.join();
     if (run_time) *run_time = std::chrono::steady_clock::now() - started;
     return std::move(*out);
 }
