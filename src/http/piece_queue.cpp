@@ -27,7 +27,7 @@ piece_queue::piece_queue(const asio::any_io_executor& io, const asio::any_io_exe
       job_(std::move(job)),
       on_pool_(std::move(on_pool)),
       limit_(std::max<std::size_t>(limit, 1)),
-      waker_(std::make_shared<waker>(io)) {
+      io_(io) {
     total_.rejects.reset(job_->options.rejects);
 }
 
@@ -49,8 +49,9 @@ result<void> piece_queue::launch(body_piece p) {
         s->out = read_piece(s->piece, job.format, *job.rule_set, job.options, job.context);
         s->done.store(true, std::memory_order_release);
     } else {
+        if (!waker_) waker_ = std::make_shared<waker>(io_);
         asio::post(*pool_, [s, job = job_, count = on_pool_, w = std::weak_ptr<waker>(waker_),
-                            io = waker_->timer.get_executor()] {
+                            io = io_] {
             s->out = read_piece(s->piece, job->format, *job->rule_set, job->options, job->context);
             s->piece.bytes = std::string();  // the memory goes back as soon as it can
             count->fetch_sub(1, std::memory_order_relaxed);

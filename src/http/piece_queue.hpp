@@ -65,7 +65,8 @@ class piece_queue {
     std::shared_ptr<std::atomic<std::size_t>> on_pool_;
     std::size_t limit_;
     std::deque<std::shared_ptr<slot>> slots_;
-    std::shared_ptr<waker> waker_;
+    asio::any_io_executor io_;
+    std::shared_ptr<waker> waker_;  // made with the first piece on the pool
     api_records total_;
     bool first_ = true;  // no piece added yet
     std::optional<error> failed_;
