@@ -25,13 +25,9 @@ namespace salesproc::detail {
 // RFC 6901 tokens of a pointer: "/a~1b/0" is {"a/b", "0"}.
 std::vector<std::string> pointer_tokens(std::string_view pointer);
 
-class record_handler {
+class record_handler : public unlimited_json_handler {
   public:
     using error_code = boost::system::error_code;
-    static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
-    static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
-    static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
-    static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
 
     struct config {
         const rules* rule_set = nullptr;

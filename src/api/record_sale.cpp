@@ -14,13 +14,9 @@ namespace {
 
 // Writes a record's compact JSON as the row tape would have it: keys and strings re-escaped,
 // numbers in their own text.
-class row_writer {
+class row_writer : public unlimited_json_handler {
   public:
     using error_code = boost::system::error_code;
-    static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
-    static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
-    static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
-    static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
 
     std::string out;
 

@@ -16,6 +16,15 @@
 
 namespace salesproc::detail {
 
+// What Boost.JSON's basic_parser asks of a handler's limits: none of its own (--max-record-size
+// bounds what a handler keeps).
+struct unlimited_json_handler {
+    static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
+    static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
+    static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
+    static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
+};
+
 // A rule field's value in a record as the parser saw it.
 struct field_value_seen {
     enum class kind : std::uint8_t { absent, string, number, other } what = kind::absent;

@@ -116,4 +116,52 @@ asio::awaitable<result<void>> piece_queue::drain() {
     }
 }
 
+body_reading::body_reading(const asio::any_io_executor& io, pool_use pool, api_format format,
+                           const rules& r, const body_options& options, std::string context)
+    : io_(io),
+      pool_(std::move(pool)),
+      format_(format),
+      rules_(r),
+      options_(options),
+      context_(std::move(context)),
+      cutter_(format, options, piece_size) {}
+
+void body_reading::launch(body_piece p) {
+    if (failed_) return;
+    if (!pieces_) {
+        auto job = std::make_shared<piece_job>(piece_job{format_, &rules_, options_, context_});
+        pieces_.emplace(io_, pool_.ex, pool_.on_pool, pool_.limit, std::move(job));
+    }
+    if (auto ok = pieces_->launch(std::move(p)); !ok) failed_ = ok.error();
+}
+
+// The body cannot be cut from here: the pieces so far are added, and one reader goes on.
+result<void> body_reading::stream_on() {
+    body_piece rest = cutter_.take_rest();
+    stream_.emplace(format_, rules_, options_, context_, rest.origin);
+    if (pieces_) {
+        if (auto ok = pieces_->wait_blocking(); !ok) return ok.error();
+        stream_->go_on_from(std::move(pieces_->total()));
+    }
+    return stream_->feed(rest.bytes);
+}
+
+result<void> body_reading::feed(std::string_view bytes) {
+    if (stream_) return stream_->feed(bytes);
+    cutter_.feed(bytes, [this](body_piece p) { launch(std::move(p)); });
+    if (failed_) return *failed_;
+    return cutter_.streaming() ? stream_on() : result<void>{};
+}
+
+asio::awaitable<result<api_records>> body_reading::finish() {
+    if (stream_) {
+        if (auto ok = stream_->finish(); !ok) co_return ok.error();
+        co_return std::move(stream_->records());
+    }
+    launch(cutter_.finish());
+    if (failed_) co_return *failed_;
+    if (auto ok = co_await pieces_->drain(); !ok) co_return ok.error();
+    co_return std::move(pieces_->total());
+}
+
 }  // namespace salesproc::http_detail

@@ -22,6 +22,10 @@
 
 namespace salesproc::http_detail {
 
+// What a large body is cut into for the pool: big enough that a piece's setup (a parser, a merge
+// of its totals) is noise, small enough that a few per thread stay within memory targets.
+inline constexpr std::size_t piece_size = 512 << 10;
+
 // What every piece of a body is read with; shared with the pool's tasks, which may outlive the
 // queue (an abandoned attempt).
 struct piece_job {
@@ -69,6 +73,42 @@ class piece_queue {
     std::shared_ptr<waker> waker_;  // made with the first piece on the pool
     api_records total_;
     bool first_ = true;  // no piece added yet
+    std::optional<error> failed_;
+};
+
+// One body's records as its decoded bytes arrive: cut into pieces read as above, or read as one
+// stream on this thread from where the body cannot be cut (body_cutter).
+class body_reading {
+  public:
+    // Where pieces go: the pool (none: this thread), the count of every body's pieces there, and
+    // its bound.
+    struct pool_use {
+        const asio::any_io_executor* ex = nullptr;
+        std::shared_ptr<std::atomic<std::size_t>> on_pool;
+        std::size_t limit = 1;
+    };
+
+    body_reading(const asio::any_io_executor& io, pool_use pool, api_format format, const rules& r,
+                 const body_options& options, std::string context);
+
+    // Errors: the body's first, in body order (body_records::feed's).
+    result<void> feed(std::string_view bytes);
+    // The body ended: every piece read and added; errc::interrupted when cancelled.
+    asio::awaitable<result<api_records>> finish();
+
+  private:
+    void launch(body_piece p);
+    result<void> stream_on();
+
+    asio::any_io_executor io_;
+    pool_use pool_;
+    api_format format_;
+    const rules& rules_;
+    body_options options_;
+    std::string context_;
+    body_cutter cutter_;
+    std::optional<piece_queue> pieces_;  // made with the first piece: most bodies have one
+    std::optional<body_records> stream_;
     std::optional<error> failed_;
 };
 

@@ -216,38 +216,17 @@ asio::awaitable<shard::body_end> shard::receive_records(exchange& x, const http_
         co_return end;
     }
     const std::string_view path = std::string_view(page.target).substr(0, page.target.find('?'));
-    const api_format format = body_format(ctx_.settings.format, x.head.content_type, path);
     body_options options;
     options.layout = ctx_.settings.layout;
     options.rejects = ctx_.settings.rejects;
     options.max_record_size = ctx_.settings.max_record_size;
-    body_cutter cutter(format, options, piece_size);
-    // Made for the first piece only: most bodies are one small piece, or one stream.
-    std::optional<piece_queue> pieces;
-    std::optional<body_records> stream;
-    const auto launch = [&](body_piece p) {
-        if (end.content) return;
-        if (!pieces) {
-            auto job =
-                std::make_shared<piece_job>(piece_job{format, &ctx_.rule_set, options, context});
-            const asio::any_io_executor* pool = ctx_.pool.ex ? &ctx_.pool.ex : nullptr;
-            // Two pieces a thread keep the pool busy while this thread reads.
-            pieces.emplace(ex_, pool, ctx_.pool.pieces, 2 * ctx_.pool.threads, std::move(job));
-        }
-        if (auto ok = pieces->launch(std::move(p)); !ok) end.content = ok.error();
-    };
-    const body_decoder::sink to_reader = [&](std::string_view bytes) -> result<void> {
-        if (stream) return stream->feed(bytes);
-        cutter.feed(bytes, launch);
-        if (end.content) return *end.content;
-        if (!cutter.streaming()) return {};
-        body_piece rest = cutter.take_rest();
-        stream.emplace(format, ctx_.rule_set, options, context, rest.origin);
-        if (pieces) {
-            if (auto ok = pieces->wait_blocking(); !ok) return ok.error();
-            stream->go_on_from(std::move(pieces->total()));
-        }
-        return stream->feed(rest.bytes);
+    // Two pieces a pool thread keep the pool busy while this thread reads.
+    body_reading reading(
+        ex_, {ctx_.pool.ex ? &ctx_.pool.ex : nullptr, ctx_.pool.pieces, 2 * ctx_.pool.threads},
+        body_format(ctx_.settings.format, x.head.content_type, path), ctx_.rule_set, options,
+        context);
+    const body_decoder::sink to_reader = [&](std::string_view bytes) {
+        return reading.feed(bytes);
     };
     end.transport = co_await read_body(x, [&](std::string_view bytes) {
         auto fed = decoder->feed(bytes, to_reader);
@@ -255,17 +234,15 @@ asio::awaitable<shard::body_end> shard::receive_records(exchange& x, const http_
         return fed.has_value();
     });
     if (end.transport || end.content) co_return end;
-    if (auto ok = decoder->finish(); !ok) end.content = ok.error();
-    if (!end.content && stream) {
-        if (auto ok = stream->finish(); !ok) end.content = ok.error();
-        if (!end.content) into = std::move(stream->records());
+    if (auto ok = decoder->finish(); !ok) {
+        end.content = ok.error();
         co_return end;
     }
-    if (!end.content) launch(cutter.finish());
-    if (!end.content) {
-        if (auto ok = co_await pieces->drain(); !ok) end.content = ok.error();
-    }
-    if (!end.content) into = std::move(pieces->total());
+    auto got = co_await reading.finish();
+    if (got)
+        into = std::move(*got);
+    else
+        end.content = got.error();
     co_return end;
 }
 

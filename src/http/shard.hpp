@@ -116,8 +116,6 @@ class shard {
     open_context open_;
     exchange_context exchange_;
     static constexpr std::size_t read_size = 64 << 10;
-    // What a large body is cut into for the pool (see piece_queue.hpp).
-    static constexpr std::size_t piece_size = 512 << 10;
     std::vector<std::unique_ptr<char[]>> spare_buffers_;  // body buffers of finished exchanges
     std::unique_ptr<asio::cancellation_signal[]> signals_;
     std::size_t signal_count_ = 0;
