@@ -99,6 +99,9 @@ void record_handler::begin_record() {
         const std::size_t begin = i == 0 ? first_element_ : element_ends_[i - 1] + 1;
         rec_.raw = piece_.substr(begin, element_ends_[i] - begin);
     }
+    // With --rejects every rejected record's row is wanted: a tape as it goes costs less than
+    // reading each one's text again. Otherwise the few rows kept come from their text.
+    if (out_.rejects.lists_all()) rec_.raw = {};
     build_row_ = rec_.raw.empty() && out_.rejects.wants_any();
     row_.clear();
     for (std::size_t i = 0; i < 3; ++i) {

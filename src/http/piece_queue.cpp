@@ -34,6 +34,12 @@ piece_queue::piece_queue(const asio::any_io_executor& io, const asio::any_io_exe
 piece_queue::~piece_queue() = default;
 
 result<void> piece_queue::launch(body_piece p) {
+    // Pieces read here wait behind one still on the pool; past a few, this thread waits for it
+    // (briefly: it started first), so what waits stays bounded.
+    while (!failed_ && slots_.size() >= 2 * limit_) {
+        slots_.front()->done.wait(false, std::memory_order_acquire);
+        (void)add_front();
+    }
     if (failed_) return *failed_;
     auto s = std::make_shared<slot>();
     s->piece = std::move(p);

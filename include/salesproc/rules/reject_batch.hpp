@@ -64,6 +64,8 @@ class reject_batch {
     [[nodiscard]] bool wants(reject_reason why) const noexcept {
         return all_ || kept_[static_cast<std::size_t>(why)] < samples_;
     }
+    // Whether every reject is listed (--rejects).
+    [[nodiscard]] bool lists_all() const noexcept { return all_; }
     // Whether add() would keep a reject for some reason: a streaming reader builds a record's row
     // only then.
     [[nodiscard]] bool wants_any() const noexcept {
