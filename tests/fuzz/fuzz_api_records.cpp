@@ -3,7 +3,7 @@
 // bodies before part 12) finds the same records, sales and totals, or both readers fail; as
 // NDJSON, each line read as its own document adds up to the same; every rejected sale is listed
 // once, in order, its row a JSON value again; read in pieces (as large bodies are, on the pool),
-// the same records, rejects and error as read whole.
+// the same records and rejects as read whole, or both fail.
 #include "fuzz_support.hpp"
 #include "salesproc/api/api_records.hpp"
 #include "salesproc/api/body_records.hpp"
@@ -148,10 +148,20 @@ void check_pieces(std::string_view body, api_format format) {
         options.rejects.all = all;
         options.rejects.format = rejects_format::jsonl;
         options.max_record_size = 512;
-        const std::string whole = full(
-            streamed(body, format, {}, options.rejects, options.max_record_size), options.rejects);
+        const auto read = streamed(body, format, {}, options.rejects, options.max_record_size);
+        const std::string whole = full(read, options.rejects);
         for (const std::size_t piece : {1UL, 7UL, 64UL}) {
             const auto cut = testing::read_in_pieces(body, format, rules{}, options, piece, 5);
+            // Both fail, or read the same. Which error, and its words, may differ: a streaming
+            // reader meets errors in the order its bytes arrive, and Boost.JSON 1.81 words some by
+            // where the bytes it was given ended ("   ng -": byte 3 whole, byte 4 fed five bytes
+            // at a time; a long key fed in parts is too large before its invalid UTF-8 is seen
+            // whole). The pieces are fed differently from the whole; BodyPieces.* pin the error
+            // texts of cut bodies.
+            if (!read || !cut) {
+                FUZZ_CHECK(!read && !cut);
+                continue;
+            }
             FUZZ_CHECK(full(cut, options.rejects) == whole);
         }
     }
