@@ -7,11 +7,8 @@
 namespace salesproc {
 namespace {
 
-constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
-
-constexpr bool is_space(char c) noexcept {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
+using detail::is_json_space;
+using detail::utf8_bom;
 
 // Whether a line holds a record: body_records skips a line of nothing but blanks and RS.
 bool line_has_record(const char* begin, const char* end) noexcept {
@@ -123,7 +120,7 @@ bool body_cutter::find_array_start() {
         if (head.size() < utf8_bom.size() && utf8_bom.starts_with(head)) return false;
         if (head == utf8_bom) scanned_ = utf8_bom.size();
     }
-    while (scanned_ < held_.size() && is_space(held_[scanned_]))
+    while (scanned_ < held_.size() && is_json_space(held_[scanned_]))
         ++scanned_;
     if (scanned_ == held_.size()) return false;
     if (held_[scanned_] != '[') {

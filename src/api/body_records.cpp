@@ -1,6 +1,7 @@
 #include "salesproc/api/body_records.hpp"
 
 #include "record_handler.hpp"
+#include "salesproc/api/detail/json_scan.hpp"
 
 #include <boost/json/basic_parser_impl.hpp>
 
@@ -10,9 +11,8 @@
 namespace salesproc {
 namespace {
 
-constexpr bool is_space(char c) noexcept {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
+using detail::is_json_space;
+using detail::utf8_bom;
 
 // What went wrong, in our words, never the library's: `at` is the byte the parser stopped on,
 // when there is one.
@@ -67,7 +67,7 @@ api_format body_format(api_format configured, std::string_view content_type,
     std::string type(content_type.substr(0, content_type.find(';')));
     std::transform(type.begin(), type.end(), type.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    type.erase(std::remove_if(type.begin(), type.end(), [](char c) { return is_space(c); }),
+    type.erase(std::remove_if(type.begin(), type.end(), [](char c) { return is_json_space(c); }),
                type.end());
     for (const std::string_view lines :
          {"application/x-ndjson", "application/ndjson", "application/jsonl",
@@ -185,8 +185,6 @@ class body_records::impl {
         return c;
     }
 
-    static constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
-
     // The body ended within its first three bytes.
     result<void> decide_bom() {
         bom_decided_ = true;
@@ -241,7 +239,7 @@ class body_records::impl {
             if (ec) return parse_failed(ec, bytes, used);
             remember_tail(bytes);
         }
-        while (used < bytes.size() && is_space(bytes[used]))
+        while (used < bytes.size() && is_json_space(bytes[used]))
             ++used;
         if (used < bytes.size()) return parse_failed(boost::json::error::extra_data, bytes, used);
         return {};
@@ -264,7 +262,7 @@ class body_records::impl {
             const bool whole = !line_has_value_ && nl != bytes.size();
             if (!line_has_value_) {
                 std::size_t skip = 0;
-                while (skip < part.size() && (is_space(part[skip]) || part[skip] == '\x1e'))
+                while (skip < part.size() && (is_json_space(part[skip]) || part[skip] == '\x1e'))
                     ++skip;
                 part.remove_prefix(skip);
                 bytes_ += skip;

@@ -11,6 +11,13 @@
 
 namespace salesproc::detail {
 
+// RFC 8259's whitespace, and the UTF-8 byte-order mark a body may start with (8.1): shared by
+// the body reader and the cutter, which must agree on both.
+constexpr bool is_json_space(char c) noexcept {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+inline constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
+
 struct json_scan_state {
     bool in_string = false;
     bool escaped = false;  // the next byte is escaped
