@@ -19,12 +19,28 @@ bool line_has_record(const char* begin, const char* end) noexcept {
 
 }  // namespace
 
-body_cutter::body_cutter(api_format format, const body_options& options, std::size_t piece_size)
+std::string piece_buffers::take() {
+    std::lock_guard lock(mu_);
+    if (free_.empty()) return {};
+    std::string b = std::move(free_.back());
+    free_.pop_back();
+    return b;
+}
+
+void piece_buffers::give(std::string&& buffer) {
+    buffer.clear();
+    std::lock_guard lock(mu_);
+    if (free_.size() < keep_ && buffer.capacity() > 0) free_.push_back(std::move(buffer));
+}
+
+body_cutter::body_cutter(api_format format, const body_options& options, std::size_t piece_size,
+                         std::shared_ptr<piece_buffers> buffers)
     : ndjson_(format == api_format::ndjson),
       piece_size_(std::max<std::size_t>(piece_size, 1)),
       // A record (or a run of whitespace) may be longer in bytes than it counts for
       // --max-record-size; past this the body is read as a stream, in bounded memory.
-      held_limit_(2 * piece_size_ + 2 * options.max_record_size) {
+      held_limit_(2 * piece_size_ + 2 * options.max_record_size),
+      buffers_(std::move(buffers)) {
     // Pointers are followed by one reader of the whole body.
     if (!ndjson_ &&
         (!options.layout.records_pointer.empty() || !options.layout.next_pointer.empty()))
@@ -69,7 +85,7 @@ void body_cutter::emit(std::size_t n, std::uint64_t lines, std::uint64_t records
     p.origin = origin_;
     // The piece keeps the big buffer; only what follows the cut is copied.
     p.bytes = std::move(held_);
-    held_.clear();
+    held_ = buffers_ ? buffers_->take() : std::string();
     held_.reserve(piece_size_ + (64 << 10));
     held_.assign(std::string_view(p.bytes).substr(n));
     p.bytes.resize(n);

@@ -48,6 +48,7 @@ class api_fetcher::impl {
     void read_bodies_on(asio::any_io_executor pool, std::size_t threads) {
         pool_.ex = std::move(pool);
         pool_.threads = std::max<std::size_t>(threads, 1);
+        pool_.buffers = std::make_shared<piece_buffers>(4 * pool_.threads + 2);
     }
 
   private:

@@ -20,6 +20,18 @@ struct piece_queue::waker {
     asio::steady_timer timer;
 };
 
+namespace {
+
+// A piece's buffer goes back as soon as it is read.
+void give_back(const piece_job& job, body_piece& piece) {
+    if (job.buffers)
+        job.buffers->give(std::move(piece.bytes));
+    else
+        piece.bytes = std::string();
+}
+
+}  // namespace
+
 piece_queue::piece_queue(const asio::any_io_executor& io, const asio::any_io_executor* pool,
                          std::shared_ptr<std::atomic<std::size_t>> on_pool, std::size_t limit,
                          std::shared_ptr<const piece_job> job)
@@ -53,13 +65,14 @@ result<void> piece_queue::launch(body_piece p) {
     if (pool_ != nullptr && !alone && !pooled) on_pool_->fetch_sub(1, std::memory_order_relaxed);
     if (!pooled) {
         s->out = read_piece(s->piece, job.format, *job.rule_set, job.options, job.context);
+        give_back(job, s->piece);
         s->done.store(true, std::memory_order_release);
     } else {
         if (!waker_) waker_ = std::make_shared<waker>(io_);
         asio::post(*pool_, [s, job = job_, count = on_pool_, w = std::weak_ptr<waker>(waker_),
                             io = io_] {
             s->out = read_piece(s->piece, job->format, *job->rule_set, job->options, job->context);
-            s->piece.bytes = std::string();  // the memory goes back as soon as it can
+            give_back(*job, s->piece);
             count->fetch_sub(1, std::memory_order_relaxed);
             s->done.store(true, std::memory_order_release);
             s->done.notify_all();
@@ -130,12 +143,13 @@ body_reading::body_reading(const asio::any_io_executor& io, pool_use pool, api_f
       rules_(r),
       options_(options),
       context_(std::move(context)),
-      cutter_(format, options, piece_size) {}
+      cutter_(format, options, piece_size, pool_.buffers) {}
 
 void body_reading::launch(body_piece p) {
     if (failed_) return;
     if (!pieces_) {
-        auto job = std::make_shared<piece_job>(piece_job{format_, &rules_, options_, context_});
+        auto job = std::make_shared<piece_job>(
+            piece_job{format_, &rules_, options_, context_, pool_.buffers});
         pieces_.emplace(io_, pool_.ex, pool_.on_pool, pool_.limit, std::move(job));
     }
     if (auto ok = pieces_->launch(std::move(p)); !ok) failed_ = ok.error();

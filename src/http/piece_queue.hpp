@@ -33,6 +33,7 @@ struct piece_job {
     const rules* rule_set = nullptr;  // lives as long as the run
     body_options options;
     std::string context;
+    std::shared_ptr<piece_buffers> buffers;  // where a piece's buffer goes once read; may be null
 };
 
 class piece_queue {
@@ -86,6 +87,7 @@ class body_reading {
         const asio::any_io_executor* ex = nullptr;
         std::shared_ptr<std::atomic<std::size_t>> on_pool;
         std::size_t limit = 1;
+        std::shared_ptr<piece_buffers> buffers;  // may be null
     };
 
     body_reading(const asio::any_io_executor& io, pool_use pool, api_format format, const rules& r,

@@ -221,10 +221,11 @@ asio::awaitable<shard::body_end> shard::receive_records(exchange& x, const http_
     options.rejects = ctx_.settings.rejects;
     options.max_record_size = ctx_.settings.max_record_size;
     // Two pieces a pool thread keep the pool busy while this thread reads.
-    body_reading reading(
-        ex_, {ctx_.pool.ex ? &ctx_.pool.ex : nullptr, ctx_.pool.pieces, 2 * ctx_.pool.threads},
-        body_format(ctx_.settings.format, x.head.content_type, path), ctx_.rule_set, options,
-        context);
+    body_reading reading(ex_,
+                         {ctx_.pool.ex ? &ctx_.pool.ex : nullptr, ctx_.pool.pieces,
+                          2 * ctx_.pool.threads, ctx_.pool.buffers},
+                         body_format(ctx_.settings.format, x.head.content_type, path),
+                         ctx_.rule_set, options, context);
     const body_decoder::sink to_reader = [&](std::string_view bytes) {
         return reading.feed(bytes);
     };

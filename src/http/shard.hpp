@@ -5,6 +5,7 @@
 #pragma once
 
 #include "http/exchange.hpp"
+#include "salesproc/api/body_pieces.hpp"
 #include "salesproc/api/fetch_types.hpp"
 
 #include <boost/asio/cancellation_signal.hpp>
@@ -42,6 +43,8 @@ struct body_pool {
     // Pieces of every body on the pool (shards on several threads share it).
     std::shared_ptr<std::atomic<std::size_t>> pieces =
         std::make_shared<std::atomic<std::size_t>>(0);
+    // Their buffers, once read: as many as may be on the pool and being cut.
+    std::shared_ptr<piece_buffers> buffers;
 };
 
 // Read-only during a run (the TLS context and session cache are thread-safe), so every shard's
