@@ -237,7 +237,11 @@ class body_records::impl {
             used = parser_.write_some(true, bytes.data(), bytes.size(), ec);
             h.input_ends();
             if (ec) return parse_failed(ec, bytes, used);
-            remember_tail(bytes);
+            // An error's words may need the bytes before it only while the value goes on.
+            if (parser_.done())
+                tail_.clear();
+            else
+                remember_tail(bytes);
         }
         while (used < bytes.size() && is_json_space(bytes[used]))
             ++used;

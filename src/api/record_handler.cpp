@@ -101,8 +101,11 @@ void record_handler::begin_record() {
     }
     // With --rejects every rejected record's row is wanted: a tape as it goes costs less than
     // reading each one's text again. Otherwise the few rows kept come from their text.
+    whole_ = !rec_.raw.empty();
     if (out_.rejects.lists_all()) rec_.raw = {};
     build_row_ = rec_.raw.empty() && out_.rejects.wants_any();
+    // (With room for what is counted ahead of the bytes read, should the text end in an error.)
+    lean_ready_ = whole_ && !build_row_ && rec_.raw.size() + 8 <= c_.max_record_size;
     row_.clear();
     for (std::size_t i = 0; i < 3; ++i) {
         exact_[i].what = loose_[i].what = field_value_seen::kind::absent;
@@ -204,7 +207,13 @@ void record_handler::field_value(field_value_seen::kind k, std::string_view text
     auto& seen = field_exact_ ? exact_[i] : loose_[i];
     ++count;
     seen.what = k;
-    seen.text.assign(k == field_value_seen::kind::string ? csv::trim(text) : text);
+    const std::string_view value = k == field_value_seen::kind::string ? csv::trim(text) : text;
+    // A type's name is a literal; a value whole in the bytes being read stays there as long as
+    // its record is read.
+    if (k == field_value_seen::kind::other || (whole_ && in_input(value)))
+        seen.text = value;
+    else
+        seen.keep_copy(value);
     field_ = -1;
 }
 
@@ -232,6 +241,10 @@ bool record_handler::begin_container(bool object, error_code& ec) {
     f.on_next = p.next_prefix && !p.next_full;
     f.records_array = p.records_full && !object && !p.is_record && !in_record_;
     stack_.push_back(f);
+    if (in_record_ && stack_.size() == record_depth_ + 1 && lean_ready_) {
+        lean_ = true;
+        lean_depth_ = 0;
+    }
     return !in_record_ || grow(1, ec);
 }
 
@@ -255,6 +268,11 @@ bool record_handler::on_key(std::string_view s, std::size_t, error_code& ec) {
         key_ += s;
         key_view_ = key_;
     }
+    if (lean_) {
+        if (lean_depth_ == 0) match_field();
+        clear_key();
+        return true;
+    }
     return grow(key_view_.size() + 3, ec);
 }
 
@@ -273,6 +291,11 @@ bool record_handler::on_string(std::string_view s, std::size_t, error_code& ec) 
     if (!str_.empty()) {
         str_ += s;
         text = str_;
+    }
+    if (lean_) {
+        if (field_ >= 0) field_value(field_value_seen::kind::string, text);
+        str_.clear();
+        return true;
     }
     const bool ok = string_value(text, ec);
     str_.clear();
@@ -304,12 +327,21 @@ bool record_handler::number(std::string_view last, error_code& ec) {
         num_ += last;
         text = num_;
     }
+    if (lean_) {
+        if (field_ >= 0) field_value(field_value_seen::kind::number, text);
+        num_.clear();
+        return true;
+    }
     const bool ok = scalar(text, {}, ec);
     num_.clear();
     return ok;
 }
 
 bool record_handler::scalar(std::string_view text, std::string_view type, error_code& ec) {
+    if (lean_) {
+        if (field_ >= 0) field_value(field_value_seen::kind::other, type);
+        return true;
+    }
     const position p = where();
     if (p.records_full) records_found_ = true;
     if (p.next_full && !(type == "null"))

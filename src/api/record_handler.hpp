@@ -73,10 +73,14 @@ class record_handler : public unlimited_json_handler {
 
     bool on_document_begin(error_code&) { return true; }
     bool on_document_end(error_code&) { return true; }
-    bool on_object_begin(error_code& ec) { return begin_container(true, ec); }
-    bool on_object_end(std::size_t, error_code& ec) { return end_container('}', ec); }
-    bool on_array_begin(error_code& ec) { return begin_container(false, ec); }
-    bool on_array_end(std::size_t, error_code& ec) { return end_container(']', ec); }
+    bool on_object_begin(error_code& ec) {
+        return lean_ ? lean_open(true) : begin_container(true, ec);
+    }
+    bool on_object_end(std::size_t, error_code& ec) { return close('}', ec); }
+    bool on_array_begin(error_code& ec) {
+        return lean_ ? lean_open(false) : begin_container(false, ec);
+    }
+    bool on_array_end(std::size_t, error_code& ec) { return close(']', ec); }
     bool on_key_part(std::string_view s, std::size_t, error_code& ec);
     bool on_key(std::string_view s, std::size_t, error_code& ec);
     bool on_string_part(std::string_view s, std::size_t, error_code& ec);
@@ -116,6 +120,20 @@ class record_handler : public unlimited_json_handler {
     position where_slow() const;
     bool begin_container(bool object, error_code& ec);
     bool end_container(char close, error_code& ec);
+    // Inside a lean record (see lean_) only the rule fields' values are looked at.
+    bool lean_open(bool object) {
+        if (field_ >= 0) field_value(field_value_seen::kind::other, object ? "object" : "array");
+        ++lean_depth_;
+        return true;
+    }
+    bool close(char c, error_code& ec) {
+        if (lean_ && lean_depth_ > 0) {
+            --lean_depth_;
+            return true;
+        }
+        lean_ = false;  // the record ends
+        return end_container(c, ec);
+    }
     bool scalar(std::string_view text, std::string_view type, error_code& ec);
     bool number(std::string_view last, error_code& ec);
     // A value (scalar or container) starts: the record's bookkeeping, the row's separator.
@@ -168,6 +186,13 @@ class record_handler : public unlimited_json_handler {
     bool record_object_ = false;
     std::size_t record_depth_ = 0;  // stack size when it began
     bool build_row_ = false;
+    bool whole_ = false;  // the record's text is whole in the bytes being read (rec_.raw)
+    // A container record whole in the bytes being read, for which no row tape is built and that
+    // cannot be larger than --max-record-size (its compact JSON is never longer than its text):
+    // nothing but its rule fields' values is kept, and keys below its top level are not looked at.
+    bool lean_ready_ = false;
+    bool lean_ = false;
+    std::size_t lean_depth_ = 0;  // containers open inside it
     row_tape row_;
     std::string_view line_;
     std::string_view piece_;

@@ -145,8 +145,9 @@ bool add_record(const record_seen& rec, const rules& r, api_records& out) {
         if (out.rejects.wants(reject_reason::malformed_row)) {
             const std::string& key = r.columns[i];
             keep(out, reject_reason::malformed_row, rec,
-                 wrong_type ? key + " is " + f[i]->text + ", expected a string or a number"
-                            : "key '" + key + "' appears twice in the record");
+                 wrong_type
+                     ? key + " is " + std::string(f[i]->text) + ", expected a string or a number"
+                     : "key '" + key + "' appears twice in the record");
         }
         return true;
     }

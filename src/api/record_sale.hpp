@@ -28,8 +28,20 @@ struct unlimited_json_handler {
 // A rule field's value in a record as the parser saw it.
 struct field_value_seen {
     enum class kind : std::uint8_t { absent, string, number, other } what = kind::absent;
-    std::string text;       // a string's value, a number's own text, or the JSON type's name
+    // A string's value, a number's own text, or the JSON type's name: where it lies in the bytes
+    // being read (which hold the whole record), or in `copy`.
+    std::string_view text;
+    std::string copy;
     bool repeated = false;  // the key appears twice in the record
+
+    field_value_seen() = default;
+    // Not copied: text may point into copy.
+    field_value_seen(const field_value_seen&) = delete;
+    field_value_seen& operator=(const field_value_seen&) = delete;
+    void keep_copy(std::string_view s) {
+        copy.assign(s);
+        text = copy;
+    }
 };
 
 struct record_seen {
