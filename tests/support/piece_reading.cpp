@@ -8,7 +8,9 @@ result<api_records> read_in_pieces(std::string_view body, api_format format, con
                                    const body_options& options, std::size_t piece_size,
                                    std::size_t feed, std::size_t* pieces) {
     const std::string context = "u";
-    body_cutter cutter(format, options, piece_size);
+    // Buffers go back and are used again, as on the pool.
+    const auto buffers = std::make_shared<piece_buffers>(2);
+    body_cutter cutter(format, options, piece_size, buffers);
     api_records total;
     total.rejects.reset(options.rejects);
     std::optional<error> failed;
@@ -16,6 +18,7 @@ result<api_records> read_in_pieces(std::string_view body, api_format format, con
         if (pieces != nullptr) ++*pieces;
         if (failed) return;
         auto got = read_piece(p, format, r, options, context);
+        buffers->give(std::move(p.bytes));
         if (!got) {
             failed = got.error();
             return;

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <optional>
 #include <random>
 #include <string>
@@ -89,6 +90,12 @@ const std::vector<std::string> elements = {
     "{}",
     R"({"product": "Halal Figs", "price": 11, "quantity": 1, "price": 12})",
     "\n\t123",
+    // Rule keys below the top level are not the record's; keys that match loosely are.
+    R"({"customer": {"product": "Pork", "price": 1}, "product": "Halal Honey", "price": "13.50",)"
+    R"( "quantity": 2, "x": [{"quantity": 9}]})",
+    R"({" Product ": "Halal Salt", "PRICE": 12.25, "quantity": 4})",
+    R"({"product": true, "price": null, "quantity": {"n": 1}})",
+    R"({"product": "Halal \"Nuts\"", "price": [], "quantity": 1})",
 };
 
 std::string array_body(std::size_t n, bool bom = false) {
@@ -142,6 +149,48 @@ TEST(BodyPieces, NdjsonReadInPiecesIsTheWholeBodyRead) {
     EXPECT_GT(pieces, 10U);
     expect_pieces_read_alike(body, api_format::ndjson, all_rejects());
     expect_pieces_read_alike(body, api_format::ndjson, {});
+}
+
+// A record whole in the bytes read keeps only its rule fields' values, in place (see
+// record_handler's lean_); fed a byte at a time, with a row tape, or close to --max-record-size it
+// is read in full. All read the same.
+TEST(BodyPieces, ARecordReadWholeReadsAsOneReadInFull) {
+    for (const api_format f : {api_format::json, api_format::ndjson}) {
+        const std::string body = f == api_format::json ? array_body(45) : ndjson_body(45);
+        for (const body_options& o : {body_options{}, all_rejects()}) {
+            const summary whole = summarize(read_in_pieces(body, f, o, 1, body.size()), o.rejects);
+            EXPECT_EQ(summarize(read_whole(body, f, o, 1), o.rejects), whole);
+            body_options tight = o;
+            std::size_t longest = 0;
+            for (const std::string& e : elements)
+                longest = std::max(longest, e.size());
+            tight.max_record_size = longest + 4;
+            EXPECT_EQ(summarize(read_in_pieces(body, f, tight, 1, body.size()), o.rejects), whole);
+        }
+    }
+    const summary read = summarize(read_whole(array_body(45), api_format::json, all_rejects(), 1),
+                                   all_rejects().rejects);
+    EXPECT_NE(std::find(read.products.begin(), read.products.end(), "Halal Honey"),
+              read.products.end());
+    EXPECT_NE(std::find(read.products.begin(), read.products.end(), "Halal Salt"),
+              read.products.end());
+    EXPECT_EQ(std::find(read.products.begin(), read.products.end(), "Pork"), read.products.end());
+    EXPECT_NE(read.rejects.find("product is boolean"), std::string::npos) << read.rejects;
+    EXPECT_NE(read.rejects.find("price is array"), std::string::npos);
+}
+
+TEST(PieceBuffers, BuffersComeBackEmptyWithTheirRoomAndAtMostTheCountIsKept) {
+    piece_buffers buffers(2);
+    EXPECT_EQ(buffers.take().capacity(), std::string().capacity());
+    for (int i = 0; i < 3; ++i)
+        buffers.give(std::string(1000, 'x'));
+    buffers.give(std::string());  // no room to keep
+    for (int i = 0; i < 2; ++i) {
+        const std::string b = buffers.take();
+        EXPECT_TRUE(b.empty());
+        EXPECT_GE(b.capacity(), 1000U);
+    }
+    EXPECT_EQ(buffers.take().capacity(), std::string().capacity());
 }
 
 TEST(BodyPieces, TheFirstErrorIsTheWholeBodysWhateverPieceItIsIn) {
