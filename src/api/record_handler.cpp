@@ -29,8 +29,10 @@ std::vector<std::string> pointer_tokens(std::string_view pointer) {
     return tokens;
 }
 
-record_handler::record_handler(config c, api_records& out) : c_(std::move(c)), out_(out) {
+record_handler::record_handler(config c, api_records& out)
+    : c_(std::move(c)), out_(out), quick_(*c_.rule_set) {
     stack_.reserve(max_json_depth + 1);
+    rec_.quick = &quick_;
 }
 
 record_handler::position record_handler::where_slow() const {
@@ -132,6 +134,8 @@ bool record_handler::end_record(error_code& ec) {
         }
     }
     rec_.row = build_row_ ? row_.view() : std::string_view();
+    // Fields kept in place lie in the bytes being read, which stay as long as the record.
+    rec_.readable = whole_ ? input_ : std::string_view();
     if (add_record(rec_, *c_.rule_set, out_)) return true;
     return fail(make_error(errc::money_overflow, c_.context,
                            "the total of product '" + out_.sales.overflowed_product() +

@@ -208,6 +208,7 @@ class record_handler : public unlimited_json_handler {
     std::array<unsigned, 3> exact_count_{};
     std::array<unsigned, 3> loose_count_{};
     record_seen rec_;
+    quick_rules quick_;
     // Records repeat their keys, in the same order: what the n-th key of the record before
     // matched is tried first.
     struct key_memo {

@@ -95,6 +95,36 @@ class row_writer : public unlimited_json_handler {
     std::string text_;
 };
 
+enum class quick_verdict : std::uint8_t { added, overflow, rejected, unknown };
+
+// quick_check's verdict on a sale whose fields have its reach to spare in rec.readable, applied
+// as check_sale's would be; `unknown` for the rest.
+quick_verdict decide_quickly(const record_seen& rec, api_records& out, reject_reason& why) {
+    const auto inside = [&rec](std::string_view text) {
+        const auto at = reinterpret_cast<std::uintptr_t>(text.data());
+        const auto begin = reinterpret_cast<std::uintptr_t>(rec.readable.data());
+        return at >= begin && at - begin + quick_reach <= rec.readable.size();
+    };
+    const std::string_view product = rec.fields[0]->text;
+    const std::string_view price = rec.fields[1]->text;
+    const std::string_view quantity = rec.fields[2]->text;
+    if (rec.quick == nullptr || !inside(product) || !inside(price) || !inside(quantity))
+        return quick_verdict::unknown;
+    int128 amount = 0;
+    std::uint64_t qty = 0;
+    switch (quick_check(*rec.quick, product, price, quantity, amount, qty, why)) {
+        case quick_outcome::valid:
+            return out.sales.add_sale_short(product, amount, qty) ? quick_verdict::added
+                                                                  : quick_verdict::overflow;
+        case quick_outcome::rejected:
+            out.sales.add_reject(why);
+            return quick_verdict::rejected;
+        case quick_outcome::unknown:
+            break;
+    }
+    return quick_verdict::unknown;
+}
+
 void keep(api_records& out, reject_reason why, const record_seen& rec, std::string_view detail) {
     out.rejects.add(why, out.records - 1,
                     rec.raw.empty() ? render_tape(rec.row) : render_raw(rec.raw), detail);
@@ -155,8 +185,20 @@ bool add_record(const record_seen& rec, const rules& r, api_records& out) {
         (price.what == field_value_seen::kind::number ? price_is_json_number : 0U) |
         (quantity.what == field_value_seen::kind::number ? quantity_is_json_number : 0U);
     std::optional<reject_reason> why;
-    if (!validate_fields(product.text, price.text, quantity.text, r, out.sales, &why, json_numbers))
-        return false;
+    reject_reason quick_why = reject_reason::malformed_row;
+    switch (decide_quickly(rec, out, quick_why)) {
+        case quick_verdict::added:
+            return true;
+        case quick_verdict::overflow:
+            return false;
+        case quick_verdict::rejected:
+            why = quick_why;
+            break;
+        case quick_verdict::unknown:
+            if (!validate_fields(product.text, price.text, quantity.text, r, out.sales, &why,
+                                 json_numbers))
+                return false;
+    }
     if (why && out.rejects.wants(*why)) {
         std::string detail;
         describe_reject(*why, product.text, price.text, quantity.text, r, detail);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "salesproc/api/api_records.hpp"
+#include "salesproc/rules/detail/quick_sale.hpp"
 #include "salesproc/rules/rules.hpp"
 
 #include <algorithm>
@@ -49,6 +50,10 @@ struct record_seen {
     std::array<const field_value_seen*, 3> fields{};  // product, price, quantity; never null
     std::string_view row;                             // a row tape (below), when it was built
     std::string_view raw;                             // else the record's own text
+    // Bytes the fields' texts may lie in, readable past their ends: fields with quick_reach
+    // bytes of them to spare are checked by quick_check (when the rules allow it).
+    std::string_view readable;
+    const quick_rules* quick = nullptr;
 };
 
 // A record's compact JSON as a tape, cheap to write for every record and turned into JSON only for
