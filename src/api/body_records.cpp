@@ -273,8 +273,7 @@ class body_records::impl {
                 line_has_value_ = !part.empty();
             }
             if (!part.empty()) {
-                parser_.handler().raw_line(whole ? part : std::string_view());
-                if (auto fed = feed_value(part); !fed) return fed;
+                if (auto fed = feed_line(part, whole, bytes); !fed) return fed;
                 bytes_ += part.size();
             }
             if (nl == bytes.size()) break;
@@ -286,6 +285,25 @@ class body_records::impl {
             at = nl + 1;
         }
         return {};
+    }
+
+    // A line's bytes from its first non-blank one; `whole`: to its end, in `bytes`.
+    result<void> feed_line(std::string_view part, bool whole, std::string_view bytes) {
+        auto& h = parser_.handler();
+        if (whole) {
+            switch (h.read_plain(part, bytes)) {
+                case detail::record_handler::plain_line::read:
+                    line_has_value_ = false;  // nothing for the parser to finish
+                    tail_.clear();
+                    return {};
+                case detail::record_handler::plain_line::failed:
+                    return keep(*h.failure());
+                case detail::record_handler::plain_line::parse:
+                    break;
+            }
+        }
+        h.raw_line(whole ? part : std::string_view());
+        return feed_value(part);
     }
 
     result<void> end_line() {

@@ -1,5 +1,7 @@
 #include "record_handler.hpp"
 
+#include "plain_record.hpp"
+
 #include "salesproc/base/detail/text.hpp"
 #include "salesproc/input/csv.hpp"
 #include "salesproc/rules/header.hpp"
@@ -30,7 +32,7 @@ std::vector<std::string> pointer_tokens(std::string_view pointer) {
 }
 
 record_handler::record_handler(config c, api_records& out)
-    : c_(std::move(c)), out_(out), quick_(*c_.rule_set) {
+    : c_(std::move(c)), out_(out), fields_(*c_.rule_set), quick_(*c_.rule_set) {
     stack_.reserve(max_json_depth + 1);
     rec_.quick = &quick_;
 }
@@ -109,38 +111,42 @@ void record_handler::begin_record() {
     // (With room for what is counted ahead of the bytes read, should the text end in an error.)
     lean_ready_ = whole_ && !build_row_ && rec_.raw.size() + 8 <= c_.max_record_size;
     row_.clear();
-    for (std::size_t i = 0; i < 3; ++i) {
-        exact_[i].what = loose_[i].what = field_value_seen::kind::absent;
-        exact_count_[i] = loose_count_[i] = 0;
-    }
-    field_ = -1;
-    key_index_ = 0;
+    fields_.begin();
 }
 
 bool record_handler::end_record(error_code& ec) {
     in_record_ = false;
     rec_.object = record_object_;
-    static const field_value_seen absent{};
-    for (std::size_t i = 0; i < 3; ++i) {
-        if (exact_count_[i] > 0) {
-            exact_[i].repeated = exact_count_[i] > 1;
-            rec_.fields[i] = &exact_[i];
-        } else if (loose_count_[i] == 1) {
-            loose_[i].repeated = false;
-            rec_.fields[i] = &loose_[i];
-        } else {
-            // None, or two keys that match loosely: which one is meant would be a guess.
-            rec_.fields[i] = &absent;
-        }
-    }
+    fields_.finish(rec_);
     rec_.row = build_row_ ? row_.view() : std::string_view();
     // Fields kept in place lie in the bytes being read, which stay as long as the record.
     rec_.readable = whole_ ? input_ : std::string_view();
     if (add_record(rec_, *c_.rule_set, out_)) return true;
-    return fail(make_error(errc::money_overflow, c_.context,
-                           "the total of product '" + out_.sales.overflowed_product() +
-                               "' exceeds the exact 128-bit fixed-point range"),
-                ec);
+    return fail(overflow(), ec);
+}
+
+error record_handler::overflow() const {
+    return make_error(errc::money_overflow, c_.context,
+                      "the total of product '" + out_.sales.overflowed_product() +
+                          "' exceeds the exact 128-bit fixed-point range");
+}
+
+record_handler::plain_line record_handler::read_plain(std::string_view line,
+                                                      std::string_view readable) {
+    // As for a lean record: --rejects rows come from a tape, and a line that might be too large
+    // is the parser's to measure.
+    if (!c_.root_is_record || out_.rejects.lists_all() || line.size() + 8 > c_.max_record_size)
+        return plain_line::parse;
+    fields_.begin();
+    if (!read_plain_record(line, fields_)) return plain_line::parse;
+    rec_.object = true;
+    fields_.finish(rec_);
+    rec_.raw = line;
+    rec_.row = {};
+    rec_.readable = readable;
+    if (add_record(rec_, *c_.rule_set, out_)) return plain_line::read;
+    failure_ = overflow();
+    return plain_line::failed;
 }
 
 void record_handler::value_starts(const position& p, bool container, bool object) {
@@ -153,11 +159,11 @@ void record_handler::value_starts(const position& p, bool container, bool object
     if (!in_record_) return;
     frame& parent = stack_.back();
     if (stack_.size() == record_depth_ + 1 && parent.object) {
-        match_field();
-        if (field_ >= 0 && container)
+        fields_.key(key_view_);
+        if (fields_.wants_value() && container)
             field_value(field_value_seen::kind::other, object ? "object" : "array");
     } else {
-        field_ = -1;
+        fields_.not_a_field();
     }
     if (!build_row_) return;
     if (!parent.first) row_.put(',');
@@ -168,57 +174,9 @@ void record_handler::value_starts(const position& p, bool container, bool object
     }
 }
 
-void record_handler::match_field() {
-    const std::size_t n = key_index_++;
-    if (n < memo_.size() && memo_[n].known && memo_[n].key == key_view_) {
-        field_ = memo_[n].field;
-        field_exact_ = memo_[n].exact;
-        return;
-    }
-    match_field_slow();
-    if (n < memo_.size()) memo_[n] = {std::string(key_view_), field_, field_exact_, true};
-}
-
-void record_handler::match_field_slow() {
-    field_ = -1;
-    const auto& columns = c_.rule_set->columns;
-    for (std::size_t i = 0; i < 3; ++i)
-        if (key_view_ == columns[i]) {
-            field_ = static_cast<int>(i);
-            field_exact_ = true;
-            return;
-        }
-    // A key of plain ASCII at both ends is its own loose form: only one of the same length can
-    // match loosely. Anything else goes the long way.
-    const auto plain = [](char c) { return c > ' ' && c < 0x7F; };
-    const std::string_view key = key_view_;
-    const bool trimmed = !key.empty() && plain(key.front()) && plain(key.back());
-    for (std::size_t i = 0; i < 3; ++i) {
-        const auto& c = columns[i];
-        if (trimmed && !c.empty() && plain(c.front()) && plain(c.back()) && key.size() != c.size())
-            continue;
-        if (loosely_equal(key, columns[i])) {
-            field_ = static_cast<int>(i);
-            field_exact_ = false;
-            return;
-        }
-    }
-}
-
 void record_handler::field_value(field_value_seen::kind k, std::string_view text) {
-    const auto i = static_cast<std::size_t>(field_);
-    auto& count = field_exact_ ? exact_count_[i] : loose_count_[i];
-    auto& seen = field_exact_ ? exact_[i] : loose_[i];
-    ++count;
-    seen.what = k;
-    const std::string_view value = k == field_value_seen::kind::string ? csv::trim(text) : text;
-    // A type's name is a literal; a value whole in the bytes being read stays there as long as
-    // its record is read.
-    if (k == field_value_seen::kind::other || (whole_ && in_input(value)))
-        seen.text = value;
-    else
-        seen.keep_copy(value);
-    field_ = -1;
+    // A value whole in the bytes being read stays there as long as its record is read.
+    fields_.value(k, text, whole_ && in_input(text));
 }
 
 bool record_handler::value_ends(error_code& ec) {
@@ -273,7 +231,7 @@ bool record_handler::on_key(std::string_view s, std::size_t, error_code& ec) {
         key_view_ = key_;
     }
     if (lean_) {
-        if (lean_depth_ == 0) match_field();
+        if (lean_depth_ == 0) fields_.key(key_view_);
         clear_key();
         return true;
     }
@@ -297,7 +255,7 @@ bool record_handler::on_string(std::string_view s, std::size_t, error_code& ec) 
         text = str_;
     }
     if (lean_) {
-        if (field_ >= 0) field_value(field_value_seen::kind::string, text);
+        if (fields_.wants_value()) field_value(field_value_seen::kind::string, text);
         str_.clear();
         return true;
     }
@@ -315,7 +273,7 @@ bool record_handler::string_value(std::string_view text, error_code& ec) {
     if (in_record_) {
         if (!grow(text.size() + 3, ec)) return false;
         if (build_row_) row_.put_string(text);
-        if (field_ >= 0) field_value(field_value_seen::kind::string, text);
+        if (fields_.wants_value()) field_value(field_value_seen::kind::string, text);
     }
     return value_ends(ec);
 }
@@ -332,7 +290,7 @@ bool record_handler::number(std::string_view last, error_code& ec) {
         text = num_;
     }
     if (lean_) {
-        if (field_ >= 0) field_value(field_value_seen::kind::number, text);
+        if (fields_.wants_value()) field_value(field_value_seen::kind::number, text);
         num_.clear();
         return true;
     }
@@ -343,7 +301,7 @@ bool record_handler::number(std::string_view last, error_code& ec) {
 
 bool record_handler::scalar(std::string_view text, std::string_view type, error_code& ec) {
     if (lean_) {
-        if (field_ >= 0) field_value(field_value_seen::kind::other, type);
+        if (fields_.wants_value()) field_value(field_value_seen::kind::other, type);
         return true;
     }
     const position p = where();
@@ -359,7 +317,7 @@ bool record_handler::scalar(std::string_view text, std::string_view type, error_
     if (in_record_) {
         if (!grow(text.size() + 1, ec)) return false;
         if (build_row_) row_.put(text);
-        if (field_ >= 0)
+        if (fields_.wants_value())
             field_value(
                 type.empty() ? field_value_seen::kind::number : field_value_seen::kind::other,
                 type.empty() ? text : type);

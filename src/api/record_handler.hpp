@@ -4,6 +4,7 @@
 // reject may want it, and the next page's URL. Internal to salesproc_model; one body at a time.
 #pragma once
 
+#include "record_fields.hpp"
 #include "record_sale.hpp"
 
 #include "salesproc/api/api_records.hpp"
@@ -71,6 +72,12 @@ class record_handler : public unlimited_json_handler {
         first_record_ = first_record;
     }
 
+    // An NDJSON line whole in `readable` (the bytes being read), from its first non-blank byte,
+    // read as its record without the parser when it is plain (see plain_record.hpp). `parse`:
+    // the parser must read it; `failed`: an exact total overflowed (failure() says which).
+    enum class plain_line : std::uint8_t { read, parse, failed };
+    plain_line read_plain(std::string_view line, std::string_view readable);
+
     bool on_document_begin(error_code&) { return true; }
     bool on_document_end(error_code&) { return true; }
     bool on_object_begin(error_code& ec) {
@@ -122,7 +129,8 @@ class record_handler : public unlimited_json_handler {
     bool end_container(char close, error_code& ec);
     // Inside a lean record (see lean_) only the rule fields' values are looked at.
     bool lean_open(bool object) {
-        if (field_ >= 0) field_value(field_value_seen::kind::other, object ? "object" : "array");
+        if (fields_.wants_value())
+            field_value(field_value_seen::kind::other, object ? "object" : "array");
         ++lean_depth_;
         return true;
     }
@@ -150,9 +158,6 @@ class record_handler : public unlimited_json_handler {
     bool value_ends(error_code& ec);
     void begin_record();
     bool end_record(error_code& ec);
-    // Which rule field, if any, the record-level key_ names (exactly, else loosely).
-    void match_field();
-    void match_field_slow();
     void field_value(field_value_seen::kind k, std::string_view text);
     bool grow(std::size_t n, error_code& ec) {
         if (!in_record_) return fits(n, ec);
@@ -160,6 +165,7 @@ class record_handler : public unlimited_json_handler {
         return fits(0, ec);
     }
     bool fail(error e, error_code& ec);
+    [[nodiscard]] error overflow() const;
     [[nodiscard]] bool keep_strings() const;
 
     config c_;
@@ -200,25 +206,9 @@ class record_handler : public unlimited_json_handler {
     std::span<const std::size_t> element_ends_;
     std::uint64_t first_record_ = 0;
     std::size_t record_bytes_ = 0;
-    int field_ = -1;  // the rule field the current record-level value is for
-    bool field_exact_ = false;
-    // Per rule field: the value under the exact key and under a loosely matching key.
-    std::array<field_value_seen, 3> exact_{};
-    std::array<field_value_seen, 3> loose_{};
-    std::array<unsigned, 3> exact_count_{};
-    std::array<unsigned, 3> loose_count_{};
+    record_fields fields_;
     record_seen rec_;
     quick_rules quick_;
-    // Records repeat their keys, in the same order: what the n-th key of the record before
-    // matched is tried first.
-    struct key_memo {
-        std::string key;
-        int field = -1;
-        bool exact = false;
-        bool known = false;
-    };
-    std::array<key_memo, 16> memo_;
-    std::size_t key_index_ = 0;  // record-level keys so far in this record
 };
 
 }  // namespace salesproc::detail
