@@ -181,6 +181,75 @@ TEST(BodyRecords, NdjsonLinesAreRecordsWithCrlfBlankLinesAndNoFinalNewline) {
     EXPECT_FALSE(read_whole("[1,\n2]\n", api_format::ndjson).ok);
 }
 
+// A line whole in the bytes fed may be read without the parser (plain_record); fed a byte at a
+// time none is. Valid lines read the same either way, and an invalid one fails both.
+TEST(BodyRecords, PlainNdjsonLinesReadAsTheParserReadsThem) {
+    const std::string sale = R"({"product": "Halal Dates", "price": 12.50, "quantity": 2})";
+    const std::vector<std::string> valid = {
+        sale,
+        R"({"product":"Halal T\u00e9a","price":"15.10","quantity":"3"})",  // an escape
+        "{\"product\":\"Halal T\xC3\xA9"
+        "a \xE2\x82\xAC \xF0\x9F\x8D\xB5\",\"price\":20,\"quantity\":1}",
+        R"({"product": "Halal Oil", "price": 1.5e1, "quantity": 2})",  // an exponent
+        R"({"product": "Halal Oil", "price": -0.0, "quantity": 0})",
+        R"({"product": " Halal Rice ", "price": " 12 ", "quantity": 7, "product": "x"})",
+        R"({"PRODUCT": "Halal Figs", "price": 12, "Quantity": 1, "n": [true, false, null, {}]})",
+        R"({"product": null, "price": {"a": [1, {"b": "c"}]}, "quantity": [] } )"
+        "\r",
+        "{}",
+        "{ }",
+        "[1, 2]",
+        "\"x\"",
+        "7",
+        std::string(33, '[') + std::string(33, ']'),
+        "{\"a\":" + std::string(40, '[') + std::string(40, ']') + "}",
+    };
+    const std::vector<std::string> invalid = {
+        R"({"product": "Halal", "price": 1,})",
+        R"({"product": "Halal", "price" 1})",
+        R"({"product": "Halal", "price": 01})",
+        R"({"product": "Halal", "price": 1.})",
+        R"({"product": "Halal", "price": .5})",
+        R"({"product": "Halal", "price": -})",
+        R"({"product": "Halal", "price": tru})",
+        R"({"product": "Halal", "price": nul})",
+        R"({"product": "Halal", "price": 1} x)",
+        R"({"product": "Halal", "price": 1})"
+        "\x1e",
+        R"({"product": "Halal", "price": 1)",
+        R"({"product": "Halal", "price": [1,]})",
+        R"({"product": "Halal", 5: 1})",
+        R"({"product": "Halal\ud800", "price": 1})",
+        std::string(R"({"product": "Hal)") + '\0' + R"(al", "price": 1})",
+        "{\"product\": \"Halal\t\", \"price\": 1}",
+        "{\"product\": \"Halal \xC0\x80\"}",          // overlong
+        "{\"product\": \"Halal \xE0\x80\x80\"}",      // overlong
+        "{\"product\": \"Halal \xED\xA0\x80\"}",      // a surrogate
+        "{\"product\": \"Halal \xF4\x90\x80\x80\"}",  // past U+10FFFF
+        "{\"product\": \"Halal \xE2\x82\"}",          // cut short
+        "{\"product\": \"Halal \xFF\"}",
+        "{\"a\":" + std::string(70, '[') + std::string(70, ']') + "}",  // too deep
+    };
+    const auto check = [&](const std::string& line, bool ok) {
+        SCOPED_TRACE(line);
+        const std::string body = sale + "\n" + line + "\n" + sale + "\n";
+        std::vector<std::size_t> every_byte;
+        for (std::size_t i = 1; i < body.size(); ++i)
+            every_byte.push_back(i);
+        const summary whole = read_whole(body, api_format::ndjson);
+        const summary parsed = read_cut(body, every_byte, api_format::ndjson);
+        EXPECT_EQ(whole.ok, ok) << whole.error;
+        if (ok)
+            EXPECT_EQ(whole, parsed);
+        else
+            EXPECT_FALSE(parsed.ok);
+    };
+    for (const std::string& line : valid)
+        check(line, true);
+    for (const std::string& line : invalid)
+        check(line, false);
+}
+
 TEST(BodyRecords, ARecordLargerThanTheLimitFailsTheBodyNotTheBodysSize) {
     body_options o;
     o.max_record_size = 100;
