@@ -1,5 +1,7 @@
 #include "salesproc/api/body_pieces.hpp"
 
+#include "plain_record.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -188,27 +190,90 @@ void body_cutter::cut_array(const std::function<void(body_piece)>& ready) {
     check_held();
 }
 
-result<api_records> read_piece(const body_piece& piece, api_format format, const rules& r,
-                               const body_options& options, const std::string& context) {
-    body_options o = options;
-    o.spill_bytes = std::numeric_limits<std::size_t>::max();
-    body_records reader(format, r, o, context, piece.origin);
+namespace {
+
+error total_overflow(const api_records& out, const std::string& context) {
+    return make_error(errc::money_overflow, context,
+                      "the total of product '" + out.sales.overflowed_product() +
+                          "' exceeds the exact 128-bit fixed-point range");
+}
+
+// The parser reads the piece from `from` bytes into it, element `k` of it (0: from the start).
+result<api_records> parse_piece(const body_piece& piece, api_format format, const rules& r,
+                                const body_options& o, const std::string& context, std::size_t from,
+                                std::size_t k) {
+    body_origin origin = piece.origin;
+    if (k != 0) origin = {origin.byte + from, origin.line, origin.record + k, true};
+    body_records reader(format, r, o, context, origin);
+    const std::span<const std::size_t> ends(piece.element_ends);
     if (format == api_format::json)
-        reader.know_elements(piece.bytes, piece.first_element, piece.element_ends);
-    if (auto fed = reader.feed(piece.bytes); !fed) return fed.error();
+        reader.know_elements(piece.bytes, k == 0 ? piece.first_element : from, ends.subspan(k));
+    if (auto fed = reader.feed(std::string_view(piece.bytes).substr(from)); !fed)
+        return fed.error();
     if (piece.last) {
         if (auto done = reader.finish(); !done) return done.error();
     }
     return std::move(reader.records());
 }
 
+// A piece of a top-level array: its plain elements (see plain_record.hpp) are read without the
+// parser, and from the first that is not, the parser reads the rest. Elements end at a ',' or at
+// the array's ']', which only whitespace may follow.
+result<api_records> read_array_piece(const body_piece& piece, const rules& r, const body_options& o,
+                                     const std::string& context) {
+    api_records out;
+    out.rejects.reset(o.rejects);
+    out.records = piece.origin.record;
+    detail::record_fields fields(r);
+    detail::record_seen rec;
+    const detail::quick_rules quick(r);
+    rec.quick = &quick;
+    detail::plain_context plain{fields, rec, o.max_record_size};
+    const std::string_view bytes = piece.bytes;
+    const std::vector<std::size_t>& ends = piece.element_ends;
+    // What follows the elements: nothing but the ',' after the last, or the array's ']' and
+    // whitespace. Else the parser reads the last element with it, to find the error there.
+    const std::string_view after = bytes.substr(ends.back() + 1);
+    const bool tail_ok = piece.last ? bytes[ends.back()] == ']' &&
+                                          std::all_of(after.begin(), after.end(), is_json_space)
+                                    : after.empty();
+    const std::size_t plain_elements = ends.size() - (tail_ok ? 0 : 1);
+    std::size_t k = 0;
+    std::size_t from = piece.first_element;
+    for (; k < plain_elements; from = ends[k++] + 1) {
+        std::string_view text = bytes.substr(from, ends[k] - from);
+        while (!text.empty() && is_json_space(text.front()))
+            text.remove_prefix(1);
+        const auto added = detail::add_plain_record(text, bytes, plain, r, out);
+        if (added == detail::plain_outcome::overflow) return total_overflow(out, context);
+        if (added == detail::plain_outcome::parse) break;
+    }
+    if (k == ends.size()) {
+        out.rejects.set_lines(out.records);
+        return out;
+    }
+    if (k == 0) return parse_piece(piece, api_format::json, r, o, context, 0, 0);
+    auto rest = parse_piece(piece, api_format::json, r, o, context, from, k);
+    if (!rest) return rest.error();
+    if (auto ok = add_piece(out, std::move(*rest), o, context); !ok) return ok.error();
+    return out;
+}
+
+}  // namespace
+
+result<api_records> read_piece(const body_piece& piece, api_format format, const rules& r,
+                               const body_options& options, const std::string& context) {
+    body_options o = options;
+    o.spill_bytes = std::numeric_limits<std::size_t>::max();
+    if (format == api_format::json && !piece.element_ends.empty())
+        return read_array_piece(piece, r, o, context);
+    return parse_piece(piece, format, r, o, context, 0, 0);
+}
+
 result<void> add_piece(api_records& into, api_records&& piece, const body_options& options,
                        const std::string& context) {
     into.records = piece.records;
-    if (!into.sales.merge(piece.sales))
-        return make_error(errc::money_overflow, context,
-                          "the total of product '" + into.sales.overflowed_product() +
-                              "' exceeds the exact 128-bit fixed-point range");
+    if (!into.sales.merge(piece.sales)) return total_overflow(into, context);
     into.rejects.append(std::move(piece.rejects));
     into.rejects.set_lines(into.records);
     if (piece.next) into.next = std::move(piece.next);

@@ -133,18 +133,16 @@ error record_handler::overflow() const {
 
 record_handler::plain_line record_handler::read_plain(std::string_view line,
                                                       std::string_view readable) {
-    // As for a lean record: --rejects rows come from a tape, and a line that might be too large
-    // is the parser's to measure.
-    if (!c_.root_is_record || out_.rejects.lists_all() || line.size() + 8 > c_.max_record_size)
-        return plain_line::parse;
-    fields_.begin();
-    if (!read_plain_record(line, fields_)) return plain_line::parse;
-    rec_.object = true;
-    fields_.finish(rec_);
-    rec_.raw = line;
-    rec_.row = {};
-    rec_.readable = readable;
-    if (add_record(rec_, *c_.rule_set, out_)) return plain_line::read;
+    if (!c_.root_is_record) return plain_line::parse;
+    plain_context plain{fields_, rec_, c_.max_record_size};
+    switch (add_plain_record(line, readable, plain, *c_.rule_set, out_)) {
+        case plain_outcome::added:
+            return plain_line::read;
+        case plain_outcome::parse:
+            return plain_line::parse;
+        case plain_outcome::overflow:
+            break;
+    }
     failure_ = overflow();
     return plain_line::failed;
 }

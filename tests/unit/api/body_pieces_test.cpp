@@ -211,11 +211,20 @@ TEST(BodyPieces, TheFirstErrorIsTheWholeBodysWhateverPieceItIsIn) {
         "[" + std::string(100, '[') + "]",       // too deep
         "[1,\xff]",                              // not UTF-8
     };
+    // The same at the end of plain elements, which are read without the parser.
+    std::string plain = "[";
+    for (int i = 0; i < 30; ++i)
+        plain += R"({"product": "Halal A", "price": 12, "quantity": 1} ,)";
+    for (const char* end :
+         {"]x", "],", ",]", " 1]", ",{\"a\":1]", ",tru]", "", ",{\"a\":\"\xC0\x80\"}]"})
+        bad.push_back(plain.substr(0, plain.size() - 1) + end);
+    bad.push_back(plain + "\n");  // it ends after a ','
+
     for (const std::string& body : bad) {
         SCOPED_TRACE(body.substr(body.size() > 40 ? body.size() - 40 : 0));
         const summary whole = summarize(read_whole(body, api_format::json, {}, 9999), {});
         ASSERT_FALSE(whole.error.empty());
-        for (const std::size_t piece : {1UL, 4UL, 33UL, 100UL})
+        for (const std::size_t piece : {1UL, 4UL, 33UL, 100UL, 1UL << 20})
             for (const std::size_t feed : {1UL, 5UL, 9999UL})
                 EXPECT_EQ(summarize(read_in_pieces(body, api_format::json, {}, piece, feed), {}),
                           whole);
