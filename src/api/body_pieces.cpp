@@ -30,9 +30,10 @@ std::string piece_buffers::take() {
 }
 
 void piece_buffers::give(std::string&& buffer) {
+    if (buffer.capacity() < least_) return;
     buffer.clear();
     std::lock_guard lock(mu_);
-    if (free_.size() < keep_ && buffer.capacity() > 0) free_.push_back(std::move(buffer));
+    if (free_.size() < keep_) free_.push_back(std::move(buffer));
 }
 
 body_cutter::body_cutter(api_format format, const body_options& options, std::size_t piece_size,

@@ -3,6 +3,7 @@
 // http/tls.hpp, the worker loops in http/shard.hpp.
 #include "salesproc/http/http_client.hpp"
 
+#include "http/piece_queue.hpp"
 #include "http/shard.hpp"
 #include "http/tls.hpp"
 #include "http/wait_group.hpp"
@@ -48,7 +49,8 @@ class api_fetcher::impl {
     void read_bodies_on(asio::any_io_executor pool, std::size_t threads) {
         pool_.ex = std::move(pool);
         pool_.threads = std::max<std::size_t>(threads, 1);
-        pool_.buffers = std::make_shared<piece_buffers>(4 * pool_.threads + 2);
+        pool_.buffers =
+            std::make_shared<piece_buffers>(4 * pool_.threads + 2, http_detail::piece_size);
     }
 
   private:

@@ -9,7 +9,7 @@ result<api_records> read_in_pieces(std::string_view body, api_format format, con
                                    std::size_t feed, std::size_t* pieces) {
     const std::string context = "u";
     // Buffers go back and are used again, as on the pool.
-    const auto buffers = std::make_shared<piece_buffers>(2);
+    const auto buffers = std::make_shared<piece_buffers>(2, piece_size);
     body_cutter cutter(format, options, piece_size, buffers);
     api_records total;
     total.rejects.reset(options.rejects);

@@ -42,8 +42,9 @@ struct body_piece {
 // munmap, a fifth of a large NDJSON body's CPU. Thread-safe.
 class piece_buffers {
   public:
-    // Keeps at most `keep` buffers.
-    explicit piece_buffers(std::size_t keep) : keep_(keep) {}
+    // Keeps at most `keep` buffers, of at least `least` bytes each: a small body's buffer would
+    // only take the place of one a piece can use.
+    piece_buffers(std::size_t keep, std::size_t least) : keep_(keep), least_(least) {}
     // An empty string, with the capacity of one given back when there is one.
     [[nodiscard]] std::string take();
     void give(std::string&& buffer);
@@ -52,6 +53,7 @@ class piece_buffers {
     std::mutex mu_;
     std::vector<std::string> free_;
     std::size_t keep_;
+    std::size_t least_;
 };
 
 class body_cutter {

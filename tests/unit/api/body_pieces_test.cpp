@@ -180,11 +180,11 @@ TEST(BodyPieces, ARecordReadWholeReadsAsOneReadInFull) {
 }
 
 TEST(PieceBuffers, BuffersComeBackEmptyWithTheirRoomAndAtMostTheCountIsKept) {
-    piece_buffers buffers(2);
+    piece_buffers buffers(2, 1000);
     EXPECT_EQ(buffers.take().capacity(), std::string().capacity());
+    buffers.give(std::string(999, 'x'));  // too small to be of use
     for (int i = 0; i < 3; ++i)
         buffers.give(std::string(1000, 'x'));
-    buffers.give(std::string());  // no room to keep
     for (int i = 0; i < 2; ++i) {
         const std::string b = buffers.take();
         EXPECT_TRUE(b.empty());
