@@ -11,6 +11,7 @@
 #include "support/document_records.hpp"
 #include "support/piece_reading.hpp"
 
+#include <boost/json/parse.hpp>
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -52,6 +53,16 @@ result<api_records> streamed(std::string_view body, api_format format,
     return std::move(reader.records());
 }
 
+// Whether `text` is one JSON value. Not nlohmann's accept(), which refuses a number past a
+// double's range (RFC 8259 sets no limit, and a listed row keeps the number's text).
+bool is_json(std::string_view text) {
+    boost::json::parse_options o;
+    o.max_depth = max_json_depth;
+    boost::system::error_code ec;
+    (void)boost::json::parse(text, ec, {}, o);
+    return !ec;
+}
+
 void check_rejects_listed(std::string_view body, const outcome& got) {
     reject_options all;
     all.all = true;
@@ -74,7 +85,7 @@ void check_rejects_listed(std::string_view body, const outcome& got) {
         const std::uint64_t line = j["line"];
         FUZZ_CHECK(line > previous && line <= got.records);
         previous = line;
-        FUZZ_CHECK(nlohmann::json::accept(std::string(j["row"])));
+        FUZZ_CHECK(is_json(std::string(j["row"])));
         ++count;
         at = end + 1;
     }
