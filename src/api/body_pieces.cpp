@@ -193,12 +193,6 @@ void body_cutter::cut_array(const std::function<void(body_piece)>& ready) {
 
 namespace {
 
-error total_overflow(const api_records& out, const std::string& context) {
-    return make_error(errc::money_overflow, context,
-                      "the total of product '" + out.sales.overflowed_product() +
-                          "' exceeds the exact 128-bit fixed-point range");
-}
-
 // The parser reads the piece from `from` bytes into it, element `k` of it (0: from the start).
 result<api_records> parse_piece(const body_piece& piece, api_format format, const rules& r,
                                 const body_options& o, const std::string& context, std::size_t from,
@@ -246,7 +240,7 @@ result<api_records> read_array_piece(const body_piece& piece, const rules& r, co
         while (!text.empty() && is_json_space(text.front()))
             text.remove_prefix(1);
         const auto added = detail::add_plain_record(text, bytes, plain, r, out);
-        if (added == detail::plain_outcome::overflow) return total_overflow(out, context);
+        if (added == detail::plain_outcome::overflow) return detail::total_overflow(out, context);
         if (added == detail::plain_outcome::parse) break;
     }
     if (k == ends.size()) {
@@ -274,7 +268,7 @@ result<api_records> read_piece(const body_piece& piece, api_format format, const
 result<void> add_piece(api_records& into, api_records&& piece, const body_options& options,
                        const std::string& context) {
     into.records = piece.records;
-    if (!into.sales.merge(piece.sales)) return total_overflow(into, context);
+    if (!into.sales.merge(piece.sales)) return detail::total_overflow(into, context);
     into.rejects.append(std::move(piece.rejects));
     into.rejects.set_lines(into.records);
     if (piece.next) into.next = std::move(piece.next);

@@ -2,10 +2,6 @@
 
 #include "plain_record.hpp"
 
-#include "salesproc/base/detail/text.hpp"
-#include "salesproc/input/csv.hpp"
-#include "salesproc/rules/header.hpp"
-
 #include <boost/json/error.hpp>
 
 namespace salesproc::detail {
@@ -126,9 +122,7 @@ bool record_handler::end_record(error_code& ec) {
 }
 
 error record_handler::overflow() const {
-    return make_error(errc::money_overflow, c_.context,
-                      "the total of product '" + out_.sales.overflowed_product() +
-                          "' exceeds the exact 128-bit fixed-point range");
+    return total_overflow(out_, c_.context);
 }
 
 record_handler::plain_line record_handler::read_plain(std::string_view line,

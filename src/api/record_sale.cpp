@@ -157,6 +157,12 @@ std::string render_raw(std::string_view raw) {
     return std::move(p.handler().out);
 }
 
+error total_overflow(const api_records& out, const std::string& context) {
+    return make_error(errc::money_overflow, context,
+                      "the total of product '" + out.sales.overflowed_product() +
+                          "' exceeds the exact 128-bit fixed-point range");
+}
+
 bool add_record(const record_seen& rec, const rules& r, api_records& out) {
     ++out.records;
     if (!rec.object) return true;

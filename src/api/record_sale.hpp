@@ -104,6 +104,9 @@ std::string render_tape(std::string_view tape);
 // The same compact JSON from a record's own text (which was read without error).
 std::string render_raw(std::string_view raw);
 
+// errc::money_overflow for the product (or grand total) whose exact total out.sales overflowed.
+error total_overflow(const api_records& out, const std::string& context);
+
 // Adds `rec`, the record at index out.records, to `out`: counted; validated as a sale when it is
 // an object with the three fields; its reject kept as out.rejects wants. False when an exact total
 // overflowed (out.sales names the product).
