@@ -220,8 +220,9 @@ bool read_plain_record(std::string_view line, record_fields& fields) {
 plain_outcome add_plain_record(std::string_view text, std::string_view readable, plain_context& c,
                                const rules& r, api_records& out) {
     // With --rejects every row comes from a tape (see record_handler), and a text that might be
-    // too large is the parser's to measure (its compact JSON is never longer than the text).
-    if (out.rejects.lists_all() || text.size() + 8 > c.max_record_size) return plain_outcome::parse;
+    // too large is the parser's to measure.
+    if (out.rejects.lists_all() || !cannot_be_too_large(text.size(), c.max_record_size))
+        return plain_outcome::parse;
     c.fields.begin();
     if (!read_plain_record(text, c.fields)) return plain_outcome::parse;
     c.rec.object = true;

@@ -104,8 +104,7 @@ void record_handler::begin_record() {
     whole_ = !rec_.raw.empty();
     if (out_.rejects.lists_all()) rec_.raw = {};
     build_row_ = rec_.raw.empty() && out_.rejects.wants_any();
-    // (With room for what is counted ahead of the bytes read, should the text end in an error.)
-    lean_ready_ = whole_ && !build_row_ && rec_.raw.size() + 8 <= c_.max_record_size;
+    lean_ready_ = whole_ && !build_row_ && cannot_be_too_large(rec_.raw.size(), c_.max_record_size);
     row_.clear();
     fields_.begin();
 }

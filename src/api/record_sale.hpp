@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -16,6 +17,14 @@
 #include <string_view>
 
 namespace salesproc::detail {
+
+// Whether a record whose text (whole in the bytes read) is `text_size` bytes long cannot be larger
+// than --max-record-size `max`, so that its size need not be measured: its compact JSON is never
+// longer than its text, and the slack covers what the parser counts ahead of the bytes read when
+// the text ends in an error.
+constexpr bool cannot_be_too_large(std::size_t text_size, std::size_t max) noexcept {
+    return text_size + 8 <= max;
+}
 
 // What Boost.JSON's basic_parser asks of a handler's limits: none of its own (--max-record-size
 // bounds what a handler keeps).
