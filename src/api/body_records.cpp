@@ -292,13 +292,13 @@ class body_records::impl {
         auto& h = parser_.handler();
         if (whole) {
             switch (h.read_plain(part, bytes)) {
-                case detail::record_handler::plain_line::read:
+                case detail::plain_outcome::added:
                     line_has_value_ = false;  // nothing for the parser to finish
                     tail_.clear();
                     return {};
-                case detail::record_handler::plain_line::failed:
+                case detail::plain_outcome::overflow:
                     return keep(*h.failure());
-                case detail::record_handler::plain_line::parse:
+                case detail::plain_outcome::parse:
                     break;
             }
         }

@@ -1,7 +1,5 @@
 #include "record_handler.hpp"
 
-#include "plain_record.hpp"
-
 #include <boost/json/error.hpp>
 
 namespace salesproc::detail {
@@ -124,20 +122,12 @@ error record_handler::overflow() const {
     return total_overflow(out_, c_.context);
 }
 
-record_handler::plain_line record_handler::read_plain(std::string_view line,
-                                                      std::string_view readable) {
-    if (!c_.root_is_record) return plain_line::parse;
+plain_outcome record_handler::read_plain(std::string_view line, std::string_view readable) {
+    if (!c_.root_is_record) return plain_outcome::parse;
     plain_context plain{fields_, rec_, c_.max_record_size};
-    switch (add_plain_record(line, readable, plain, *c_.rule_set, out_)) {
-        case plain_outcome::added:
-            return plain_line::read;
-        case plain_outcome::parse:
-            return plain_line::parse;
-        case plain_outcome::overflow:
-            break;
-    }
-    failure_ = overflow();
-    return plain_line::failed;
+    const plain_outcome o = add_plain_record(line, readable, plain, *c_.rule_set, out_);
+    if (o == plain_outcome::overflow) failure_ = overflow();
+    return o;
 }
 
 void record_handler::value_starts(const position& p, bool container, bool object) {

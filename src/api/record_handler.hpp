@@ -4,6 +4,7 @@
 // reject may want it, and the next page's URL. Internal to salesproc_model; one body at a time.
 #pragma once
 
+#include "plain_record.hpp"
 #include "record_fields.hpp"
 #include "record_sale.hpp"
 
@@ -73,10 +74,9 @@ class record_handler : public unlimited_json_handler {
     }
 
     // An NDJSON line whole in `readable` (the bytes being read), from its first non-blank byte,
-    // read as its record without the parser when it is plain (see plain_record.hpp). `parse`:
-    // the parser must read it; `failed`: an exact total overflowed (failure() says which).
-    enum class plain_line : std::uint8_t { read, parse, failed };
-    plain_line read_plain(std::string_view line, std::string_view readable);
+    // added as its record without the parser when it is plain (see plain_record.hpp). `parse`:
+    // the parser must read it; `overflow`: an exact total overflowed (failure() says which).
+    plain_outcome read_plain(std::string_view line, std::string_view readable);
 
     bool on_document_begin(error_code&) { return true; }
     bool on_document_end(error_code&) { return true; }
